@@ -1,0 +1,3 @@
+"""scrkb: the serious case review knowledge base."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,58 @@
+"""The few named errors scrkb raises, each saying what to do next.
+
+Three places translate them for people: the API's exception handler, the CLI's exit
+code and message, and the web error page. Nothing below ``api/`` raises HTTP errors.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+ExtractionReason = Literal[
+    "encrypted",
+    "scanned",
+    "corrupt",
+    "too_large",
+    "wrong_type",
+    "empty",
+    "unsupported",
+    "unreadable",
+]
+
+
+class ScrkbError(Exception):
+    """Base class: every scrkb error has a one-line message meant for a person."""
+
+    status_code = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ExtractionError(ScrkbError):
+    """A file could not be turned into text. ``reason`` is machine-readable."""
+
+    status_code = 422
+
+    def __init__(self, reason: ExtractionReason, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class ConfigError(ScrkbError):
+    """A setting or data file (taxonomy, sources registry) is invalid."""
+
+
+class IndexNotReady(ScrkbError):
+    """The knowledge base has not been built, or its files do not match the settings."""
+
+    status_code = 503
+
+
+class NotFound(ScrkbError):
+    status_code = 404
+
+
+class InvalidQuery(ScrkbError):
+    status_code = 422
