@@ -86,6 +86,9 @@ class Block(BaseModel):
     page_end: int
     char_start: int  # offsets into StructuredDoc.text
     char_end: int
+    # offsets into StructuredDoc.text where a later page starts inside this block, in order
+    # (page_start + 1, page_start + 2, ...), so a passage cut from the block gets its own pages
+    page_breaks: list[int] = Field(default_factory=list)
 
 
 class StructuredDoc(BaseModel):
@@ -228,4 +231,5 @@ class SearchResults(BaseModel):
     query: str
     total: int  # candidates considered after filters (lower bound when capped)
     hits: list[SearchHit]
+    facets: dict[str, dict[str, int]] | None = None  # counts over the whole result set
     timings_ms: dict[str, float] = Field(default_factory=dict)

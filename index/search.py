@@ -1,0 +1,350 @@
+"""Hybrid search: BM25 over SQLite FTS5 and cosine over FAISS, fused by reciprocal rank.
+
+Reviews say the same thing in many ways ("the baby was not seen" / "the health visitor
+spoke to the mother on the doorstep"), so the dense arm finds paraphrases; the lexical
+arm keeps exact terms (MARAC, section 47, "was not brought") sharp. Reciprocal rank
+fusion needs no score calibration between the two, and each hit keeps both arms' ranks
+and scores so the ranking can be explained.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from scrkb.config import Settings
+from scrkb.errors import InvalidQuery
+from scrkb.index.store import Store
+from scrkb.index.vectors import VectorIndex, get_embedder, sync_vector_index
+from scrkb.models import (
+    HitTheme,
+    ScoreParts,
+    SearchFilters,
+    SearchHit,
+    SearchQuery,
+    SearchResults,
+)
+
+MAX_QUERY_CHARS = 1000
+MARK_START, MARK_END = "\x02", "\x03"
+
+Mode = Literal["hybrid", "bm25", "dense"]
+
+# Function words that would make an FTS5 OR-query touch every row (and add nothing).
+STOPWORDS = frozenset(
+    ["a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself", "yourselves", "what's", "who's", "how's", "s", "t", "don", "shouldn", "wasn", "weren", "won", "wouldn", "isn", "aren", "didn", "doesn", "hadn", "hasn", "haven", "also", "per", "via", "within", "without", "upon", "among", "amongst", "across", "etc", "eg", "ie"]
+)
+_TOKEN = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
+
+
+def query_terms(text: str) -> list[str]:
+    """Content words of a query, lower-cased and de-duplicated in order."""
+    seen: dict[str, None] = {}
+    for match in _TOKEN.finditer(text):
+        token = match.group(0).lower().replace("’", "'")
+        token = token.split("'")[0]
+        if len(token) < 2 or token in STOPWORDS:
+            continue
+        seen.setdefault(token, None)
+    return list(seen)
+
+
+def fts_expression(terms: list[str]) -> str:
+    """An FTS5 OR over quoted terms: quoting makes any user input a safe literal."""
+    return " OR ".join(f'"{t}"' for t in terms[:32])
+
+
+@dataclass
+class ThemeNames:
+    names: dict[str, str]
+
+    def name(self, theme_id: str) -> str:
+        return self.names.get(theme_id, theme_id.replace("_", " ").capitalize())
+
+
+def _theme_names() -> ThemeNames:
+    try:
+        from scrkb.nlp.taxonomy import default_taxonomy
+
+        return ThemeNames({t.id: t.name for t in default_taxonomy().themes})
+    except Exception:  # a missing or broken taxonomy must not stop search
+        return ThemeNames({})
+
+
+class Searcher:
+    """Answers queries over one data home. Load once; share between requests/threads."""
+
+    def __init__(self, settings: Settings, *, store: Store | None = None) -> None:
+        self.settings = settings
+        self.store = store or Store(settings.db_path)
+        self._vectors: VectorIndex | None = None
+        self._vectors_lock = threading.Lock()
+        self._themes = _theme_names()
+
+    # ------------------------------------------------------------------ loading
+    @property
+    def embedder(self):  # noqa: ANN201 - lazy, heavy import
+        return get_embedder(self.settings.resolved_model_path(), self.settings.embed_batch_size)
+
+    def vectors(self) -> VectorIndex:
+        """The vector index for the store's current generation (reloaded after writes)."""
+        current = self.store.generation()
+        index = self._vectors
+        if index is not None and index.generation == current:
+            return index
+        with self._vectors_lock:
+            if self._vectors is None or self._vectors.generation != current:
+                self._vectors = sync_vector_index(
+                    self.store,
+                    self.settings.vectors_dir,
+                    model_path=self.settings.resolved_model_path(),
+                )
+            return self._vectors
+
+    def warm(self) -> None:
+        """Load the model and index now rather than on the first query."""
+        self.vectors()
+        self.embedder.encode_query("warm up")
+
+    # ------------------------------------------------------------------ arms
+    def bm25(
+        self, text: str, limit: int, allowed_sql: tuple[str, list] | None = None
+    ) -> list[tuple[int, float]]:
+        terms = query_terms(text)
+        if not terms:
+            return []
+        sql = (
+            "SELECT rowid, bm25(passages_fts, 1.0, 0.3) AS score FROM passages_fts "
+            "WHERE passages_fts MATCH ?"
+        )
+        params: list = [fts_expression(terms)]
+        if allowed_sql is not None:
+            sql += f" AND rowid IN ({allowed_sql[0]})"
+            params.extend(allowed_sql[1])
+        sql += " ORDER BY score LIMIT ?"
+        params.append(limit)
+        # bm25() is lower-is-better; report it as a positive relevance score.
+        return [(int(r[0]), -float(r[1])) for r in self.store.execute(sql, params)]
+
+    def dense(
+        self, text: str, limit: int, allowed: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
+        if not text.strip():
+            return []
+        vec = self.embedder.encode_query(text)
+        ids, scores = self.vectors().search(vec, limit, allowed)
+        return [(int(i), float(s)) for i, s in zip(ids, scores, strict=True)]
+
+    # ------------------------------------------------------------------ search
+    def search(
+        self, query: SearchQuery, *, mode: Mode = "hybrid", with_facets: bool = False
+    ) -> SearchResults:
+        text = (query.text or "").strip()
+        if len(text) > MAX_QUERY_CHARS:
+            raise InvalidQuery(
+                f"query is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}"
+            )
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        filters = query.filters
+        has_filters = _has_filters(filters)
+        allowed_sql = self.store.filter_sql(filters) if has_filters else None
+        allowed = self.store.filtered_rowids(filters) if has_filters else None
+        timings["filters"] = _ms(t0)
+        want = query.offset + query.k
+
+        if not text:
+            fused = self._browse(filters, allowed_sql)
+            parts = {rowid: ScoreParts(fused=score) for rowid, score in fused}
+        else:
+            depth = max(self.settings.candidates, want)
+            lexical: list[tuple[int, float]] = []
+            dense: list[tuple[int, float]] = []
+            if mode in ("hybrid", "bm25"):
+                t = time.perf_counter()
+                lexical = self.bm25(text, depth, allowed_sql)
+                timings["bm25"] = _ms(t)
+            if mode in ("hybrid", "dense"):
+                t = time.perf_counter()
+                dense = self.dense(text, depth, allowed)
+                timings["dense"] = _ms(t)
+            fused, parts = self._fuse(lexical, dense)
+
+        total = len(fused)
+        page = fused[query.offset : want]
+        t = time.perf_counter()
+        hits = self._hits(page, parts, text, start_rank=query.offset + 1)
+        timings["hydrate"] = _ms(t)
+        timings["total"] = _ms(t0)
+        facets = self.facets([rowid for rowid, _ in fused]) if with_facets else None
+        return SearchResults(query=text, total=total, hits=hits, facets=facets, timings_ms=timings)
+
+    def _fuse(
+        self, lexical: list[tuple[int, float]], dense: list[tuple[int, float]]
+    ) -> tuple[list[tuple[int, float]], dict[int, ScoreParts]]:
+        k = self.settings.rrf_k
+        parts: dict[int, ScoreParts] = {}
+        for rank, (rowid, score) in enumerate(lexical, start=1):
+            p = parts.setdefault(rowid, ScoreParts())
+            p.bm25_rank, p.bm25_score = rank, round(score, 4)
+            p.fused += self.settings.bm25_weight / (k + rank)
+        for rank, (rowid, score) in enumerate(dense, start=1):
+            p = parts.setdefault(rowid, ScoreParts())
+            p.dense_rank, p.dense_score = rank, round(score, 4)
+            p.fused += self.settings.dense_weight / (k + rank)
+        fused = sorted(parts.items(), key=lambda kv: (-kv[1].fused, kv[0]))
+        return [(rowid, p.fused) for rowid, p in fused], parts
+
+    def _browse(
+        self, filters: SearchFilters, allowed_sql: tuple[str, list] | None
+    ) -> list[tuple[int, float]]:
+        """No query text: the strongest passages for the filters (browse by theme)."""
+        if filters.themes:
+            marks = ",".join("?" * len(filters.themes))
+            sql = (
+                "SELECT passage_rowid, SUM(confidence) AS s FROM passage_themes "
+                f"WHERE theme_id IN ({marks})"
+            )
+            params: list = list(filters.themes)
+            if allowed_sql is not None:
+                sql += f" AND passage_rowid IN ({allowed_sql[0]})"
+                params.extend(allowed_sql[1])
+            sql += " GROUP BY passage_rowid ORDER BY s DESC, passage_rowid LIMIT 1000"
+            return [(int(r[0]), float(r[1])) for r in self.store.execute(sql, params)]
+        sql, params = allowed_sql or self.store.filter_sql(filters)
+        rows = self.store.execute(
+            f"SELECT p.rowid FROM passages p JOIN reports r ON r.id = p.report_id "
+            f"WHERE p.rowid IN ({sql}) ORDER BY r.year DESC, r.title, p.ordinal LIMIT 1000",
+            params,
+        )
+        return [(int(r[0]), 0.0) for r in rows]
+
+    # ------------------------------------------------------------------ results
+    def _hits(
+        self,
+        page: list[tuple[int, float]],
+        parts: dict[int, ScoreParts],
+        text: str,
+        *,
+        start_rank: int,
+    ) -> list[SearchHit]:
+        rowids = [rowid for rowid, _ in page]
+        passages = self.store.passages_by_rowid(rowids)
+        report_ids = sorted({p.report_id for p in passages.values()})
+        reports = self._report_rows(report_ids)
+        snippets = self._snippets(rowids, text)
+        hits: list[SearchHit] = []
+        for offset, (rowid, score) in enumerate(page):
+            passage = passages.get(rowid)
+            if passage is None:  # deleted between ranking and hydration
+                continue
+            report = reports.get(passage.report_id, {})
+            hits.append(
+                SearchHit(
+                    rank=start_rank + offset,
+                    passage_id=passage.id,
+                    report_id=passage.report_id,
+                    title=report.get("title", ""),
+                    text=passage.text,
+                    snippet=snippets.get(rowid) or passage.text,
+                    page=passage.page_start,
+                    page_end=passage.page_end,
+                    heading_path=passage.heading_path,
+                    score=round(score, 6),
+                    score_parts=parts.get(rowid, ScoreParts(fused=score)),
+                    themes=[
+                        HitTheme(
+                            id=t.theme_id,
+                            name=self._themes.name(t.theme_id),
+                            confidence=round(t.confidence, 3),
+                        )
+                        for t in passage.themes
+                    ],
+                    year=report.get("year"),
+                    partnership=report.get("partnership"),
+                    review_type=report.get("review_type"),
+                    nation=report.get("nation"),
+                    age_band=report.get("age_band"),
+                    source_url=report.get("source_url"),
+                )
+            )
+        return hits
+
+    def _report_rows(self, report_ids: list[str]) -> dict[str, dict]:
+        if not report_ids:
+            return {}
+        marks = ",".join("?" * len(report_ids))
+        rows = self.store.execute(
+            "SELECT id, title, year, partnership, review_type, nation, age_band, source_url "
+            f"FROM reports WHERE id IN ({marks})",
+            report_ids,
+        )
+        return {r["id"]: dict(r) for r in rows}
+
+    def _snippets(self, rowids: list[int], text: str) -> dict[int, str]:
+        """Query terms marked by FTS5's own stemmer, so "assessments" marks "assessed"."""
+        terms = query_terms(text)
+        if not rowids or not terms:
+            return {}
+        marks = ",".join("?" * len(rowids))
+        rows = self.store.execute(
+            f"SELECT rowid, highlight(passages_fts, 0, '{MARK_START}', '{MARK_END}') "
+            f"FROM passages_fts WHERE passages_fts MATCH ? AND rowid IN ({marks})",
+            [fts_expression(terms), *rowids],
+        )
+        return {int(r[0]): r[1] for r in rows}
+
+    # ------------------------------------------------------------------ facets
+    def facets(self, rowids: list[int]) -> dict[str, dict[str, int]]:
+        """Counts over the whole result set (at most a few thousand ids), for filter boxes.
+
+        Theme counts are passages; the report fields count distinct reports.
+        """
+        out: dict[str, dict[str, int]] = {
+            "theme": {}, "year": {}, "review_type": {}, "nation": {}, "age_band": {}
+        }
+        if not rowids:
+            return out
+        ids = rowids[:5000]
+        marks = ",".join("?" * len(ids))
+        for r in self.store.execute(
+            f"SELECT theme_id, COUNT(*) FROM passage_themes WHERE passage_rowid IN ({marks}) "
+            "GROUP BY theme_id ORDER BY 2 DESC, 1",
+            ids,
+        ):
+            out["theme"][r[0]] = r[1]
+        for column in ("year", "review_type", "nation", "age_band"):
+            for r in self.store.execute(
+                f"SELECT r.{column}, COUNT(DISTINCT r.id) FROM passages p JOIN reports r "
+                f"ON r.id = p.report_id WHERE p.rowid IN ({marks}) AND r.{column} IS NOT NULL "
+                "GROUP BY 1 ORDER BY 1",
+                ids,
+            ):
+                out[column][str(r[0])] = r[1]
+        return out
+
+
+def _has_filters(filters: SearchFilters) -> bool:
+    return any(
+        [
+            filters.year_from is not None,
+            filters.year_to is not None,
+            filters.review_types,
+            filters.nations,
+            filters.partnerships,
+            filters.age_bands,
+            filters.themes,
+            filters.report_ids,
+        ]
+    )
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 2)
+
+

@@ -1,0 +1,186 @@
+"""Sentence embeddings and the FAISS index over them.
+
+Torch and FAISS are imported lazily, inside the functions that need them, so that the
+lexical arm, the CLI's help and most tests never pay for loading them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+from collections import OrderedDict
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from scrkb.errors import IndexNotReady
+
+if TYPE_CHECKING:
+    from scrkb.index.store import Store
+
+DIMENSION = 384
+MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+INDEX_FILE = "vectors.faiss"
+MANIFEST_FILE = "manifest.json"
+
+
+class Embedder:
+    """all-MiniLM-L6-v2 from the installed package: normalised 384-d vectors, offline."""
+
+    def __init__(self, model_path: Path, *, batch_size: int = 32) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        if not Path(model_path).exists():
+            raise IndexNotReady(f"embedding model not found at {model_path}")
+        from sentence_transformers import SentenceTransformer
+
+        self.model_path = Path(model_path)
+        self.batch_size = batch_size
+        self._model = SentenceTransformer(str(model_path), device="cpu")
+        self._lock = threading.Lock()
+        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def encode(self, texts: list[str], *, batch_size: int | None = None) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, DIMENSION), dtype=np.float32)
+        with self._lock:
+            vecs = self._model.encode(
+                texts,
+                batch_size=batch_size or self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        return np.ascontiguousarray(vecs, dtype=np.float32)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """One query vector; repeated queries (paging, facets) hit a small cache."""
+        cached = self._query_cache.get(text)
+        if cached is not None:
+            self._query_cache.move_to_end(text)
+            return cached
+        vec = self.encode([text])[0]
+        self._query_cache[text] = vec
+        if len(self._query_cache) > 512:
+            self._query_cache.popitem(last=False)
+        return vec
+
+
+@lru_cache(maxsize=4)
+def get_embedder(model_path: Path, batch_size: int = 32) -> Embedder:
+    return Embedder(model_path, batch_size=batch_size)
+
+
+class VectorIndex:
+    """A FAISS inner-product index keyed by passage rowid (cosine on normalised vectors).
+
+    Exact search (``IndexFlatIP``): at the few hundred thousand passages that all UK reviews
+    amount to, it answers in milliseconds and needs no training; filters use an id
+    selector so a filtered search still returns k hits when k exist.
+    """
+
+    def __init__(self, index: Any, generation: int) -> None:
+        self.index = index
+        self.generation = generation
+
+    @property
+    def size(self) -> int:
+        return int(self.index.ntotal)
+
+    @classmethod
+    def build(cls, store: Store) -> VectorIndex:
+        import faiss
+
+        generation = store.generation()
+        index = faiss.IndexIDMap2(faiss.IndexFlatIP(DIMENSION))
+        for ids, vecs in store.iter_embeddings():
+            index.add_with_ids(vecs, ids)
+        return cls(index, generation)
+
+    def search(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k (rowids, scores); ``allowed`` restricts to those rowids."""
+        import faiss
+
+        if self.size == 0 or k <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+        params = None
+        if allowed is not None:
+            if len(allowed) == 0:
+                return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed.astype(np.int64)))
+        scores, ids = self.index.search(q, min(k, self.size), params=params)
+        keep = ids[0] >= 0
+        return ids[0][keep], scores[0][keep]
+
+    def save(self, directory: Path, *, model_path: Path) -> None:
+        """Write atomically: a temp file in the same folder, then rename over the old one."""
+        import faiss
+
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".vectors-", suffix=".tmp")
+        os.close(fd)
+        try:
+            faiss.write_index(self.index, tmp)
+            os.replace(tmp, directory / INDEX_FILE)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        manifest = {
+            "model": MODEL_NAME,
+            "model_path": str(model_path),
+            "dimension": DIMENSION,
+            "count": self.size,
+            "generation": self.generation,
+            "index_type": "IndexIDMap2(IndexFlatIP)",
+        }
+        _atomic_write_text(directory / MANIFEST_FILE, json.dumps(manifest, indent=2))
+
+    @classmethod
+    def load(cls, directory: Path) -> VectorIndex | None:
+        """The saved index, or None when missing or unreadable (the caller rebuilds it)."""
+        import faiss
+
+        manifest_path = directory / MANIFEST_FILE
+        index_path = directory / INDEX_FILE
+        if not manifest_path.exists() or not index_path.exists():
+            return None
+        try:
+            manifest = json.loads(manifest_path.read_text())
+            if manifest.get("dimension") != DIMENSION or manifest.get("model") != MODEL_NAME:
+                return None
+            index = faiss.read_index(str(index_path))
+        except (OSError, ValueError, RuntimeError):
+            return None
+        if int(index.ntotal) != manifest.get("count"):
+            return None
+        return cls(index, int(manifest["generation"]))
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def sync_vector_index(store: Store, directory: Path, *, model_path: Path) -> VectorIndex:
+    """The index for the store's current generation: loaded if fresh, else rebuilt and saved."""
+    current = store.generation()
+    loaded = VectorIndex.load(directory)
+    if loaded is not None and loaded.generation == current:
+        return loaded
+    built = VectorIndex.build(store)
+    if not store.readonly:
+        built.save(directory, model_path=model_path)
+    return built

@@ -1,0 +1,173 @@
+"""Any report file to an ``ExtractedDoc``: the single entry point of the extract stage.
+
+The loader is chosen from the file's content, not its name: publishers' sites serve
+login and error pages under ``.pdf`` links, and downloads arrive without extensions.
+Every refusal is an ``ExtractionError`` whose message a person can act on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zipfile
+from pathlib import Path
+
+from scrkb.errors import ExtractionError
+from scrkb.models import DocFormat, ExtractedDoc
+
+SNIFF_BYTES = 8192
+_HTML_START = re.compile(rb"^(?:\s|<!--.*?-->)*<(?:!doctype\s+html|html[\s>])", re.I | re.S)
+_HTML_ANYWHERE = re.compile(rb"<(?:head|body|title|meta|script|div|p|table)[\s>/]", re.I)
+_BINARY_EXTENSIONS = {".pdf": "PDF", ".docx": "Word document", ".doc": "Word document"}
+_MB = 2**20
+
+
+def extract(path: Path, *, max_bytes: int = 100 * 2**20, max_pages: int = 2000) -> ExtractedDoc:
+    """Extract the text of one report file, page by page.
+
+    The size limit is checked before anything is read, so a huge download costs nothing.
+    A scanned PDF comes back with no lines and the warning "no text layer (needs OCR)".
+    """
+    path = Path(path).absolute()
+    name = path.name
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ExtractionError("unreadable", f"{name} cannot be opened: {exc.strerror}.") from exc
+    if not path.is_file():
+        raise ExtractionError("unreadable", f"{name} is not a file.")
+    if size == 0:
+        raise ExtractionError("empty", f"{name} is empty (0 bytes); download it again.")
+    if size > max_bytes:
+        raise ExtractionError(
+            "too_large",
+            f"{name} is {size / _MB:.1f} MB, over the {max_bytes / _MB:g} MB limit "
+            "(SCRKB_MAX_FILE_MB raises it).",
+        )
+    try:
+        digest, head = _hash_and_head(path)
+    except OSError as exc:
+        raise ExtractionError("unreadable", f"{name} cannot be read: {exc.strerror}.") from exc
+
+    fmt = sniff_format(head, path)
+    warnings: list[str] = []
+    if fmt == "pdf":
+        from scrkb.ingest.extract_pdf import extract_pdf
+
+        pages, title, warnings = extract_pdf(path, max_pages=max_pages)
+    elif fmt == "docx":
+        from scrkb.ingest.extract_docx import extract_docx
+
+        pages, title, warnings = extract_docx(path)
+    elif fmt == "html":
+        from scrkb.ingest.extract_html import extract_html
+
+        pages, title, warnings = extract_html(path.read_bytes())
+    else:
+        from scrkb.ingest.extract_text import extract_text
+
+        pages, title, warnings = extract_text(
+            path.read_bytes(), markdown=path.suffix.lower() in {".md", ".markdown"}
+        )
+        if not any(line.text.strip() for page in pages for line in page.lines):
+            raise ExtractionError("empty", f"{name} contains no text, only blank space.")
+    if len(pages) > max_pages:
+        raise ExtractionError(
+            "too_large", f"{name} has {len(pages)} pages, more than the limit of {max_pages}."
+        )
+    return ExtractedDoc(
+        source=str(path),
+        sha256=digest,
+        format=fmt,
+        size_bytes=size,
+        page_count=len(pages),
+        pages=pages,
+        title=title,
+        warnings=warnings,
+    )
+
+
+def _hash_and_head(path: Path) -> tuple[str, bytes]:
+    """SHA-256 of the whole file, streamed, and its first bytes for sniffing."""
+    sha = hashlib.sha256()
+    head = b""
+    with path.open("rb") as fh:
+        while chunk := fh.read(_MB):
+            if not head:
+                head = chunk[:SNIFF_BYTES]
+            sha.update(chunk)
+    return sha.hexdigest(), head
+
+
+def sniff_format(head: bytes, path: Path) -> DocFormat:
+    """Decide the loader from the first bytes; the extension only explains refusals.
+
+    A ``.pdf`` or ``.docx`` whose content is a web page or text is refused as
+    ``wrong_type``: that is what a site's error or login page saved as a report looks like.
+    """
+    name = path.name
+    suffix = path.suffix.lower()
+    if b"%PDF-" in head[:1024]:
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        return _sniff_zip(path)
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        raise ExtractionError(
+            "unsupported",
+            f"{name} is an old-style Word (.doc) or Office file; save it as .docx or PDF.",
+        )
+    text_like = _looks_like_text(head)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head.decode("utf-16", "ignore").encode("ascii", "ignore")
+    is_html = text_like and (
+        bool(_HTML_START.match(head.lstrip(b"\xef\xbb\xbf")))
+        or (suffix not in {".md", ".markdown", ".txt"} and bool(_HTML_ANYWHERE.search(head)))
+    )
+    if suffix in _BINARY_EXTENSIONS and text_like:
+        what = "a web page" if is_html else "plain text"
+        hint = " (perhaps an error or login page saved instead of the report)" if is_html else ""
+        raise ExtractionError(
+            "wrong_type", f"{name} is not a {_BINARY_EXTENSIONS[suffix]}: it is {what}{hint}."
+        )
+    if is_html:
+        return "html"
+    if text_like:
+        return "text"
+    raise ExtractionError(
+        "unsupported", f"{name} is not a PDF, Word (.docx), web page or text file."
+    )
+
+
+def _sniff_zip(path: Path) -> DocFormat:
+    name = path.name
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ExtractionError(
+            "corrupt", f"{name} is damaged or incomplete and cannot be opened."
+        ) from exc
+    if "word/document.xml" in names:
+        return "docx"
+    raise ExtractionError(
+        "unsupported", f"{name} is a ZIP archive, not a Word document; unpack it first."
+    )
+
+
+def _looks_like_text(head: bytes) -> bool:
+    """No NUL bytes (outside UTF-16), few control characters, and either UTF-8 or mostly
+    ASCII (Windows-1252 prose): text, in some charset."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    if b"\x00" in head:
+        return False
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
+    if controls > len(head) // 100:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3:  # not just a character cut at the sniff boundary
+            # Windows-1252 prose is mostly ASCII; noise is not.
+            return sum(1 for b in head if b >= 0x80) <= len(head) * 0.3
+    return True

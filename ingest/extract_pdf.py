@@ -1,0 +1,227 @@
+"""PDF pages to lines with geometry, through pdfium.
+
+Paragraph rebuilding, running-header removal and heading detection (``nlp/clean.py``,
+``nlp/structure.py``) need more than the text: where each line sits, how big and how
+bold it is. pdfium gives that per character; this module groups characters into lines
+and keeps, per line, the baseline-derived top, the left edge, the dominant font size and
+whether most of it is bold.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from scrkb.errors import ExtractionError
+from scrkb.models import Line, PageText
+
+NO_TEXT_LAYER = "no text layer (needs OCR)"
+
+# A line's top is its baseline minus this share of its font size: about the ascender
+# height of common fonts, so ``top`` is stable whatever letters the line holds.
+ASCENT = 0.8
+_FORCE_BOLD = 1 << 18  # PDF font descriptor flag
+_BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demibold|,b\b", re.I)
+_DROP = {0, 0xFFFE, 0xFFFF}
+
+
+@dataclass
+class _Run:
+    """Characters of one line as pdfium ordered them, before merging and sorting."""
+
+    chars: list[str] = field(default_factory=list)
+    baseline: float | None = None
+    left: float | None = None
+    sizes: Counter[float] = field(default_factory=Counter)
+    bold_chars: int = 0
+    ink_chars: int = 0
+
+    def add(self, ch: str, size: float, bold: bool) -> None:
+        self.chars.append(ch)
+        if not ch.isspace():
+            self.ink_chars += 1
+            self.bold_chars += bold
+            self.sizes[round(size, 1)] += 1
+
+    @property
+    def size(self) -> float | None:
+        return self.sizes.most_common(1)[0][0] if self.sizes else None
+
+
+def extract_pdf(
+    path: Path, *, max_pages: int = 2000
+) -> tuple[list[PageText], str | None, list[str]]:
+    """Return (pages, title from the metadata, warnings) for a PDF file.
+
+    Raises ``ExtractionError`` for password-protected, unreadable and over-long files.
+    A PDF without any text (a scan) is not an error: its pages come back without lines
+    and with the warning ``NO_TEXT_LAYER``, so ingest can keep it as a no-text report.
+    """
+    name = Path(path).name
+    try:
+        pdf = pdfium.PdfDocument(Path(path))
+    except pdfium.PdfiumError as exc:
+        if getattr(exc, "err_code", None) == pdfium_c.FPDF_ERR_PASSWORD:
+            raise ExtractionError(
+                "encrypted",
+                f"{name} is password-protected; ask the publisher for an unprotected copy.",
+            ) from exc
+        raise ExtractionError(
+            "corrupt", f"{name} is damaged or incomplete and cannot be read as a PDF."
+        ) from exc
+    try:
+        count = len(pdf)
+        if count > max_pages:
+            raise ExtractionError(
+                "too_large", f"{name} has {count} pages, more than the limit of {max_pages}."
+            )
+        title = _metadata_title(pdf)
+        pages: list[PageText] = []
+        warnings: list[str] = []
+        unreadable: list[int] = []
+        for index in range(count):
+            try:
+                pages.append(_extract_page(pdf, index))
+            except pdfium.PdfiumError:
+                unreadable.append(index + 1)
+                pages.append(PageText(number=index + 1, lines=[]))
+        if unreadable and len(unreadable) == count:
+            raise ExtractionError("corrupt", f"{name} is damaged: none of its pages can be read.")
+        if unreadable:
+            warnings.append(f"pages could not be read: {', '.join(map(str, unreadable))}")
+        if not any(page.lines for page in pages):
+            warnings.append(NO_TEXT_LAYER)
+        return pages, title, warnings
+    finally:
+        pdf.close()
+
+
+def _metadata_title(pdf: pdfium.PdfDocument) -> str | None:
+    try:
+        title = pdf.get_metadata_value("Title")
+    except (pdfium.PdfiumError, UnicodeDecodeError):
+        return None
+    title = " ".join(title.replace("\x00", "").split()) if title else ""
+    return title or None
+
+
+def _extract_page(pdf: pdfium.PdfDocument, index: int) -> PageText:
+    page = pdf[index]
+    try:
+        width, height = page.get_size()
+        textpage = page.get_textpage()
+        try:
+            runs = _char_runs(textpage)
+        finally:
+            textpage.close()
+    finally:
+        page.close()
+    return PageText(number=index + 1, lines=_lines(runs, height), width=width, height=height)
+
+
+def _char_runs(textpage: pdfium.PdfTextPage) -> list[_Run]:
+    """Walk the characters in pdfium's order, starting a run at each line break pdfium
+    generated or where the baseline jumps. Font queries happen once per text object."""
+    raw = textpage.raw
+    n = pdfium_c.FPDFText_CountChars(raw)
+    runs: list[_Run] = []
+    run = _Run()
+    x, y = ctypes.c_double(), ctypes.c_double()
+    last_obj: int | None = None
+    size, bold = 0.0, False
+    for i in range(n):
+        code = pdfium_c.FPDFText_GetUnicode(raw, i)
+        if code in (0x0D, 0x0A):
+            if run.ink_chars:
+                runs.append(run)
+            run = _Run()
+            continue
+        if code in _DROP:
+            continue
+        ch = "-" if code == 0x02 else chr(code)  # pdfium marks a line-end hyphen as 0x02
+        obj = pdfium_c.FPDFText_GetTextObject(raw, i)
+        obj_id = ctypes.cast(obj, ctypes.c_void_p).value if obj else None
+        if obj_id != last_obj or obj_id is None:
+            size, bold = _font(raw, i)
+            last_obj = obj_id
+        if ch.isspace():
+            if run.chars and not run.chars[-1].isspace():
+                run.chars.append(" ")
+            continue
+        pdfium_c.FPDFText_GetCharOrigin(raw, i, x, y)
+        if run.baseline is not None and abs(y.value - run.baseline) > max(size, 1.0) * 0.6:
+            runs.append(run)
+            run = _Run()
+        if run.baseline is None:
+            run.baseline = y.value
+            run.left = x.value  # the pen position: the same for every line of a margin
+        run.add(ch, size, bold)
+    if run.ink_chars:
+        runs.append(run)
+    return runs
+
+
+def _font(raw: pdfium_c.FPDF_TEXTPAGE, i: int) -> tuple[float, bool]:
+    """Font size in points (the Tf size times the text matrix's scale) and boldness
+    (weight, the font's name, or its ForceBold flag: standard fonts carry no weight)."""
+    size = pdfium_c.FPDFText_GetFontSize(raw, i)
+    matrix = pdfium_c.FS_MATRIX()
+    if pdfium_c.FPDFText_GetMatrix(raw, i, matrix):
+        scale = math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c))
+        if scale > 0:
+            size *= scale
+    weight = pdfium_c.FPDFText_GetFontWeight(raw, i)
+    flags = ctypes.c_int()
+    buf = ctypes.create_string_buffer(128)
+    pdfium_c.FPDFText_GetFontInfo(raw, i, buf, len(buf), flags)
+    font_name = buf.value.decode("latin-1", "replace")
+    bold = weight >= 600 or bool(flags.value & _FORCE_BOLD) or bool(_BOLD_NAME.search(font_name))
+    return size, bold
+
+
+def _lines(runs: list[_Run], height: float) -> list[Line]:
+    """Runs to lines in reading order: top to bottom, runs sharing a baseline merged
+    left to right (a page number drawn apart from its contents entry, say)."""
+    runs = [r for r in runs if r.baseline is not None]
+    runs.sort(key=lambda r: (-(r.baseline or 0.0), r.left or 0.0))
+    groups: list[list[_Run]] = []
+    for run in runs:
+        if groups:
+            head = groups[-1][0]
+            tolerance = max(head.size or 0.0, run.size or 0.0, 1.0) * 0.3
+            if abs((head.baseline or 0.0) - (run.baseline or 0.0)) <= tolerance:
+                groups[-1].append(run)
+                continue
+        groups.append([run])
+    lines: list[Line] = []
+    for group in groups:
+        group.sort(key=lambda r: r.left or 0.0)
+        text = " ".join("".join(r.chars).strip() for r in group)
+        text = " ".join(text.split())
+        if not text:
+            continue
+        sizes: Counter[float] = Counter()
+        for r in group:
+            sizes.update(r.sizes)
+        size = sizes.most_common(1)[0][0] if sizes else None
+        ink = sum(r.ink_chars for r in group)
+        bold = ink > 0 and sum(r.bold_chars for r in group) * 2 > ink
+        baseline = max(r.baseline or 0.0 for r in group)
+        top = height - baseline - ASCENT * (size or 0.0)
+        lines.append(
+            Line(
+                text=text,
+                top=round(top, 2),
+                left=round(group[0].left or 0.0, 2),
+                size=size,
+                bold=bold,
+            )
+        )
+    return lines

@@ -1,0 +1,472 @@
+"""Report metadata from the report's own words: review type, nation, partnership, year,
+the child's name-code, age and age band, sex, outcome and the agencies involved.
+
+Every field keeps the sentence it came from and its page. A field that the text does not
+state is None: a wrong year or age in a filter misleads more than a missing one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from scrkb.models import (
+    AGE_BANDS,
+    Evidence,
+    ExtractedDoc,
+    ReportMetadata,
+    StructuredDoc,
+)
+
+FRONT_WORDS = 4000  # title page, summary and introduction: where reports state their facts
+
+
+@dataclass
+class _Sentence:
+    text: str
+    page: int
+    section: str
+
+
+_SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9“\"(])|\n+")
+
+
+def _sentences(structured: StructuredDoc, *, word_limit: int | None = None) -> Iterator[_Sentence]:
+    words = 0
+    for block in structured.blocks:
+        for sent in _SENT_SPLIT.split(block.text):
+            sent = sent.strip()
+            if sent:
+                yield _Sentence(sent, block.page_start, block.section_kind)
+        words += len(block.text.split())
+        if word_limit is not None and words > word_limit:
+            return
+
+
+# --------------------------------------------------------------------------- review type
+# (pattern, review_type, implied nation). Order matters: specific before general.
+_TYPES: list[tuple[re.Pattern[str], str, str | None]] = [
+    (re.compile(r"single unified safeguarding review|\bSUSR\b", re.I), "susr", "Wales"),
+    (re.compile(r"child practice review|\bCPR\b(?! training)", re.I), "cpr", "Wales"),
+    (re.compile(r"case management review|\bCMR\b", re.I), "cmr", "Northern Ireland"),
+    (re.compile(r"significant case review", re.I), "scr", "Scotland"),
+    (re.compile(r"\blearning review\b", re.I), "lr", "Scotland"),
+    (
+        re.compile(
+            r"national (?:child safeguarding practice )?review|Child Safeguarding Practice Review Panel"
+            r"|national panel",
+            re.I,
+        ),
+        "national",
+        "England",
+    ),
+    (
+        re.compile(r"(?:local )?child safeguarding practice review|\bL?CSPR\b", re.I),
+        "lcspr",
+        "England",
+    ),
+    (re.compile(r"serious case review|\bSCR\b", re.I), "scr", None),
+    (re.compile(r"\brapid review\b", re.I), "rapid", "England"),
+]
+
+_NATION_CUES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"Northern Ireland|\bSBNI\b|Health and Social Care Trust", re.I), "Northern Ireland"),
+    (re.compile(r"\bScotland\b|Scottish|Child Protection Committee|Care Inspectorate", re.I), "Scotland"),
+    (re.compile(r"\bWales\b|Welsh|Regional Safeguarding (?:Children )?Board|Social Services and "
+                r"Well-being", re.I), "Wales"),
+    (re.compile(r"\bEngland\b|Working Together to Safeguard Children|Local Safeguarding Children "
+                r"Board|Safeguarding (?:Children )?Partnership|\bLSCB\b|\bOfsted\b", re.I), "England"),
+]
+
+
+def _review_type(title: str, sentences: list[_Sentence]) -> tuple[str | None, Evidence | None, str | None]:
+    for pattern, kind, nation in _TYPES:
+        if pattern.search(title):
+            return kind, Evidence(value=kind, evidence=title, page=1, method="title_page"), nation
+    counts: Counter[str] = Counter()
+    first: dict[str, _Sentence] = {}
+    nations: dict[str, str | None] = {}
+    for sent in sentences:
+        if sent.section in ("glossary", "contents", "references"):
+            continue
+        for pattern, kind, nation in _TYPES:
+            if pattern.search(sent.text):
+                counts[kind] += 1
+                first.setdefault(kind, sent)
+                nations[kind] = nation
+                break  # one type per sentence: the most specific
+    if not counts:
+        return None, None, None
+    # "rapid review" is usually mentioned as the step before the review itself.
+    kind = max(counts, key=lambda k: (counts[k] - (0.5 if k == "rapid" else 0), -_order(k)))
+    sent = first[kind]
+    return kind, Evidence(value=kind, evidence=sent.text[:400], page=sent.page), nations[kind]
+
+
+def _order(kind: str) -> int:
+    return [k for _, k, _ in _TYPES].index(kind)
+
+
+# --------------------------------------------------------------------------- partnership
+_BODY = (
+    r"(?:Local Safeguarding Children(?:['’]s)? Board|Safeguarding Children(?:['’]s)? Partnership"
+    r"|Safeguarding Children(?:['’]s)? Board|Safeguarding Partnership|Child Protection Committee"
+    r"|Regional Safeguarding (?:Children(?:['’]s)? )?Board|Safeguarding Children Partnership"
+    r"|Children(?:['’]s)? Safeguarding Partnership|Safeguarding Board|\bLSCB\b|\bLSCP\b|\bCPC\b)"
+)
+_NAME = r"(?:[A-Z][\w'’-]+|and|&|of|the)"
+_PARTNERSHIP = re.compile(rf"((?:[A-Z][\w'’-]+)(?: {_NAME}){{0,5}}? {_BODY})")
+_SBNI = re.compile(r"Safeguarding Board for Northern Ireland")
+_BAD_LEAD = {"The", "This", "A", "An", "Each", "Every", "All", "Local", "Regional", "By", "For"}
+
+
+def _partnership(title_page: str, sentences: list[_Sentence]) -> Evidence | None:
+    for text, page, method in [(title_page, 1, "title_page")] + [
+        (s.text, s.page, "text") for s in sentences
+    ]:
+        m = _SBNI.search(text)
+        if m:
+            return Evidence(value=m.group(0), evidence=_line_of(text, m.start()), page=page, method=method)
+        for m in _PARTNERSHIP.finditer(text):
+            name = m.group(1)
+            words = name.split()
+            while words and words[0] in _BAD_LEAD:
+                words = words[1:]
+            name = " ".join(words)
+            if not name or name.split()[0] in {"Local", "Safeguarding", "Child", "Children"}:
+                continue
+            return Evidence(value=name, evidence=_line_of(text, m.start()), page=page, method=method)
+    return None
+
+
+def _line_of(text: str, pos: int) -> str:
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    return text[start : end if end != -1 else len(text)].strip()[:400]
+
+
+# --------------------------------------------------------------------------- year
+_MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December"
+)
+_PUBLISHED = re.compile(
+    rf"(?:published|publication date|date of publication|date)\s*[:\-–]?\s*(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?"
+    rf"(?:(?:{_MONTHS})\s+)?((?:19|20)\d\d)",
+    re.I,
+)
+_MONTH_YEAR = re.compile(rf"\b(?:{_MONTHS})\s+((?:19|20)\d\d)\b")
+_ANY_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
+
+
+def _year(title_page: str, front_text: str) -> Evidence | None:
+    this_year = date.today().year
+    for text, method in ((title_page, "title_page"), (front_text[:3000], "text")):
+        m = _PUBLISHED.search(text)
+        if m and 1990 <= int(m.group(1)) <= this_year:
+            return Evidence(value=int(m.group(1)), evidence=_line_of(text, m.start()), page=1, method=method)
+    m = None
+    for m2 in _MONTH_YEAR.finditer(title_page):
+        if 1990 <= int(m2.group(1)) <= this_year:
+            m = m2
+    if m:
+        return Evidence(value=int(m.group(1)), evidence=_line_of(title_page, m.start()), page=1, method="title_page")
+    years = [int(y) for y in _ANY_YEAR.findall(title_page) if 1990 <= int(y) <= this_year]
+    if years:
+        year = max(years)
+        pos = title_page.find(str(year))
+        return Evidence(value=year, evidence=_line_of(title_page, pos), page=1, method="title_page")
+    return None
+
+
+# --------------------------------------------------------------------------- child
+_CODE = re.compile(
+    r"\b(Child|Baby|Infant|Young Person|Sibling|Family|Children)\s+([A-Z]{1,2}\d?|[A-Z][a-z]+ [A-Z])\b"
+)
+_CODE_SIMPLE = re.compile(r"\b(Child|Baby|Infant|Young Person)\s+([A-Z]{1,2}\d?)\b(?![a-z])")
+
+
+def _child_code(title: str, sentences: list[_Sentence]) -> Evidence | None:
+    m = _CODE_SIMPLE.search(title)
+    if m:
+        return Evidence(value=m.group(0), evidence=title, page=1, method="title_page")
+    counts: Counter[str] = Counter()
+    first: dict[str, _Sentence] = {}
+    for sent in sentences:
+        for m in _CODE_SIMPLE.finditer(sent.text):
+            counts[m.group(0)] += 1
+            first.setdefault(m.group(0), sent)
+    if not counts:
+        return None
+    code, _ = counts.most_common(1)[0]
+    return Evidence(value=code, evidence=first[code].text[:400], page=first[code].page)
+
+
+_NUMBER_WORDS = {
+    w: i
+    for i, w in enumerate(
+        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]
+    )
+}
+_NUMBER_WORDS.update({"a": 1, "an": 1, "twenty-one": 21, "thirty": 30})
+_NUM = r"(\d{1,2}|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")"
+_AGE_PATTERNS = [
+    re.compile(rf"\b{_NUM}[- ](day|week|month|year)s?[- ]old\b", re.I),
+    re.compile(rf"\b(?:aged|age)\s+{_NUM}(?:\s+(day|week|month|year)s?)?\b", re.I),
+    re.compile(rf"\bwas\s+{_NUM}\s+(day|week|month|year)s?\s+old\b", re.I),
+    re.compile(rf"\bat\s+{_NUM}\s+(day|week|month|year)s?\s+(?:of age|old)\b", re.I),
+]
+_NEWBORN = re.compile(r"\b(newborn|new-born|neonate|stillborn)\b", re.I)
+_CHILD_CUE = re.compile(
+    r"\b(child|baby|infant|boy|girl|young person|son|daughter|teenager|Child [A-Z]|Baby [A-Z]|"
+    r"died|death|injur|harm|when)\b",
+    re.I,
+)
+_ADULT_CUE = re.compile(r"\b(mother|father|parent|partner|stepfather|grandmother|uncle|aunt|sibling|brother|sister|cousin|adult)\b", re.I)
+
+
+def _to_int(token: str) -> int | None:
+    token = token.lower()
+    if token.isdigit():
+        return int(token)
+    return _NUMBER_WORDS.get(token)
+
+
+def _age(sentences: list[_Sentence], code: str | None) -> tuple[Evidence | None, float | None]:
+    """The child's age at the incident: the first age stated of the subject child."""
+    candidates: list[tuple[int, _Sentence, str, float]] = []
+    for order, sent in enumerate(sentences):
+        if sent.section in ("glossary", "contents", "methodology", "terms_of_reference"):
+            continue
+        for pattern in _AGE_PATTERNS:
+            for m in pattern.finditer(sent.text):
+                n = _to_int(m.group(1))
+                if n is None:
+                    continue
+                unit = (m.group(2) or "year").lower() if m.lastindex and m.lastindex >= 2 else "year"
+                years = {"day": n / 365, "week": n / 52, "month": n / 12, "year": float(n)}[unit]
+                if years >= 18:
+                    continue
+                window = sent.text[max(0, m.start() - 80) : m.end() + 60]
+                if _ADULT_CUE.search(window) and not (code and code in window):
+                    continue
+                score = 0
+                if code and code in sent.text:
+                    score += 2
+                if _CHILD_CUE.search(window):
+                    score += 1
+                candidates.append((order - 10 * score, sent, m.group(0), years))
+        if _NEWBORN.search(sent.text) and code and code in sent.text:
+            candidates.append((order - 15, sent, _NEWBORN.search(sent.text).group(0), 0.0))
+    if not candidates:
+        return None, None
+    candidates.sort(key=lambda c: c[0])
+    _, sent, phrase, years = candidates[0]
+    return Evidence(value=phrase, evidence=sent.text[:400], page=sent.page), years
+
+
+def age_band(years: float | None) -> str | None:
+    if years is None:
+        return None
+    if years < 1:
+        return AGE_BANDS[0]
+    if years < 5:
+        return AGE_BANDS[1]
+    if years < 10:
+        return AGE_BANDS[2]
+    if years < 15:
+        return AGE_BANDS[3]
+    if years < 18:
+        return AGE_BANDS[4]
+    return None
+
+
+_SEX = re.compile(
+    r"\b(?:\d{1,2}|[a-z]+)[- ](?:day|week|month|year)s?[- ]old\s+(?:baby\s+)?(boy|girl)\b"
+    r"|\bbaby (boy|girl)\b|\b(boy|girl) aged\b",
+    re.I,
+)
+
+
+def _sex(sentences: list[_Sentence]) -> Evidence | None:
+    for sent in sentences[:400]:
+        m = _SEX.search(sent.text)
+        if m:
+            word = next(g for g in m.groups() if g).lower()
+            value = "male" if word == "boy" else "female"
+            return Evidence(value=value, evidence=sent.text[:400], page=sent.page)
+    return None
+
+
+_DIED = re.compile(
+    r"\b(died|death of|was found dead|found unresponsive and|fatal(?:ly)?|was killed|"
+    r"took (?:his|her|their) own life|murder(?:ed)?|manslaughter)\b",
+    re.I,
+)
+_HARMED = re.compile(
+    r"\b(serious(?:ly)? (?:harm|harmed|injur(?:ed|ies|y))|significant harm|life[- ]changing|"
+    r"life[- ]threatening|suffered serious|non-accidental injur(?:y|ies)|was seriously)\b",
+    re.I,
+)
+_NO_DEATH = re.compile(r"\b(did not die|survived|no child died)\b", re.I)
+
+
+def _outcome(sentences: list[_Sentence], code: str | None) -> Evidence | None:
+    """Died or serious harm, from the sentences that set out why the review was held."""
+    best: tuple[int, str, _Sentence] | None = None
+    for order, sent in enumerate(sentences[:250]):
+        if sent.section in ("glossary", "contents", "methodology", "terms_of_reference"):
+            continue
+        subject = bool(code and code in sent.text) or re.search(
+            r"\b(child|baby|infant|young person|he|she)\b", sent.text, re.I
+        )
+        if not subject:
+            continue
+        if _DIED.search(sent.text) and not _NO_DEATH.search(sent.text):
+            score = order - (20 if code and code in sent.text else 0)
+            if best is None or score < best[0]:
+                best = (score, "died", sent)
+        elif _HARMED.search(sent.text):
+            score = order + 5 - (20 if code and code in sent.text else 0)
+            if best is None or score < best[0]:
+                best = (score, "serious harm", sent)
+    if best is None:
+        return None
+    return Evidence(value=best[1], evidence=best[2].text[:400], page=best[2].page)
+
+
+# --------------------------------------------------------------------------- agencies
+AGENCIES: dict[str, re.Pattern[str]] = {
+    "children's social care": re.compile(
+        r"children['’]s social care|children['’]s services|social work(?:er|ers)?\b|\bCSC\b|"
+        r"social services|local authority children", re.I),
+    "police": re.compile(r"\bpolice\b|constabulary|\bPSNI\b", re.I),
+    "GP": re.compile(r"\bGPs?\b|general practi(?:ce|tioner)", re.I),
+    "health visiting": re.compile(r"health visit(?:or|ors|ing)", re.I),
+    "midwifery": re.compile(r"\bmidwi(?:fe|ves|fery)\b", re.I),
+    "A&E / emergency department": re.compile(
+        r"emergency department|\bA\s?&\s?E\b|accident and emergency|minor injur(?:y|ies) unit", re.I),
+    "paediatrics": re.compile(r"paediatric(?:ian|s)?\b", re.I),
+    "CAMHS": re.compile(r"\bCAMHS\b|child and adolescent mental health", re.I),
+    "adult mental health": re.compile(
+        r"adult mental health|community mental health team|\bCMHT\b|psychiatri(?:st|c)", re.I),
+    "school": re.compile(r"\bschool\b|designated safeguarding lead|\bteacher", re.I),
+    "early help": re.compile(r"early help|family support worker", re.I),
+    "housing": re.compile(r"housing (?:officer|provider|association|department|services)|"
+                          r"homeless(?:ness)? (?:team|service)", re.I),
+    "probation": re.compile(r"\bprobation\b", re.I),
+    "substance misuse services": re.compile(
+        r"(?:substance misuse|drug and alcohol|drug|alcohol) (?:service|services|team|worker)", re.I),
+    "youth justice": re.compile(r"youth (?:justice|offending)", re.I),
+    "ambulance": re.compile(r"\bambulance\b|paramedic", re.I),
+    "nursery / early years": re.compile(r"\bnursery\b|childminder|early years", re.I),
+}
+
+
+def _agencies(structured: StructuredDoc) -> Evidence:
+    counts: Counter[str] = Counter()
+    first: dict[str, tuple[str, int]] = {}
+    for block in structured.blocks:
+        if block.section_kind in ("glossary", "contents", "references"):
+            continue
+        for name, pattern in AGENCIES.items():
+            hits = pattern.findall(block.text)
+            if hits:
+                counts[name] += len(hits)
+                if name not in first:
+                    m = pattern.search(block.text)
+                    assert m is not None
+                    first[name] = (_window(block.text, m.start()), block.page_start)
+    agencies = [name for name in AGENCIES if counts[name] >= 2]
+    evidence = "; ".join(f"{name}: {first[name][0]}" for name in agencies[:6])
+    return Evidence(value=agencies, evidence=evidence[:800] or None, method="text")
+
+
+def _window(text: str, pos: int, width: int = 60) -> str:
+    return text[max(0, pos - width) : pos + width].replace("\n", " ").strip()
+
+
+# --------------------------------------------------------------------------- entry point
+def _title_page_text(doc: ExtractedDoc) -> str:
+    if not doc.pages:
+        return ""
+    return "\n".join(line.text for line in doc.pages[0].lines if line.text.strip())
+
+
+def extract_metadata(doc: ExtractedDoc, structured: StructuredDoc, title: str | None = None) -> ReportMetadata:
+    """Metadata with evidence for each field found; fields the text does not give stay None."""
+    title_page = _title_page_text(doc)
+    title = title or doc.title or ""
+    front = list(_sentences(structured, word_limit=FRONT_WORDS))
+    allsent = list(_sentences(structured))
+    front_text = "\n".join(s.text for s in front)
+    meta = ReportMetadata()
+    ev = meta.evidence
+
+    kind, kind_ev, implied_nation = _review_type(title + "\n" + title_page[:600], front)
+    if kind:
+        meta.review_type = kind
+        ev["review_type"] = kind_ev  # type: ignore[assignment]
+
+    part = _partnership(title_page, front)
+    if part:
+        meta.partnership = str(part.value)
+        ev["partnership"] = part
+
+    nation = _nation(implied_nation, kind_ev, title_page + "\n" + front_text, meta.partnership)
+    if nation:
+        meta.nation = str(nation.value)
+        ev["nation"] = nation
+
+    year = _year(title_page, front_text)
+    if year:
+        meta.year = int(year.value)  # type: ignore[arg-type]
+        ev["year"] = year
+
+    code = _child_code(title + "\n" + title_page, allsent)
+    if code:
+        meta.child_code = str(code.value)
+        ev["child_code"] = code
+
+    age, years = _age(front or allsent, meta.child_code)
+    if age:
+        meta.age_text = str(age.value)
+        meta.age_years = round(years, 3) if years is not None else None
+        meta.age_band = age_band(years)
+        ev["age"] = age
+
+    sex = _sex(front)
+    if sex:
+        meta.sex = str(sex.value)
+        ev["sex"] = sex
+
+    outcome = _outcome(front, meta.child_code)
+    if outcome:
+        meta.outcome = str(outcome.value)
+        ev["outcome"] = outcome
+
+    agencies = _agencies(structured)
+    meta.agencies = list(agencies.value or [])  # type: ignore[arg-type]
+    if meta.agencies:
+        ev["agencies"] = agencies
+    return meta
+
+
+def _nation(
+    implied: str | None, kind_ev: Evidence | None, text: str, partnership: str | None
+) -> Evidence | None:
+    if implied and kind_ev:
+        return Evidence(value=implied, evidence=kind_ev.evidence, page=kind_ev.page, method="review_type")
+    probe = (partnership or "") + "\n" + text
+    counts: Counter[str] = Counter()
+    first: dict[str, str] = {}
+    for pattern, nation in _NATION_CUES:
+        for m in pattern.finditer(probe):
+            counts[nation] += 1
+            first.setdefault(nation, _window(probe, m.start()))
+    if not counts:
+        return None
+    nation = counts.most_common(1)[0][0]
+    return Evidence(value=nation, evidence=first[nation], method="text")
