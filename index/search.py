@@ -59,6 +59,23 @@ def fts_expression(terms: list[str]) -> str:
     return " OR ".join(f'"{t}"' for t in terms[:32])
 
 
+_MARKED = re.compile(f"{MARK_START}([^{MARK_END}]*){MARK_END}")
+
+
+def _stem_key(word: str) -> str:
+    """A crude stem so "child" and "children" count as one matched query term."""
+    word = word.lower()
+    return word[:5] if len(word) > 5 else word
+
+
+@dataclass
+class LexicalHit:
+    rowid: int
+    score: float
+    coverage: float  # share of the query's terms this passage matched
+    marked: str  # passage text with matched words between MARK_START and MARK_END
+
+
 @dataclass
 class ThemeNames:
     names: dict[str, str]
@@ -115,12 +132,24 @@ class Searcher:
     def bm25(
         self, text: str, limit: int, allowed_sql: tuple[str, list] | None = None
     ) -> list[tuple[int, float]]:
+        """(rowid, score) pairs, best first; see ``lexical`` for coverage and marks."""
+        return [(h.rowid, h.score) for h in self.lexical(text, limit, allowed_sql)]
+
+    def lexical(
+        self, text: str, limit: int, allowed_sql: tuple[str, list] | None = None
+    ) -> list[LexicalHit]:
+        """BM25 candidates with the share of query terms each one matched.
+
+        FTS5's own ``highlight()`` marks the matched words (after its porter stemmer), so
+        coverage and snippets come from the same query at no extra cost.
+        """
         terms = query_terms(text)
         if not terms:
             return []
         sql = (
-            "SELECT rowid, bm25(passages_fts, 1.0, 0.3) AS score FROM passages_fts "
-            "WHERE passages_fts MATCH ?"
+            "SELECT rowid, bm25(passages_fts, 1.0, 0.3) AS score, "
+            f"highlight(passages_fts, 0, '{MARK_START}', '{MARK_END}') "
+            "FROM passages_fts WHERE passages_fts MATCH ?"
         )
         params: list = [fts_expression(terms)]
         if allowed_sql is not None:
@@ -128,8 +157,14 @@ class Searcher:
             params.extend(allowed_sql[1])
         sql += " ORDER BY score LIMIT ?"
         params.append(limit)
-        # bm25() is lower-is-better; report it as a positive relevance score.
-        return [(int(r[0]), -float(r[1])) for r in self.store.execute(sql, params)]
+        n_terms = min(len(terms), 32)
+        hits = []
+        for rowid, score, marked in self.store.execute(sql, params):
+            matched = {_stem_key(m) for m in _MARKED.findall(marked)}
+            # bm25() is lower-is-better; report it as a positive relevance score.
+            hits.append(LexicalHit(int(rowid), -float(score), min(1.0, len(matched) / n_terms),
+                                   marked))
+        return hits
 
     def dense(
         self, text: str, limit: int, allowed: np.ndarray | None = None
@@ -158,41 +193,53 @@ class Searcher:
         timings["filters"] = _ms(t0)
         want = query.offset + query.k
 
+        marked: dict[int, str] = {}
         if not text:
             fused = self._browse(filters, allowed_sql)
             parts = {rowid: ScoreParts(fused=score) for rowid, score in fused}
         else:
             depth = max(self.settings.candidates, want)
-            lexical: list[tuple[int, float]] = []
+            lexical: list[LexicalHit] = []
             dense: list[tuple[int, float]] = []
             if mode in ("hybrid", "bm25"):
                 t = time.perf_counter()
-                lexical = self.bm25(text, depth, allowed_sql)
+                lexical = self.lexical(text, depth, allowed_sql)
                 timings["bm25"] = _ms(t)
             if mode in ("hybrid", "dense"):
                 t = time.perf_counter()
                 dense = self.dense(text, depth, allowed)
                 timings["dense"] = _ms(t)
-            fused, parts = self._fuse(lexical, dense)
+            fused, parts = self._fuse(lexical, dense, weigh_coverage=mode == "hybrid")
+            marked = {h.rowid: h.marked for h in lexical}
 
         total = len(fused)
         page = fused[query.offset : want]
         t = time.perf_counter()
-        hits = self._hits(page, parts, text, start_rank=query.offset + 1)
+        hits = self._hits(page, parts, text, marked, start_rank=query.offset + 1)
         timings["hydrate"] = _ms(t)
         timings["total"] = _ms(t0)
         facets = self.facets([rowid for rowid, _ in fused]) if with_facets else None
         return SearchResults(query=text, total=total, hits=hits, facets=facets, timings_ms=timings)
 
     def _fuse(
-        self, lexical: list[tuple[int, float]], dense: list[tuple[int, float]]
+        self,
+        lexical: list[LexicalHit],
+        dense: list[tuple[int, float]],
+        *,
+        weigh_coverage: bool = True,
     ) -> tuple[list[tuple[int, float]], dict[int, ScoreParts]]:
+        """Reciprocal rank fusion; a BM25 hit counts in proportion to its query coverage².
+
+        A passage that shares one everyday word with a paraphrased query ("child") would
+        otherwise enter the fusion as strongly as one that matches the whole query.
+        """
         k = self.settings.rrf_k
         parts: dict[int, ScoreParts] = {}
-        for rank, (rowid, score) in enumerate(lexical, start=1):
-            p = parts.setdefault(rowid, ScoreParts())
-            p.bm25_rank, p.bm25_score = rank, round(score, 4)
-            p.fused += self.settings.bm25_weight / (k + rank)
+        for rank, hit in enumerate(lexical, start=1):
+            p = parts.setdefault(hit.rowid, ScoreParts())
+            p.bm25_rank, p.bm25_score = rank, round(hit.score, 4)
+            weight = hit.coverage**2 if weigh_coverage else 1.0
+            p.fused += self.settings.bm25_weight * weight / (k + rank)
         for rank, (rowid, score) in enumerate(dense, start=1):
             p = parts.setdefault(rowid, ScoreParts())
             p.dense_rank, p.dense_score = rank, round(score, 4)
@@ -230,6 +277,7 @@ class Searcher:
         page: list[tuple[int, float]],
         parts: dict[int, ScoreParts],
         text: str,
+        marked: dict[int, str],
         *,
         start_rank: int,
     ) -> list[SearchHit]:
@@ -237,7 +285,9 @@ class Searcher:
         passages = self.store.passages_by_rowid(rowids)
         report_ids = sorted({p.report_id for p in passages.values()})
         reports = self._report_rows(report_ids)
-        snippets = self._snippets(rowids, text)
+        snippets = {r: marked[r] for r in rowids if r in marked}
+        missing = [r for r in rowids if r not in snippets]
+        snippets.update(self._snippets(missing, text))
         hits: list[SearchHit] = []
         for offset, (rowid, score) in enumerate(page):
             passage = passages.get(rowid)

@@ -29,7 +29,7 @@ from scrkb.models import (
     ThemeTag,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Each entry migrates the schema from version i to i + 1. Never edit a shipped entry:
 # append a new one, so that every existing data home can be brought forward.
@@ -109,6 +109,43 @@ MIGRATIONS: list[str] = [
         themes_json TEXT NOT NULL,
         PRIMARY KEY (report_id, ordinal)
     );
+    """,
+    # 2: training packs (ids are unguessable tokens; items keep a citation snapshot so an
+    # export still cites a passage that a re-ingest replaced) and background jobs (in the
+    # store so that any API worker can report a job another worker started).
+    """
+    CREATE TABLE packs (
+        id TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE pack_items (
+        pack_id TEXT NOT NULL REFERENCES packs(id) ON DELETE CASCADE,
+        passage_id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        snapshot_json TEXT NOT NULL,
+        added_at TEXT NOT NULL,
+        PRIMARY KEY (pack_id, passage_id)
+    );
+    CREATE INDEX pack_items_order ON pack_items(pack_id, position);
+    CREATE TABLE jobs (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL,
+        params_json TEXT NOT NULL,
+        result_json TEXT,
+        message TEXT,
+        output_tail TEXT,
+        pid INTEGER,
+        host TEXT,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        finished_at TEXT
+    );
+    CREATE INDEX jobs_status ON jobs(status, created_at);
     """,
 ]
 

@@ -34,6 +34,8 @@ class Embedder:
     def __init__(self, model_path: Path, *, batch_size: int = 32) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         if not Path(model_path).exists():
             raise IndexNotReady(f"embedding model not found at {model_path}")
         from sentence_transformers import SentenceTransformer

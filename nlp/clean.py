@@ -273,6 +273,9 @@ def find_running_lines(
 # --------------------------------------------------------------------------- contents
 _LEADER = re.compile(r"(?:\.\s*){4,}|(?:\u2026\s*){2,}|(?:_\s*){4,}|(?:\.\s){3,}")
 _ENDS_PAGE_NO = re.compile(r"(?:\s|\.|\u2026)(\d{1,3}|[ivxlc]{1,6})$", re.IGNORECASE)
+_OPEN_WORDS = frozenset(
+    ["and", "or", "the", "of", "to", "in", "on", "at", "by", "for", "with", "aged", "a", "an"]
+)
 _CONTENTS_HEADING = re.compile(r"^(?:table\s+of\s+)?contents(?:\s+page)?:?$", re.IGNORECASE)
 
 
@@ -296,8 +299,10 @@ def is_contents_line(text: str) -> bool:
     if not m:
         return False
     head = t[: m.start()].strip()
-    if not head or len(head.split()) > 16 or head.endswith((".", ",", ";")) or head.count(",") > 1:
+    if not head or len(head.split()) > 16 or head.endswith((".", ",", ";")):
         return False
+    if head.rsplit(None, 1)[-1].lower() in _OPEN_WORDS:
+        return False  # "... the mother, father and 3": a number the sentence needs
     return any(c.isalpha() for c in head)
 
 

@@ -115,30 +115,33 @@ _BODY = (
     r"(?:Local Safeguarding Children(?:['’]s)? Board|Safeguarding Children(?:['’]s)? Partnership"
     r"|Safeguarding Children(?:['’]s)? Board|Safeguarding Partnership|Child Protection Committee"
     r"|Regional Safeguarding (?:Children(?:['’]s)? )?Board|Safeguarding Children Partnership"
-    r"|Children(?:['’]s)? Safeguarding Partnership|Safeguarding Board|\bLSCB\b|\bLSCP\b|\bCPC\b)"
+    r"|Children(?:['’]s)? Safeguarding Partnership|Safeguarding Board|Safeguarding Panel"
+    r"|Practice Review Panel|\bLSCB\b|\bLSCP\b|\bCPC\b)"
 )
 _NAME = r"(?:[A-Z][\w'’-]+|and|&|of|the)"
 _PARTNERSHIP = re.compile(rf"((?:[A-Z][\w'’-]+)(?: {_NAME}){{0,5}}? {_BODY})")
-_SBNI = re.compile(r"Safeguarding Board for Northern Ireland")
+# National bodies whose names do not follow "<Place> <body>".
+_SBNI = re.compile(
+    r"Safeguarding Board for Northern Ireland|Child Safeguarding Practice Review Panel"
+)
 _BAD_LEAD = {"The", "This", "A", "An", "Each", "Every", "All", "Local", "Regional", "By", "For"}
 
 
 def _partnership(title_page: str, sentences: list[_Sentence]) -> Evidence | None:
+    """The first publishing body named: on the title page if there, else in the text."""
     for text, page, method in [(title_page, 1, "title_page")] + [
         (s.text, s.page, "text") for s in sentences
     ]:
-        m = _SBNI.search(text)
-        if m:
-            return Evidence(value=m.group(0), evidence=_line_of(text, m.start()), page=page, method=method)
+        found: list[tuple[int, str]] = [(m.start(), m.group(0)) for m in _SBNI.finditer(text)]
         for m in _PARTNERSHIP.finditer(text):
-            name = m.group(1)
-            words = name.split()
+            words = m.group(1).split()
             while words and words[0] in _BAD_LEAD:
                 words = words[1:]
-            name = " ".join(words)
-            if not name or name.split()[0] in {"Local", "Safeguarding", "Child", "Children"}:
-                continue
-            return Evidence(value=name, evidence=_line_of(text, m.start()), page=page, method=method)
+            if words and words[0] not in {"Local", "Safeguarding", "Child", "Children"}:
+                found.append((m.start(), " ".join(words)))
+        if found:
+            pos, name = min(found)
+            return Evidence(value=name, evidence=_line_of(text, pos), page=page, method=method)
     return None
 
 
@@ -153,7 +156,7 @@ _MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|December"
 )
 _PUBLISHED = re.compile(
-    rf"(?:published|publication date|date of publication|date)\s*[:\-–]?\s*(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?"
+    rf"(?:published(?: on| in)?|publication date|date of publication|date published|\bdate:)\s*[:\-–]?\s*(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?"
     rf"(?:(?:{_MONTHS})\s+)?((?:19|20)\d\d)",
     re.I,
 )
@@ -162,22 +165,29 @@ _ANY_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 
 
 def _year(title_page: str, front_text: str) -> Evidence | None:
+    """Publication year: a dated title page first, then "published ..." in the text."""
     this_year = date.today().year
-    for text, method in ((title_page, "title_page"), (front_text[:3000], "text")):
-        m = _PUBLISHED.search(text)
-        if m and 1990 <= int(m.group(1)) <= this_year:
-            return Evidence(value=int(m.group(1)), evidence=_line_of(text, m.start()), page=1, method=method)
-    m = None
-    for m2 in _MONTH_YEAR.finditer(title_page):
-        if 1990 <= int(m2.group(1)) <= this_year:
-            m = m2
-    if m:
-        return Evidence(value=int(m.group(1)), evidence=_line_of(title_page, m.start()), page=1, method="title_page")
-    years = [int(y) for y in _ANY_YEAR.findall(title_page) if 1990 <= int(y) <= this_year]
+
+    def ok(y: str) -> bool:
+        return 1990 <= int(y) <= this_year
+
+    m = _PUBLISHED.search(title_page)
+    if m and ok(m.group(1)):
+        return Evidence(value=int(m.group(1)), evidence=_line_of(title_page, m.start()), page=1,
+                        method="title_page")
+    dated = [m for m in _MONTH_YEAR.finditer(title_page) if ok(m.group(1))]
+    if dated:
+        m = max(dated, key=lambda d: int(d.group(1)))  # publication follows the events
+        return Evidence(value=int(m.group(1)), evidence=_line_of(title_page, m.start()), page=1,
+                        method="title_page")
+    years = [int(y) for y in _ANY_YEAR.findall(title_page) if ok(y)]
     if years:
         year = max(years)
         pos = title_page.find(str(year))
         return Evidence(value=year, evidence=_line_of(title_page, pos), page=1, method="title_page")
+    m = _PUBLISHED.search(front_text[:1500])
+    if m and ok(m.group(1)):
+        return Evidence(value=int(m.group(1)), evidence=_line_of(front_text, m.start()), method="text")
     return None
 
 
@@ -224,7 +234,6 @@ _CHILD_CUE = re.compile(
     r"died|death|injur|harm|when)\b",
     re.I,
 )
-_ADULT_CUE = re.compile(r"\b(mother|father|parent|partner|stepfather|grandmother|uncle|aunt|sibling|brother|sister|cousin|adult)\b", re.I)
 
 
 def _to_int(token: str) -> int | None:
@@ -235,8 +244,12 @@ def _to_int(token: str) -> int | None:
 
 
 def _age(sentences: list[_Sentence], code: str | None) -> tuple[Evidence | None, float | None]:
-    """The child's age at the incident: the first age stated of the subject child."""
-    candidates: list[tuple[int, _Sentence, str, float]] = []
+    """The child's age at the incident: the first age stated of the subject child.
+
+    An age belongs to whoever is named just before it: "two sisters aged nine" is a
+    sibling's, "Child J, aged four" and "when he was four" are the child's.
+    """
+    candidates: list[tuple[float, _Sentence, str, float]] = []
     for order, sent in enumerate(sentences):
         if sent.section in ("glossary", "contents", "methodology", "terms_of_reference"):
             continue
@@ -249,22 +262,37 @@ def _age(sentences: list[_Sentence], code: str | None) -> tuple[Evidence | None,
                 years = {"day": n / 365, "week": n / 52, "month": n / 12, "year": float(n)}[unit]
                 if years >= 18:
                     continue
-                window = sent.text[max(0, m.start() - 80) : m.end() + 60]
-                if _ADULT_CUE.search(window) and not (code and code in window):
-                    continue
-                score = 0
-                if code and code in sent.text:
+                lead = sent.text[max(0, m.start() - 45) : m.start()]
+                other = _OTHER_PERSON.search(lead)
+                named_at = lead.rfind(code) if code else -1
+                if other and other.start() >= named_at:
+                    continue  # the nearest person named before the age is someone else
+                score = 0.0
+                if code and code in sent.text[max(0, m.start() - 120) : m.end() + 40]:
+                    score += 3
+                if re.search(r"\b(he|she|they) (?:was|were)\s*$", lead.strip() + " ", re.I) or \
+                        re.search(r"\bwhen (?:he|she) was\s*$", lead, re.I):
                     score += 2
-                if _CHILD_CUE.search(window):
+                if _CHILD_CUE.search(sent.text[max(0, m.start() - 80) : m.end() + 60]):
                     score += 1
                 candidates.append((order - 10 * score, sent, m.group(0), years))
         if _NEWBORN.search(sent.text) and code and code in sent.text:
-            candidates.append((order - 15, sent, _NEWBORN.search(sent.text).group(0), 0.0))
+            match = _NEWBORN.search(sent.text)
+            assert match is not None
+            candidates.append((order - 25, sent, match.group(0), 0.0))
     if not candidates:
         return None, None
     candidates.sort(key=lambda c: c[0])
     _, sent, phrase, years = candidates[0]
     return Evidence(value=phrase, evidence=sent.text[:400], page=sent.page), years
+
+
+_OTHER_PERSON = re.compile(
+    r"\b(mother|father|parent|partner|stepfather|stepmother|grandmother|grandfather|uncle|aunt|"
+    r"siblings?|brothers?|sisters?|cousins?|adult|half-brother|half-sister|twins?|son|daughter|"
+    r"man|woman|boyfriend|girlfriend)\b[^.;]{0,25}$",
+    re.I,
+)
 
 
 def age_band(years: float | None) -> str | None:
@@ -290,14 +318,32 @@ _SEX = re.compile(
 )
 
 
-def _sex(sentences: list[_Sentence]) -> Evidence | None:
+def _sex(sentences: list[_Sentence], code: str | None) -> Evidence | None:
+    """"A seven-week-old baby boy", else the pronouns of sentences that name the child."""
     for sent in sentences[:400]:
         m = _SEX.search(sent.text)
         if m:
             word = next(g for g in m.groups() if g).lower()
             value = "male" if word == "boy" else "female"
             return Evidence(value=value, evidence=sent.text[:400], page=sent.page)
-    return None
+    if not code:
+        return None
+    counts = Counter()
+    first: dict[str, _Sentence] = {}
+    for sent in sentences[:400]:
+        if code not in sent.text:
+            continue
+        after = sent.text[sent.text.index(code) :]
+        for word in re.findall(r"\b(he|his|him|she|her|hers)\b", after, re.I)[:3]:
+            value = "male" if word.lower() in ("he", "his", "him") else "female"
+            counts[value] += 1
+            first.setdefault(value, sent)
+    if not counts:
+        return None
+    (value, n), *rest = counts.most_common()
+    if n < 3 or (rest and rest[0][1] * 3 > n):
+        return None  # too few or too mixed to say
+    return Evidence(value=value, evidence=first[value].text[:400], page=first[value].page)
 
 
 _DIED = re.compile(
@@ -390,9 +436,19 @@ def _window(text: str, pos: int, width: int = 60) -> str:
 
 # --------------------------------------------------------------------------- entry point
 def _title_page_text(doc: ExtractedDoc) -> str:
+    """Page 1 of a PDF or DOCX; the opening lines of an HTML or text file (one long page)."""
     if not doc.pages:
         return ""
-    return "\n".join(line.text for line in doc.pages[0].lines if line.text.strip())
+    lines = [line.text.strip() for line in doc.pages[0].lines if line.text.strip()]
+    if doc.format in ("html", "text") or len(lines) > 40:
+        # The title block ends where the report's first numbered section or long paragraph starts.
+        block: list[str] = []
+        for i, text in enumerate(lines[:15]):
+            if i and (len(text) > 150 or re.match(r"^\d+(?:\.\d+)*\.?\s+\w", text)):
+                break
+            block.append(text)
+        lines = block
+    return "\n".join(lines)
 
 
 def extract_metadata(doc: ExtractedDoc, structured: StructuredDoc, title: str | None = None) -> ReportMetadata:
@@ -437,7 +493,7 @@ def extract_metadata(doc: ExtractedDoc, structured: StructuredDoc, title: str | 
         meta.age_band = age_band(years)
         ev["age"] = age
 
-    sex = _sex(front)
+    sex = _sex(front, meta.child_code)
     if sex:
         meta.sex = str(sex.value)
         ev["sex"] = sex

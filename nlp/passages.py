@@ -95,7 +95,9 @@ def _units(structured: StructuredDoc) -> list[_Unit]:
             units.append(_Unit(block.char_start, block.char_end, words, block))
             continue
         for s, e in _split_long(body, words):
-            units.append(_Unit(block.char_start + s, block.char_start + e, _count_words(body[s:e]), block))
+            units.append(
+                _Unit(block.char_start + s, block.char_start + e, _count_words(body[s:e]), block)
+            )
     return units
 
 
@@ -115,7 +117,11 @@ def _split_long(body: str, words: int) -> list[tuple[int, int]]:
             chunk = spans[k : k + TARGET_WORDS]
             pieces.append((s + chunk[0][0], s + chunk[-1][1]))
     out: list[tuple[int, int]] = []
-    cur_start, cur_end, cur_words = pieces[0][0], pieces[0][1], _count_words(body[slice(*pieces[0])])
+    cur_start, cur_end, cur_words = (
+        pieces[0][0],
+        pieces[0][1],
+        _count_words(body[slice(*pieces[0])]),
+    )
     for s, e in pieces[1:]:
         n = _count_words(body[s:e])
         if cur_words + n > MAX_WORDS or (cur_words >= goal and cur_words + n / 2 > goal):
@@ -154,7 +160,11 @@ def _group(units: list[_Unit]) -> list[_Group]:
             g is not None
             and tuple(unit.block.heading_path) == g.key
             and g.words + unit.words <= MAX_WORDS
-            and (g.words < MIN_WORDS or unit.words < MIN_WORDS or g.words + unit.words <= TARGET_WORDS)
+            and (
+                g.words < MIN_WORDS
+                or unit.words < MIN_WORDS
+                or g.words + unit.words <= TARGET_WORDS
+            )
             and g.units[-1].block is not unit.block  # parts of a long paragraph stay apart
         ):
             g.units.append(unit)

@@ -18,9 +18,8 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 
-from scrkb.nlp import clean
-
 from scrkb.models import Block, ExtractedDoc, SectionKind, StructuredDoc
+from scrkb.nlp import clean
 
 # --------------------------------------------------------------------------- line records
 
@@ -163,7 +162,10 @@ _KIND_RULES: tuple[tuple[SectionKind, re.Pattern[str]], ...] = (
     ),
     (
         "methodology",
-        re.compile(r"\b(methodology|methods?|review process|process of the review|approach)\b"),
+        re.compile(
+            r"\b(methodology|methods?|review process|process of the review)\b"
+            r"|^(the |our )?(review |systems )?approach\b"
+        ),
     ),
     ("recommendations", re.compile(r"\brecommendations?\b")),
     ("references", re.compile(r"\b(references|bibliography|further reading|sources)\b")),
@@ -174,8 +176,41 @@ _STRIP_NUMBER = re.compile(
     re.IGNORECASE,
 )
 _FUNCTION_WORDS = frozenset(
-    "a an the and or but of in on at to for with by from as which that who whose is are was "
-    "were be been their its his her this these those".split()
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "with",
+        "by",
+        "from",
+        "as",
+        "which",
+        "that",
+        "who",
+        "whose",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "their",
+        "its",
+        "his",
+        "her",
+        "this",
+        "these",
+        "those",
+    ]
 )
 _UNDERLINE = re.compile(r"^(=+|-+|~+|\*+)$")
 
@@ -268,8 +303,8 @@ def _page_lines(doc: ExtractedDoc, stats: Counter[str]) -> list[list[_Line]]:
                 blank = False
         pages.append(lines)
     _mark_underlines(pages, stats)
+    _drop_contents(pages, stats)  # first: entries repeat the headings at page tops
     _drop_furniture(doc, pages, stats)
-    _drop_contents(pages, stats)
     return pages
 
 
@@ -306,8 +341,10 @@ def _drop_furniture(doc: ExtractedDoc, pages: list[list[_Line]], stats: Counter[
     heights = [p.height for p in doc.pages]
     bands = [_band(lines, h) for lines, h in zip(pages, heights, strict=True)]
     running = clean.find_running_lines([[ln.text for ln in lines] for lines in pages], bands)
+    # a title page's title often doubles as the running header: keep it there
+    title_page = len(pages) >= 3 and sum(len(ln.text.split()) for ln in pages[0]) <= 90
     for p, lines in enumerate(pages):
-        drop = {i for (q, i) in running if q == p}
+        drop = {i for (q, i) in running if q == p and not (p == 0 and title_page)}
         stats["running_lines"] += len(drop)
         for i in bands[p]:
             if i not in drop and clean.is_page_number(lines[i].text):
@@ -344,6 +381,9 @@ def _drop_contents(pages: list[list[_Line]], stats: Counter[str]) -> None:
                 state, first_entry = "on", None
                 keep.append(line)
                 continue
+            if state != "off" and clean.is_page_number(line.text):
+                keep.append(line)  # the page's own number: furniture, removed later
+                continue
             if state != "off" and line.style_level is None and line.underline_level is None:
                 if clean.is_contents_line(line.text):
                     stats["contents_lines"] += 1
@@ -379,7 +419,9 @@ def _has_page_numbers(lines: list[_Line]) -> bool:
 def _layout(pages: list[list[_Line]], stats: Counter[str]) -> _Layout:
     lay = _Layout(stats=stats)
     lay.markup = any(
-        ln.style_level is not None or ln.underline_level is not None for lines in pages for ln in lines
+        ln.style_level is not None or ln.underline_level is not None
+        for lines in pages
+        for ln in lines
     )
     sizes: Counter[float] = Counter()
     lefts: Counter[float] = Counter()
@@ -466,13 +508,16 @@ def _heading_candidate(line: _Line, prev: _Line | None, nxt: _Line | None, lay: 
     text = line.text
     if not _title_like(text):
         return False
-    if prev is not None and prev.page == line.page and not prev.new_block and not line.new_block:
-        if (
-            not _ends_sentence(prev.text)
-            and not _is_break(prev, line, lay)
-            and not (_style_heading(line, lay) and not _style_heading(prev, lay))
-        ):
-            return False
+    if (
+        prev is not None
+        and prev.page == line.page
+        and not prev.new_block
+        and not line.new_block
+        and not _ends_sentence(prev.text)
+        and not _is_break(prev, line, lay)
+        and not (_style_heading(line, lay) and not _style_heading(prev, lay))
+    ):
+        return False  # the line continues the sentence above it
     styled = (
         lay.geometry
         and _style_heading(line, lay)
@@ -491,10 +536,14 @@ def _heading_candidate(line: _Line, prev: _Line | None, nxt: _Line | None, lay: 
     words = len(text.split())
     if styled:
         return True
-    if lay.geometry and line.size is not None and lay.body_size and not known:
-        # geometry says body text: only a caps line or a short numbered title on its own
-        if not (_is_caps(text) or (numbered and words <= 8 and _followed_by_break(line, nxt, lay))):
-            return False
+    if (
+        lay.geometry
+        and line.size is not None
+        and lay.body_size
+        and not known
+        and not (_is_caps(text) or (numbered and words <= 8 and _followed_by_break(line, nxt, lay)))
+    ):
+        return False  # body type: only a caps line or a short numbered title on its own
     standalone_after = _followed_by_break(line, nxt, lay)
     if not standalone_after:
         return False
@@ -552,10 +601,12 @@ def _is_break(prev: _Line, line: _Line, lay: _Layout) -> bool:
     if line.new_block or line.blank_before or line.list_item:
         return True
     ended = _ends_sentence(prev.text)
-    if _NUMBERED_PARA.match(line.text) or _LETTERED.match(line.text):
-        if ended or len(prev.text) < 0.7 * lay.full_chars:
-            return True
-    if ended and _NUMBERED_SIMPLE.match(line.text):
+    prev_closed = ended or len(prev.text) < 0.7 * lay.full_chars
+    if prev_closed and (
+        _NUMBERED_PARA.match(line.text)
+        or _LETTERED.match(line.text)
+        or _NUMBERED_SIMPLE.match(line.text)
+    ):
         return True
     if line.top is not None and prev.top is not None and lay.spacing:
         gap = line.top - prev.top
@@ -857,10 +908,13 @@ def _resolve_levels(paras: list[_Para], lay: _Layout) -> None:
             style_levels.setdefault(key, 1)
         elif key in style_levels:
             level = style_levels[key]
-        elif heading_title(text) in _KNOWN_SECTIONS:
-            level = 1
-            style_levels[key] = 1
-        elif line.size is not None and sizes and line.size == sizes[0] and len(sizes) > 1:
+        elif (
+            heading_title(text) in _KNOWN_SECTIONS
+            or line.size is not None
+            and sizes
+            and line.size == sizes[0]
+            and len(sizes) > 1
+        ):
             level = 1
             style_levels[key] = 1
         else:

@@ -9,7 +9,9 @@ Two stages, then a combiner:
    reference, glossary and methodology sections, or text that reads like one of them).
 2. **Semantic**: the passage's sentence embedding (the index's own MiniLM vector) scored
    by one logistic regression per theme, and its similarity to the theme's exemplars, so
-   paraphrases with none of the keywords are found.
+   paraphrases with none of the keywords are found; beside it a lexical model (TF-IDF
+   over lemma unigrams and bigrams, one logistic regression per theme) that learns the
+   wider vocabulary of each theme from the labelled passages.
 3. **Combiner**: one logistic regression over theme-agnostic features of both stages,
    trained on the gold dev split with cross-validated semantic scores, and a decision
    threshold per theme tuned on dev. Its probability is the tag's confidence.
@@ -84,6 +86,7 @@ FEATURES = [
     "similarity",  # max cosine to the theme's exemplars
     "similarity_z",  # that similarity relative to the other themes'
     "semantic_x_rule",
+    "lexical",  # per-theme logistic regression on TF-IDF of lemma n-grams
 ]
 
 
@@ -102,6 +105,7 @@ class PassageAnalysis:
     hits: dict[str, RuleHit] = field(default_factory=dict)
     sentences: list[tuple[int, int]] = field(default_factory=list)
     passing: bool = False
+    lemmas: str = ""  # lower-cased lemmas of the words, for the lexical model
 
 
 @lru_cache(maxsize=1)
@@ -153,7 +157,10 @@ class RuleStage:
     def _analyse(self, doc, section: str | None) -> PassageAnalysis:  # noqa: ANN001
         strings = self.nlp.vocab.strings
         sents = list(doc.sents)
-        analysis = PassageAnalysis(sentences=[(s.start_char, s.end_char) for s in sents])
+        analysis = PassageAnalysis(
+            sentences=[(s.start_char, s.end_char) for s in sents],
+            lemmas=lemma_text(doc),
+        )
         analysis.passing = (section in SUPPRESSED_SECTIONS) or _reads_like_passing(doc.text)
         sent_of = np.zeros(len(doc) + 1, dtype=np.int32)
         for i, s in enumerate(sents):
@@ -216,6 +223,47 @@ class RuleStage:
         return bool(_HYPOTHETICAL.search(before))
 
 
+def lemma_text(doc) -> str:  # noqa: ANN001 - spacy Doc
+    return " ".join(t.lemma_.lower() for t in doc if not (t.is_punct or t.is_space))
+
+
+_WORD = re.compile(r"(?u)\b\w\w+\b")
+
+
+class LexicalStage:
+    """TF-IDF (sublinear tf, l2) over lemma unigrams+bigrams, then one linear model per theme.
+
+    The same transform as scikit-learn's ``TfidfVectorizer(ngram_range=(1, 2),
+    sublinear_tf=True)``, reimplemented so the saved model is plain arrays, not a pickle.
+    """
+
+    def __init__(self, vocabulary: list[str], idf: np.ndarray, weights: np.ndarray,
+                 bias: np.ndarray) -> None:
+        self.index = {term: i for i, term in enumerate(vocabulary)}
+        self.idf = idf
+        self.weights = weights  # (n_themes, vocab)
+        self.bias = bias
+
+    def vectorise(self, lemma_texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(lemma_texts), len(self.index)), dtype=np.float32)
+        for row, text in enumerate(lemma_texts):
+            words = _WORD.findall(text)
+            counts: dict[int, int] = {}
+            for gram in (*words, *(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))):
+                j = self.index.get(gram)
+                if j is not None:
+                    counts[j] = counts.get(j, 0) + 1
+            if not counts:
+                continue
+            cols = np.fromiter(counts, dtype=np.int64)
+            vals = (1 + np.log(np.fromiter(counts.values(), dtype=np.float32))) * self.idf[cols]
+            out[row, cols] = vals / np.linalg.norm(vals)
+        return out
+
+    def probability(self, lemma_texts: list[str]) -> np.ndarray:
+        return _sigmoid(self.vectorise(lemma_texts) @ self.weights.T + self.bias)
+
+
 def _reads_like_passing(text: str) -> bool:
     """Contents lines, terms-of-reference and glossary lists, methodology topic lists."""
     if len(_DOT_LEADER.findall(text)) >= 2:
@@ -270,6 +318,7 @@ def feature_matrix(
     semantic: np.ndarray | None,
     similarity: np.ndarray,
     theme_ids: list[str],
+    lexical: np.ndarray | None = None,
 ) -> np.ndarray:
     """(n_passages, n_themes, n_features) of theme-agnostic features."""
     n, t = len(analyses), len(theme_ids)
@@ -284,6 +333,7 @@ def feature_matrix(
             weak = hit.weak if hit else 0
             negated_only = 1.0 if hit and hit.negated and not strong and not weak else 0.0
             sem = semantic[i, j] if semantic is not None else 0.0
+            lex = lexical[i, j] if lexical is not None else 0.0
             feats[i, j] = (
                 min(strong, 3) / 3,
                 1.0 if strong else 0.0,
@@ -294,6 +344,7 @@ def feature_matrix(
                 similarity[i, j],
                 sim_z[i, j] / 3,
                 sem * (1.0 if strong or weak else 0.0),
+                lex,
             )
     return feats
 
@@ -309,6 +360,17 @@ class TaggerModel:
     combiner_intercept: float
     thresholds: np.ndarray
     info: dict
+    lexical_vocabulary: list[str] = field(default_factory=list)
+    lexical_idf: np.ndarray | None = None
+    lexical_weights: np.ndarray | None = None
+    lexical_bias: np.ndarray | None = None
+
+    def lexical_stage(self) -> LexicalStage | None:
+        if not self.lexical_vocabulary or self.lexical_weights is None:
+            return None
+        assert self.lexical_idf is not None and self.lexical_bias is not None
+        return LexicalStage(self.lexical_vocabulary, self.lexical_idf, self.lexical_weights,
+                            self.lexical_bias)
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -321,6 +383,12 @@ class TaggerModel:
             thresholds=self.thresholds,
             theme_ids=np.array(self.theme_ids),
             info=np.array(json.dumps(self.info)),
+            lexical_vocabulary=np.array(self.lexical_vocabulary),
+            lexical_idf=self.lexical_idf if self.lexical_idf is not None else np.zeros(0),
+            lexical_weights=(
+                self.lexical_weights if self.lexical_weights is not None else np.zeros((0, 0))
+            ),
+            lexical_bias=self.lexical_bias if self.lexical_bias is not None else np.zeros(0),
         )
 
     @classmethod
@@ -335,11 +403,16 @@ class TaggerModel:
             combiner_intercept=float(data["combiner_intercept"][0]),
             thresholds=data["thresholds"],
             info=json.loads(str(data["info"])),
+            lexical_vocabulary=[str(x) for x in data["lexical_vocabulary"]],
+            lexical_idf=data["lexical_idf"],
+            lexical_weights=data["lexical_weights"],
+            lexical_bias=data["lexical_bias"],
         )
 
 
 # Hand-set combiner for when no trained model exists: rules decide, similarity helps.
-_FALLBACK_COEF = np.array([1.5, 2.5, 1.0, -3.0, -6.0, 0.0, 4.0, 1.5, 0.0], dtype=np.float32)
+_FALLBACK_COEF = np.array([1.5, 2.5, 1.0, -3.0, -6.0, 0.0, 4.0, 1.5, 0.0, 0.0],
+                          dtype=np.float32)
 _FALLBACK_INTERCEPT = -3.2
 
 
@@ -369,6 +442,7 @@ class Tagger:
             self.model.weights if self.model else None,
             self.model.bias if self.model else None,
         )
+        self.lexical = self.model.lexical_stage() if self.model else None
 
     @property
     def embedder(self):  # noqa: ANN201
@@ -403,7 +477,10 @@ class Tagger:
     def features(self, analyses: list[PassageAnalysis], vectors: np.ndarray) -> np.ndarray:
         similarity = self.semantic.similarity(vectors)
         semantic = self.semantic.probability(vectors)
-        return feature_matrix(analyses, semantic, similarity, self.theme_ids)
+        lexical = (
+            self.lexical.probability([a.lemmas for a in analyses]) if self.lexical else None
+        )
+        return feature_matrix(analyses, semantic, similarity, self.theme_ids, lexical)
 
     def combine(self, feats: np.ndarray) -> np.ndarray:
         if self.model is not None:

@@ -11,7 +11,15 @@ from pathlib import Path
 import numpy as np
 
 from scrkb.nlp.gold import GOLD_DIR, GoldPassage, load_gold, section_for
-from scrkb.nlp.themes import FEATURES, MODEL_PATH, Tagger, TaggerModel, feature_matrix
+from scrkb.nlp.themes import (
+    FEATURES,
+    MODEL_PATH,
+    LexicalStage,
+    Tagger,
+    TaggerModel,
+    feature_matrix,
+    lemma_text,
+)
 
 FOLDS = 5
 
@@ -53,6 +61,33 @@ def _fit_semantic(
     return weights, bias
 
 
+def _fit_lexical(
+    lemma_texts: list[str], y: np.ndarray, ex_lemmas: list[str], ex_theme: np.ndarray, c: float
+) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """TF-IDF vocabulary, idf and one logistic regression per theme (exemplars included)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vectoriser = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, lowercase=False)
+    x = vectoriser.fit_transform(lemma_texts + ex_lemmas)
+    vocabulary = [""] * len(vectoriser.vocabulary_)
+    for term, j in vectoriser.vocabulary_.items():
+        vocabulary[j] = term
+    n_themes = y.shape[1]
+    weights = np.zeros((n_themes, x.shape[1]), dtype=np.float32)
+    bias = np.zeros(n_themes, dtype=np.float32)
+    for t in range(n_themes):
+        yy = np.concatenate([y[:, t], (ex_theme == t).astype(np.int8)])
+        if yy.sum() == 0:
+            bias[t] = -10.0
+            continue
+        clf = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
+        clf.fit(x, yy)
+        weights[t] = clf.coef_[0]
+        bias[t] = clf.intercept_[0]
+    return vocabulary, vectoriser.idf_.astype(np.float32), weights, bias
+
+
 def _best_threshold(probs: np.ndarray, y: np.ndarray, grid: np.ndarray) -> tuple[float, float]:
     best_t, best_f = 0.5, -1.0
     for t in grid:
@@ -66,7 +101,9 @@ def _best_threshold(probs: np.ndarray, y: np.ndarray, grid: np.ndarray) -> tuple
     return best_t, best_f
 
 
-def train(gold_dir: Path = GOLD_DIR, out: Path = MODEL_PATH, *, c: float = 2.0) -> dict:
+def train(
+    gold_dir: Path = GOLD_DIR, out: Path = MODEL_PATH, *, c: float = 2.0, c_lexical: float = 4.0
+) -> dict:
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import KFold
 
@@ -83,11 +120,21 @@ def train(gold_dir: Path = GOLD_DIR, out: Path = MODEL_PATH, *, c: float = 2.0) 
     ex_x = tagger.semantic.exemplar_vectors
     ex_theme = tagger.semantic.exemplar_theme
 
-    # Out-of-fold semantic probabilities, so the combiner learns how far to trust them
-    # on passages the semantic stage has not seen.
+    nlp = tagger.rules.nlp
+    lemmas = [lemma_text(d) for d in nlp.pipe([g.text for g in dev], batch_size=64)]
+    ex_texts = [e for t in tagger.taxonomy.themes for e in t.exemplars]
+    ex_lemmas = [lemma_text(d) for d in nlp.pipe(ex_texts, batch_size=64)]
+
+    # Out-of-fold probabilities from both learned stages, so the combiner learns how far
+    # to trust them on passages they have not seen.
     oof_head = np.zeros(y.shape, dtype=np.float32)
     oof_plain = np.zeros(y.shape, dtype=np.float32)
+    oof_lex = np.zeros(y.shape, dtype=np.float32)
     for train_idx, held_idx in KFold(FOLDS, shuffle=True, random_state=13).split(dev):
+        lexical = LexicalStage(*_fit_lexical(
+            [lemmas[i] for i in train_idx], y[train_idx], ex_lemmas, ex_theme, c_lexical
+        ))
+        oof_lex[held_idx] = lexical.probability([lemmas[i] for i in held_idx])
         w, b = _fit_semantic(
             np.vstack([x_head[train_idx], x_plain[train_idx]]),
             np.vstack([y[train_idx], y[train_idx]]),
@@ -98,6 +145,7 @@ def train(gold_dir: Path = GOLD_DIR, out: Path = MODEL_PATH, *, c: float = 2.0) 
     weights, bias = _fit_semantic(
         np.vstack([x_head, x_plain]), np.vstack([y, y]), ex_x, ex_theme, c
     )
+    lex_vocab, lex_idf, lex_w, lex_b = _fit_lexical(lemmas, y, ex_lemmas, ex_theme, c_lexical)
 
     texts = [g.text for g in dev]
     sections = [section_for(g.heading_path) if g.heading_path else None for g in dev]
@@ -105,8 +153,8 @@ def train(gold_dir: Path = GOLD_DIR, out: Path = MODEL_PATH, *, c: float = 2.0) 
     analyses_plain = tagger.rules.analyse_docs(texts, [None] * len(dev))
     sim_head = tagger.semantic.similarity(x_head)
     sim_plain = tagger.semantic.similarity(x_plain)
-    f_sec = feature_matrix(analyses_sec, oof_head, sim_head, theme_ids)
-    f_plain = feature_matrix(analyses_plain, oof_plain, sim_plain, theme_ids)
+    f_sec = feature_matrix(analyses_sec, oof_head, sim_head, theme_ids, oof_lex)
+    f_plain = feature_matrix(analyses_plain, oof_plain, sim_plain, theme_ids, oof_lex)
     feats = np.concatenate([f_sec, f_plain]).reshape(-1, len(FEATURES))
     labels = np.concatenate([y, y]).reshape(-1)
     combiner = LogisticRegression(C=1.0, max_iter=5000)
@@ -137,6 +185,8 @@ def train(gold_dir: Path = GOLD_DIR, out: Path = MODEL_PATH, *, c: float = 2.0) 
         "global_threshold": global_t,
         "dev_micro_f1_at_global": round(global_f, 4),
         "semantic_c": c,
+        "lexical_c": c_lexical,
+        "lexical_vocabulary": len(lex_vocab),
         "taxonomy_version": tagger.taxonomy.version,
     }
     model = TaggerModel(
@@ -147,6 +197,10 @@ def train(gold_dir: Path = GOLD_DIR, out: Path = MODEL_PATH, *, c: float = 2.0) 
         combiner_intercept=float(combiner.intercept_[0]),
         thresholds=thresholds,
         info=info,
+        lexical_vocabulary=lex_vocab,
+        lexical_idf=lex_idf,
+        lexical_weights=lex_w,
+        lexical_bias=lex_b,
     )
     model.save(out)
     info["combiner"] = dict(zip(FEATURES, np.round(combiner.coef_[0], 3).tolist(), strict=True))

@@ -15,7 +15,8 @@ import html
 import json
 import re
 import textwrap
-from dataclasses import dataclass, field
+import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -50,7 +51,6 @@ class Review:
     blocks: list[SourceBlock]
     source: Path | None = None
     source_sha256: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
@@ -245,6 +245,24 @@ def _pdf_styles() -> dict[str, Any]:
     }
 
 
+def _winansi(text: str) -> str:
+    """The standard PDF fonts cover Windows-1252 only: fold other letters to their base
+    (Welsh w-circumflex to w) rather than print blanks."""
+    if all(ord(c) < 128 for c in text):
+        return text
+    out = []
+    for char in text:
+        try:
+            char.encode("cp1252")
+            out.append(char)
+        except UnicodeEncodeError:
+            base = "".join(
+                c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
+            )
+            out.append(base if base and base.isascii() else "?")
+    return "".join(out)
+
+
 def _build_pdf(review: Review, blocks: list[SourceBlock], out_path: Path) -> None:
     """Two-pass build: the first pass finds each heading's page for the contents, and a
     canvas that holds back its pages until the end writes "Page N of M"."""
@@ -261,7 +279,7 @@ def _build_pdf(review: Review, blocks: list[SourceBlock], out_path: Path) -> Non
     from reportlab.platypus.tableofcontents import TableOfContents
 
     styles = _pdf_styles()
-    header = review.running_header
+    header = _winansi(review.running_header)
 
     class NumberedCanvas(Canvas):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -322,7 +340,10 @@ def _build_pdf(review: Review, blocks: list[SourceBlock], out_path: Path) -> Non
             PageTemplate(id="body", frames=[frame], onPage=running_header),
         ]
     )
-    esc = html.escape
+
+    def esc(text: str) -> str:
+        return html.escape(_winansi(text))
+
     story: list[Any] = [Paragraph(esc(review.title), styles["title"])]
     story += [Paragraph(esc(line), styles["front"]) for line in review.title_page_lines()]
     story += [
@@ -368,18 +389,19 @@ def render_docx(review: Review, out_path: Path, *, repeat: int = 1) -> Path:
 
     doc.add_paragraph("Contents", style="Heading 1")
     width = doc.sections[0].page_width - doc.sections[0].left_margin - doc.sections[0].right_margin
-    page = 3
     words = 0
-    for level, text in contents_entries(blocks):
+    for block in blocks:
+        if block.kind not in ("h1", "h2"):
+            words += len(block.text.split())
+            continue
         para = doc.add_paragraph()
         para.paragraph_format.tab_stops.add_tab_stop(
             width, WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS
         )
-        if level == 2:
+        if block.kind == "h2":
             para.paragraph_format.left_indent = Pt(18)
-        # Page numbers are estimates (about 450 words a page), as a pasted contents is.
-        para.add_run(f"{text}\t{page + words // 450}")
-        words += _words_until_next_heading(blocks, text)
+        # Page numbers are estimates (about 450 words a page), as a typed contents list is.
+        para.add_run(f"{block.text}\t{3 + words // 450}")
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
     for block in blocks:
@@ -404,16 +426,6 @@ def render_docx(review: Review, out_path: Path, *, repeat: int = 1) -> Path:
     out_path.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(out_path))
     return out_path
-
-
-def _words_until_next_heading(blocks: list[SourceBlock], heading: str) -> int:
-    start = next(i for i, b in enumerate(blocks) if b.text == heading)
-    total = 0
-    for block in blocks[start + 1 :]:
-        if block.kind in ("h1", "h2"):
-            break
-        total += len(block.text.split())
-    return total
 
 
 # --------------------------------------------------------------------------- HTML
@@ -589,3 +601,13 @@ def build_samples(src_dir: Path, out_dir: Path) -> list[Path]:
     tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     tmp.replace(manifest_path)
     return outputs
+
+
+if __name__ == "__main__":  # python -m samples.render [reviews_dir] [out_dir]
+    import sys
+
+    here = Path(__file__).parent
+    src_arg = Path(sys.argv[1]) if len(sys.argv) > 1 else here / "reviews"
+    out_arg = Path(sys.argv[2]) if len(sys.argv) > 2 else here / "build"
+    for built in build_samples(src_arg, out_arg):
+        print(built)

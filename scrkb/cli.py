@@ -520,6 +520,11 @@ def _demo_searches(settings: Settings) -> None:
         _print_results(searcher.search(SearchQuery(text=q, k=3)), explain=False)
 
 
+from scrkb.api.cli import serve_cmd  # noqa: E402 - registered after the core commands
+
+app.command("serve")(serve_cmd)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     try:
         app()

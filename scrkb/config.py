@@ -42,6 +42,48 @@ class Settings(BaseSettings):
         "scrkb/0.1 (+https://github.com/scrkb/scrkb; case review knowledge base)",
         description="User-Agent sent by the crawler.",
     )
+    # Crawl (scrkb crawl): polite defaults; tests lower the delays and limits.
+    crawl_delay: float = Field(
+        1.0, description="Crawl: minimum seconds between requests to one site (AutoThrottle floor)."
+    )
+    crawl_max_delay: float = Field(
+        30.0, description="Crawl: the longest delay AutoThrottle and retry back-off may reach."
+    )
+    crawl_concurrency_per_site: int = Field(
+        2, ge=1, le=2, description="Crawl: parallel requests to one site (at most 2)."
+    )
+    crawl_timeout: float = Field(30.0, description="Crawl: seconds before a request times out.")
+    crawl_retries: int = Field(
+        3, description="Crawl: retries (with back-off) after a 429, 5xx or timeout."
+    )
+    crawl_max_depth: int = Field(
+        3, description="Crawl: links followed from a start page before a site crawl stops."
+    )
+    crawl_max_pages: int = Field(
+        2000, description="Crawl: most listing pages (HTML/JSON) parsed per source in one run."
+    )
+    crawl_max_download_mb: int = Field(
+        50, description="Crawl: documents larger than this are not downloaded."
+    )
+    crawl_httpcache: bool = Field(
+        True, description="Crawl: keep an HTTP cache so re-crawls make conditional requests."
+    )
+    crawl_sources_file: Path | None = Field(
+        None, description="Crawl: partnership registry (default: the bundled ingest/sources.yaml)."
+    )
+    crawl_nspcc_updates_url: str = Field(
+        "https://learning.nspcc.org.uk/case-reviews/recently-published-case-reviews",
+        description="Crawl: NSPCC 'Case reviews update' page (nspcc-updates start URL).",
+    )
+    crawl_nspcc_library_url: str = Field(
+        "https://library.nspcc.org.uk/HeritageScripts/Hapi.dll/search2"
+        "?searchterm=*&Fields=@&Media=CASEREV&Dispfmt=B&SearchPrecision=20"
+        "&DataSetName=LIVEDATA&Sort=YEAR&Offset=0",
+        description="Crawl: NSPCC Library catalogue result page for case reviews (first page).",
+    )
+    crawl_govuk_url: str = Field(
+        "https://www.gov.uk", description="Crawl: GOV.UK base URL for the Search and Content APIs."
+    )
 
     @property
     def db_path(self) -> Path:

@@ -106,7 +106,7 @@ def test_clean_is_page_number(text: str, expected: bool) -> None:
         ("Appendix 1: Glossary . . . . . 41", True),
         ("Terms of reference 6", True),
         ("The family moved to the area in 2019.", False),
-        ("She was seen on 12", True),  # only asked inside a contents page
+        ("She was seen on 12", False),  # a sentence needs its number
         ("The mother, father, and 3", False),
     ],
 )

@@ -1,0 +1,223 @@
+"""Packs: trainers' selections of passages with notes, exported with full citations.
+
+Whoever holds a pack's id (an unguessable token) can read and change it, so the list
+route only returns packs whose ids the caller names (`?id=...`, as the web page keeps
+them); an admin token lists them all.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from scrkb.api.deps import ServicesDep, is_admin
+from scrkb.api.errors import ApiError
+from scrkb.api.exports import FORMATS, ThemeInfo, export_pack
+from scrkb.api.schemas import (
+    CitationPublic,
+    ErrorPublic,
+    PackCreate,
+    PackItemCreate,
+    PackItemPublic,
+    PackItemUpdate,
+    PackOrder,
+    PackPublic,
+    PacksPublic,
+    PackSummaryPublic,
+    PackUpdate,
+)
+from scrkb.index.packs import Pack
+
+router = APIRouter(prefix="/api/packs", tags=["packs"])
+
+PackId = Annotated[str, Path(max_length=64, description="The pack's id (keep it private).")]
+PassageId = Annotated[str, Path(max_length=200)]
+NOT_FOUND = {404: {"model": ErrorPublic}}
+
+
+def summary_public(p: Pack) -> PackSummaryPublic:
+    return PackSummaryPublic(
+        id=p.id,
+        title=p.title,
+        description=p.description,
+        created_at=p.created_at,
+        updated_at=p.updated_at,
+        item_count=p.item_count,
+        url=f"/api/packs/{p.id}",
+    )
+
+
+def pack_public(p: Pack) -> PackPublic:
+    return PackPublic(
+        **summary_public(p).model_dump(),
+        items=[
+            PackItemPublic(
+                passage_id=i.passage_id,
+                position=i.position,
+                note=i.note,
+                text=i.text,
+                heading_path=i.heading_path,
+                themes=i.themes,
+                citation=CitationPublic(
+                    report_id=i.citation.report_id,
+                    title=i.citation.title,
+                    partnership=i.citation.partnership,
+                    year=i.citation.year,
+                    page=i.citation.page,
+                    page_end=i.citation.page_end,
+                    url=i.citation.source_url or f"/api/reports/{i.citation.report_id}/original",
+                    review_type=i.citation.review_type,
+                    nation=i.citation.nation,
+                ),
+                added_at=i.added_at,
+                missing=i.missing,
+            )
+            for i in p.items
+        ],
+    )
+
+
+@router.post("", response_model=PackPublic, status_code=201, responses={422: {"model": ErrorPublic}})
+async def create_pack(services: ServicesDep, body: PackCreate) -> PackPublic:
+    """Create an empty pack; keep the returned id: it is the only key to the pack."""
+    pack = await run_in_threadpool(
+        services.packs.create, title=body.title, description=body.description
+    )
+    return pack_public(pack)
+
+
+@router.get("", response_model=PacksPublic)
+async def list_packs(
+    services: ServicesDep,
+    id: Annotated[
+        list[str] | None, Query(max_length=100, description="Pack ids you hold (repeatable).")
+    ] = None,
+    authorization: Annotated[str | None, Header()] = None,
+    x_admin_token: Annotated[str | None, Header()] = None,
+) -> PacksPublic:
+    """The packs you name by id; with the admin token and no ids, every pack."""
+    if id is None and is_admin(services, authorization, x_admin_token):
+        packs = await run_in_threadpool(services.packs.list)
+    else:
+        packs = await run_in_threadpool(services.packs.list, ids=id or [])
+    return PacksPublic(data=[summary_public(p) for p in packs], count=len(packs))
+
+
+@router.get("/{pack_id}", response_model=PackPublic, responses=NOT_FOUND)
+async def get_pack(services: ServicesDep, pack_id: PackId) -> PackPublic:
+    return pack_public(await run_in_threadpool(services.packs.get, pack_id))
+
+
+@router.patch("/{pack_id}", response_model=PackPublic, responses=NOT_FOUND)
+async def update_pack(services: ServicesDep, pack_id: PackId, body: PackUpdate) -> PackPublic:
+    """Rename a pack or change its description."""
+    pack = await run_in_threadpool(
+        services.packs.update, pack_id, title=body.title, description=body.description
+    )
+    return pack_public(pack)
+
+
+@router.delete("/{pack_id}", status_code=204, response_class=Response, responses=NOT_FOUND)
+async def delete_pack(services: ServicesDep, pack_id: PackId) -> Response:
+    await run_in_threadpool(services.packs.delete, pack_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/{pack_id}/items",
+    response_model=PackPublic,
+    status_code=201,
+    responses={**NOT_FOUND, 409: {"model": ErrorPublic}},
+)
+async def add_item(services: ServicesDep, pack_id: PackId, body: PackItemCreate) -> PackPublic:
+    """Add a passage (by the id search returns) with an optional note and position."""
+    pack = await run_in_threadpool(
+        services.packs.add_item, pack_id, body.passage_id, note=body.note, position=body.position
+    )
+    return pack_public(pack)
+
+
+@router.patch("/{pack_id}/items/{passage_id}", response_model=PackPublic, responses=NOT_FOUND)
+async def update_item(
+    services: ServicesDep, pack_id: PackId, passage_id: PassageId, body: PackItemUpdate
+) -> PackPublic:
+    """Change the note on a passage."""
+    pack = await run_in_threadpool(
+        services.packs.update_item, pack_id, passage_id, note=body.note
+    )
+    return pack_public(pack)
+
+
+@router.delete("/{pack_id}/items/{passage_id}", response_model=PackPublic, responses=NOT_FOUND)
+async def remove_item(services: ServicesDep, pack_id: PackId, passage_id: PassageId) -> PackPublic:
+    return pack_public(await run_in_threadpool(services.packs.remove_item, pack_id, passage_id))
+
+
+@router.put(
+    "/{pack_id}/order",
+    response_model=PackPublic,
+    responses={**NOT_FOUND, 422: {"model": ErrorPublic}},
+)
+async def reorder(services: ServicesDep, pack_id: PackId, body: PackOrder) -> PackPublic:
+    """Reorder the passages: list every passage id once, in the new order."""
+    return pack_public(await run_in_threadpool(services.packs.reorder, pack_id, body.passage_ids))
+
+
+@router.get(
+    "/{pack_id}/export",
+    response_model=None,
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The pack as a file, with citations and a reference list.",
+            "content": {media: {} for media, _ in FORMATS.values()},
+        },
+        **NOT_FOUND,
+        415: {"model": ErrorPublic},
+    },
+)
+async def export(
+    request: Request,
+    services: ServicesDep,
+    pack_id: PackId,
+    format: Annotated[
+        str, Query(description="md, docx, pdf or csv.", json_schema_extra={"enum": list(FORMATS)})
+    ] = "md",
+    layout: Annotated[
+        str,
+        Query(
+            description="standard, or briefing (7-minute briefing: what the reviews found, "
+            "why it matters, questions for reflection).",
+            json_schema_extra={"enum": ["standard", "briefing"]},
+        ),
+    ] = "standard",
+) -> Response:
+    """Download the pack: passages in order, each cited (partnership, year, title, page,
+    URL), the trainer's notes, and a reference list."""
+    if format not in FORMATS:
+        raise ApiError(415, f"unknown export format {format!r}: use md, docx, pdf or csv")
+    if layout not in ("standard", "briefing"):
+        raise ApiError(422, f"unknown layout {layout!r}: use standard or briefing", code="invalid_request")
+    pack = await run_in_threadpool(services.packs.get, pack_id)
+    themes = _theme_info()
+    data, media_type, filename = await run_in_threadpool(
+        export_pack,
+        pack,
+        format,  # type: ignore[arg-type]
+        layout=layout,  # type: ignore[arg-type]
+        base_url=str(request.base_url),
+        themes=themes,
+    )
+    return Response(
+        data,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _theme_info() -> dict[str, ThemeInfo]:
+    from scrkb.nlp.taxonomy import default_taxonomy
+
+    return {t.id: ThemeInfo(t.name, t.definition) for t in default_taxonomy().themes}

@@ -1,0 +1,400 @@
+"""Read-side views of the knowledge base: themes, reports and their relations.
+
+Search (``index/search.py``) answers "which passages say this?"; the catalog answers
+the browsing questions around it: how often each theme occurs and how that changes by
+year, which themes travel together, what a report says section by section, which
+reports resemble one another. Every query here is plain SQL over the store, except
+report similarity, which uses the passage embeddings already stored for search.
+
+The API, the web pages and the CLI all read through these functions, so a count shown
+in one place is the count shown everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from scrkb.errors import InvalidQuery, NotFound
+from scrkb.index.store import Store
+from scrkb.models import Passage, Report, SearchFilters
+
+ReportSort = Literal["year", "-year", "title", "-title"]
+REPORT_SORTS: dict[str, str] = {
+    "year": "r.year IS NULL, r.year, r.title COLLATE NOCASE, r.id",
+    "-year": "r.year IS NULL, r.year DESC, r.title COLLATE NOCASE, r.id",
+    "title": "r.title COLLATE NOCASE, r.id",
+    "-title": "r.title COLLATE NOCASE DESC, r.id",
+}
+FRONT_MATTER = "Front matter"
+
+
+@dataclass
+class ThemeCount:
+    theme_id: str
+    reports: int
+    passages: int
+
+
+@dataclass
+class CoTheme:
+    theme_id: str
+    passages: int  # passages tagged with both themes
+    reports: int  # reports carrying both (not necessarily in one passage)
+
+
+@dataclass
+class ThemeRecommendation:
+    report_id: str
+    title: str
+    year: int | None
+    partnership: str | None
+    number: str
+    text: str
+    page: int | None
+    themes: list[str]
+
+
+@dataclass
+class ReportSummary:
+    id: str
+    title: str
+    year: int | None
+    partnership: str | None
+    review_type: str | None
+    nation: str | None
+    age_band: str | None
+    child_code: str | None
+    outcome: str | None
+    status: str
+    page_count: int
+    passages: int
+    source_url: str | None
+    top_themes: list[tuple[str, int]] = field(default_factory=list)
+
+
+@dataclass
+class ThemeProfileEntry:
+    theme_id: str
+    passages: int
+    max_confidence: float
+
+
+@dataclass
+class Section:
+    heading: str
+    section_kind: str
+    passages: list[Passage]
+
+
+@dataclass
+class ReportDetail:
+    report: Report
+    passages: int
+    theme_profile: list[ThemeProfileEntry]
+    sections: list[Section]
+
+
+@dataclass
+class SimilarReport:
+    summary: ReportSummary
+    score: float
+    shared_themes: list[str]
+
+
+class Catalog:
+    """Browsing queries over one store; share one per process (caches per generation)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._centroids: tuple[int, list[str], np.ndarray] | None = None
+        self._centroid_lock = threading.Lock()
+
+    # ------------------------------------------------------------------ themes
+    def theme_counts(self) -> dict[str, ThemeCount]:
+        rows = self.store.execute(
+            "SELECT t.theme_id, COUNT(DISTINCT p.report_id), COUNT(*) FROM passage_themes t "
+            "JOIN passages p ON p.rowid = t.passage_rowid GROUP BY t.theme_id"
+        )
+        return {r[0]: ThemeCount(r[0], int(r[1]), int(r[2])) for r in rows}
+
+    def theme_trend(self, theme_id: str) -> list[tuple[int, int, int]]:
+        """(year, reports carrying the theme, all reports that year), oldest first.
+
+        Both counts are given so a chart can show the share, not just the volume:
+        more reviews are published in some years than others.
+        """
+        tagged = {
+            int(r[0]): int(r[1])
+            for r in self.store.execute(
+                "SELECT r.year, COUNT(DISTINCT r.id) FROM passage_themes t "
+                "JOIN passages p ON p.rowid = t.passage_rowid JOIN reports r ON r.id = p.report_id "
+                "WHERE t.theme_id = ? AND r.year IS NOT NULL GROUP BY r.year",
+                (theme_id,),
+            )
+        }
+        totals = {
+            int(r[0]): int(r[1])
+            for r in self.store.execute(
+                "SELECT year, COUNT(*) FROM reports WHERE year IS NOT NULL GROUP BY year"
+            )
+        }
+        return [(year, tagged.get(year, 0), totals[year]) for year in sorted(totals)]
+
+    def co_occurring(self, theme_id: str, limit: int = 10) -> list[CoTheme]:
+        by_passage = {
+            r[0]: int(r[1])
+            for r in self.store.execute(
+                "SELECT o.theme_id, COUNT(*) FROM passage_themes t JOIN passage_themes o "
+                "ON o.passage_rowid = t.passage_rowid AND o.theme_id != t.theme_id "
+                "WHERE t.theme_id = ? GROUP BY o.theme_id",
+                (theme_id,),
+            )
+        }
+        by_report = {
+            r[0]: int(r[1])
+            for r in self.store.execute(
+                "WITH rt AS (SELECT DISTINCT p.report_id, t.theme_id FROM passage_themes t "
+                "JOIN passages p ON p.rowid = t.passage_rowid) "
+                "SELECT b.theme_id, COUNT(*) FROM rt a JOIN rt b ON a.report_id = b.report_id "
+                "AND b.theme_id != a.theme_id WHERE a.theme_id = ? GROUP BY b.theme_id",
+                (theme_id,),
+            )
+        }
+        themes = set(by_passage) | set(by_report)
+        out = [CoTheme(t, by_passage.get(t, 0), by_report.get(t, 0)) for t in themes]
+        out.sort(key=lambda c: (-c.passages, -c.reports, c.theme_id))
+        return out[:limit]
+
+    def recommendations_for_theme(
+        self, theme_id: str, *, limit: int = 20, offset: int = 0
+    ) -> tuple[list[ThemeRecommendation], int]:
+        """Recommendations the tagger gave this theme, newest reviews first, and the total."""
+        where = (
+            "FROM recommendations rc JOIN reports r ON r.id = rc.report_id "
+            "WHERE EXISTS (SELECT 1 FROM json_each(rc.themes_json) j WHERE j.value = ?)"
+        )
+        total = int(self.store.execute(f"SELECT COUNT(*) {where}", (theme_id,))[0][0])
+        rows = self.store.execute(
+            "SELECT rc.report_id, r.title, r.year, r.partnership, rc.number, rc.text, rc.page, "
+            f"rc.themes_json {where} "
+            "ORDER BY r.year IS NULL, r.year DESC, r.title, rc.ordinal LIMIT ? OFFSET ?",
+            (theme_id, limit, offset),
+        )
+        recs = [
+            ThemeRecommendation(
+                report_id=r[0],
+                title=r[1],
+                year=r[2],
+                partnership=r[3],
+                number=r[4],
+                text=r[5],
+                page=r[6],
+                themes=json.loads(r[7]),
+            )
+            for r in rows
+        ]
+        return recs, total
+
+    # ------------------------------------------------------------------ reports
+    def list_reports(
+        self,
+        filters: SearchFilters | None = None,
+        *,
+        title_contains: str | None = None,
+        sort: str = "-year",
+        limit: int = 20,
+        offset: int = 0,
+    ) -> tuple[list[ReportSummary], int]:
+        """A page of reports passing the filters, and how many pass in all.
+
+        A theme filter keeps reports with at least one passage carrying each theme.
+        """
+        if sort not in REPORT_SORTS:
+            raise InvalidQuery(f"unknown sort {sort!r}: use one of {', '.join(REPORT_SORTS)}")
+        where, params = _report_where(filters or SearchFilters(), title_contains)
+        total = int(
+            self.store.execute(f"SELECT COUNT(*) FROM reports r WHERE {where}", params)[0][0]
+        )
+        rows = self.store.execute(
+            f"SELECT r.*, (SELECT COUNT(*) FROM passages p WHERE p.report_id = r.id) AS n "
+            f"FROM reports r WHERE {where} ORDER BY {REPORT_SORTS[sort]} LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+        return self._summaries(rows), total
+
+    def report_summaries(self, report_ids: list[str]) -> dict[str, ReportSummary]:
+        if not report_ids:
+            return {}
+        rows = self.store.execute(
+            "SELECT r.*, (SELECT COUNT(*) FROM passages p WHERE p.report_id = r.id) AS n "
+            f"FROM reports r WHERE r.id IN ({','.join('?' * len(report_ids))})",
+            report_ids,
+        )
+        return {s.id: s for s in self._summaries(rows)}
+
+    def _summaries(self, rows: list[Any]) -> list[ReportSummary]:
+        ids = [r["id"] for r in rows]
+        top = self.report_themes(ids)
+        return [
+            ReportSummary(
+                id=r["id"],
+                title=r["title"],
+                year=r["year"],
+                partnership=r["partnership"],
+                review_type=r["review_type"],
+                nation=r["nation"],
+                age_band=r["age_band"],
+                child_code=r["child_code"],
+                outcome=r["outcome"],
+                status=r["status"],
+                page_count=r["page_count"],
+                passages=int(r["n"]),
+                source_url=r["source_url"],
+                top_themes=top.get(r["id"], [])[:5],
+            )
+            for r in rows
+        ]
+
+    def report_themes(self, report_ids: list[str]) -> dict[str, list[tuple[str, int]]]:
+        """Per report: (theme, passages carrying it), most frequent first."""
+        if not report_ids:
+            return {}
+        out: dict[str, list[tuple[str, int]]] = {}
+        for r in self.store.execute(
+            "SELECT p.report_id, t.theme_id, COUNT(*) FROM passage_themes t "
+            "JOIN passages p ON p.rowid = t.passage_rowid "
+            f"WHERE p.report_id IN ({','.join('?' * len(report_ids))}) "
+            "GROUP BY p.report_id, t.theme_id ORDER BY 3 DESC, 2",
+            report_ids,
+        ):
+            out.setdefault(r[0], []).append((r[1], int(r[2])))
+        return out
+
+    def report_detail(self, report_id: str) -> ReportDetail:
+        report = self.store.get_report(report_id)  # NotFound for an unknown id
+        passages = self.store.passages_for_report(report_id)
+        profile: dict[str, ThemeProfileEntry] = {}
+        for p in passages:
+            for t in p.themes:
+                entry = profile.setdefault(t.theme_id, ThemeProfileEntry(t.theme_id, 0, 0.0))
+                entry.passages += 1
+                entry.max_confidence = max(entry.max_confidence, round(t.confidence, 3))
+        ranked = sorted(
+            profile.values(), key=lambda e: (-e.passages, -e.max_confidence, e.theme_id)
+        )
+        return ReportDetail(
+            report=report,
+            passages=len(passages),
+            theme_profile=ranked,
+            sections=group_sections(passages),
+        )
+
+    # ------------------------------------------------------------------ similarity
+    def similar_reports(self, report_id: str, *, k: int = 10) -> list[SimilarReport]:
+        """Reports whose mean passage embedding is closest (cosine) to this one's."""
+        if not self.store.execute("SELECT 1 FROM reports WHERE id = ?", (report_id,)):
+            raise NotFound(f"no report with id {report_id!r}")
+        ids, matrix = self.centroids()
+        if report_id not in ids:
+            return []  # a report without passages (no text layer) resembles nothing
+        target = matrix[ids.index(report_id)]
+        scores = matrix @ target
+        order = [i for i in np.argsort(-scores) if ids[i] != report_id][:k]
+        chosen = [ids[i] for i in order]
+        summaries = self.report_summaries(chosen)
+        themes = self.report_themes([report_id, *chosen])
+        mine = {t for t, _ in themes.get(report_id, [])}
+        out: list[SimilarReport] = []
+        for i in order:
+            rid = ids[i]
+            if rid not in summaries:  # deleted since the centroids were built
+                continue
+            shared = [t for t, _ in themes.get(rid, []) if t in mine]
+            out.append(SimilarReport(summaries[rid], round(float(scores[i]), 4), shared))
+        return out
+
+    def centroids(self) -> tuple[list[str], np.ndarray]:
+        """(report ids, unit mean passage vectors), rebuilt when the store generation moves."""
+        generation = self.store.generation()
+        cached = self._centroids
+        if cached is not None and cached[0] == generation:
+            return cached[1], cached[2]
+        with self._centroid_lock:
+            if self._centroids is None or self._centroids[0] != generation:
+                self._centroids = (generation, *self._build_centroids())
+            return self._centroids[1], self._centroids[2]
+
+    def _build_centroids(self) -> tuple[list[str], np.ndarray]:
+        sums: dict[str, np.ndarray] = {}
+        last = 0
+        while True:
+            rows = self.store.execute(
+                "SELECT rowid, report_id, embedding FROM passages "
+                "WHERE rowid > ? AND embedding IS NOT NULL ORDER BY rowid LIMIT 20000",
+                (last,),
+            )
+            if not rows:
+                break
+            last = int(rows[-1][0])
+            for r in rows:
+                vec = np.frombuffer(r[2], dtype=np.float32)
+                if r[1] in sums:
+                    sums[r[1]] += vec
+                else:
+                    sums[r[1]] = vec.copy()
+        if not sums:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        ids = sorted(sums)
+        matrix = np.vstack([sums[i] for i in ids]).astype(np.float32)
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        matrix /= np.maximum(norms, 1e-12)
+        return ids, matrix
+
+
+def group_sections(passages: list[Passage]) -> list[Section]:
+    """Consecutive passages under the same top-level heading, in reading order."""
+    sections: list[Section] = []
+    for p in passages:
+        heading = p.heading_path[0] if p.heading_path else FRONT_MATTER
+        if sections and sections[-1].heading == heading:
+            sections[-1].passages.append(p)
+        else:
+            sections.append(Section(heading, p.section_kind, [p]))
+    return sections
+
+
+def _report_where(filters: SearchFilters, title_contains: str | None) -> tuple[str, list[Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    if filters.year_from is not None:
+        where.append("r.year >= ?")
+        params.append(filters.year_from)
+    if filters.year_to is not None:
+        where.append("r.year <= ?")
+        params.append(filters.year_to)
+    for column, values in (
+        ("r.review_type", filters.review_types),
+        ("r.nation", filters.nations),
+        ("r.partnership", filters.partnerships),
+        ("r.age_band", filters.age_bands),
+        ("r.id", filters.report_ids),
+    ):
+        if values:
+            where.append(f"{column} IN ({','.join('?' * len(values))})")
+            params.extend(values)
+    for theme in filters.themes:
+        where.append(
+            "EXISTS (SELECT 1 FROM passages p JOIN passage_themes t ON t.passage_rowid = p.rowid "
+            "WHERE p.report_id = r.id AND t.theme_id = ?)"
+        )
+        params.append(theme)
+    if title_contains:
+        escaped = title_contains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where.append("r.title LIKE ? ESCAPE '\\'")
+        params.append(f"%{escaped}%")
+    return (" AND ".join(where) or "1"), params

@@ -1,0 +1,303 @@
+"""Background jobs (ingest an upload, run a crawl), recorded in the SQLite store.
+
+A job is a row in ``jobs``: whichever API worker started it runs it in a thread, and
+every worker can report it because the state is in the shared database, not in memory.
+Jobs of one process run one at a time (a second waits as ``queued``): two ingests at
+once would only fight over SQLite's single writer.
+
+A worker that dies mid-job leaves a ``running`` row behind; when read, a running job
+whose process is gone (same host) is reported as ``failed`` with that reason, so a
+client polling it never waits forever.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from scrkb.config import Settings
+from scrkb.errors import NotFound
+from scrkb.index.search import Searcher
+from scrkb.index.store import Store, utcnow
+from scrkb.index.vectors import VectorIndex
+
+log = logging.getLogger(__name__)
+
+JobKind = Literal["ingest", "crawl"]
+JobStatus = Literal["queued", "running", "succeeded", "failed"]
+OUTPUT_TAIL_CHARS = 8000
+
+# One job at a time per process: ingest and crawl both end in writes to the one store.
+_RUN_LOCK = threading.Lock()
+
+
+@dataclass
+class Job:
+    id: str
+    kind: str
+    status: str
+    params: dict[str, Any]
+    result: dict[str, Any] | None
+    message: str | None
+    output_tail: str | None
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+
+
+class Jobs:
+    """The job registry of one data home."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+
+    # ------------------------------------------------------------------ reads
+    def get(self, job_id: str) -> Job:
+        rows = self.store.execute("SELECT * FROM jobs WHERE id = ?", (job_id,))
+        if not rows:
+            raise NotFound(f"no job with id {job_id!r}")
+        row = rows[0]
+        if row["status"] in ("queued", "running") and self._orphaned(row):
+            self._finish(job_id, "failed", message="the server process running this job exited")
+            return self.get(job_id)
+        return _row_to_job(row)
+
+    def recent(self, limit: int = 50) -> list[Job]:
+        rows = self.store.execute("SELECT id FROM jobs ORDER BY created_at DESC LIMIT ?", (limit,))
+        return [self.get(r[0]) for r in rows]
+
+    def active(self) -> int:
+        """How many jobs are queued or running (any worker): searches use a pinned index."""
+        rows = self.store.execute("SELECT id FROM jobs WHERE status IN ('queued', 'running')")
+        # get() retires jobs whose worker died, so a crash cannot pin the index forever.
+        return sum(1 for r in rows if self.get(r[0]).status in ("queued", "running"))
+
+    # ------------------------------------------------------------------ starting
+    def start_ingest(self, upload_dir: Path, filenames: list[str]) -> Job:
+        """Ingest the files saved in ``upload_dir``, then delete them (the store keeps copies)."""
+
+        def work(job_id: str) -> tuple[dict[str, Any], str | None]:
+            from scrkb.ingest.pipeline import ingest_paths
+
+            try:
+                summary = ingest_paths([upload_dir], self.settings)
+            finally:
+                _remove_tree(upload_dir)
+            result = summary.as_dict()
+            for outcome in result["files"]:  # report names as uploaded, not server paths
+                outcome["path"] = Path(outcome["path"]).name
+            failed = result["failed"]
+            message = f"{result['documents']} document(s) ingested, {failed} failed"
+            return result, message
+
+        return self._start("ingest", {"files": filenames}, work)
+
+    def start_crawl(self, source: str, *, limit: int | None = None) -> Job:
+        """Run ``scrkb crawl SOURCE --home HOME`` as a child process and keep its output tail.
+
+        A subprocess rather than a thread: Scrapy's reactor cannot be restarted within one
+        process, and a crawl that crashes must not take the API worker with it.
+        """
+        params: dict[str, Any] = {"source": source}
+        argv = [
+            sys.executable,
+            "-c",
+            "from scrkb.cli import app; app()",
+            "crawl",
+            source,
+            "--home",
+            str(self.settings.home),
+        ]
+        if limit is not None:
+            params["limit"] = limit
+            argv += ["--limit", str(limit)]
+
+        def work(job_id: str) -> tuple[dict[str, Any], str | None]:
+            env = dict(os.environ)
+            env.setdefault("HF_HUB_OFFLINE", "1")
+            env.setdefault("TRANSFORMERS_OFFLINE", "1")
+            proc = subprocess.Popen(
+                argv,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                text=True,
+                errors="replace",
+            )
+            tail = _Tail(OUTPUT_TAIL_CHARS)
+            assert proc.stdout is not None
+            last_write = 0.0
+            for line in proc.stdout:
+                tail.add(line)
+                if time.monotonic() - last_write > 1.0:  # progress, without a write per line
+                    self._set_tail(job_id, tail.text)
+                    last_write = time.monotonic()
+            code = proc.wait()
+            self._set_tail(job_id, tail.text)
+            if code != 0:
+                raise _JobFailed(f"scrkb crawl exited with status {code}", {"exit_code": code})
+            return {"exit_code": code}, "crawl finished"
+
+        return self._start("crawl", params, work)
+
+    # ------------------------------------------------------------------ running
+    def _start(
+        self,
+        kind: JobKind,
+        params: dict[str, Any],
+        work: Callable[[str], tuple[dict[str, Any], str | None]],
+    ) -> Job:
+        job_id = "j" + secrets.token_urlsafe(12)
+        with self.store.transaction() as conn:
+            conn.execute(
+                "INSERT INTO jobs (id, kind, status, params_json, pid, host, created_at) "
+                "VALUES (?,?,?,?,?,?,?)",
+                (job_id, kind, "queued", json.dumps(params), os.getpid(), _host(), utcnow()),
+            )
+        thread = threading.Thread(
+            target=self._run, args=(job_id, work), name=f"scrkb-job-{job_id}", daemon=True
+        )
+        thread.start()
+        return self.get(job_id)
+
+    def _run(self, job_id: str, work: Callable[[str], tuple[dict[str, Any], str | None]]) -> None:
+        with _RUN_LOCK:
+            with self.store.transaction() as conn:
+                conn.execute(
+                    "UPDATE jobs SET status = 'running', started_at = ? WHERE id = ?",
+                    (utcnow(), job_id),
+                )
+            try:
+                result, message = work(job_id)
+            except _JobFailed as exc:
+                self._finish(job_id, "failed", message=str(exc), result=exc.result)
+            except Exception as exc:  # a job failure is data for the client, not a crash
+                log.error("job %s failed:\n%s", job_id, traceback.format_exc())
+                self._finish(job_id, "failed", message=f"{type(exc).__name__}: {exc}")
+            else:
+                self._finish(job_id, "succeeded", message=message, result=result)
+
+    def wait(self, job_id: str, timeout: float = 300.0) -> Job:
+        """Block until the job ends (tests and scripts); returns its final state."""
+        deadline = time.monotonic() + timeout
+        while True:
+            job = self.get(job_id)
+            if job.status in ("succeeded", "failed") or time.monotonic() > deadline:
+                return job
+            time.sleep(0.05)
+
+    def _finish(
+        self,
+        job_id: str,
+        status: JobStatus,
+        *,
+        message: str | None = None,
+        result: dict[str, Any] | None = None,
+    ) -> None:
+        with self.store.transaction() as conn:
+            conn.execute(
+                "UPDATE jobs SET status = ?, message = ?, result_json = ?, finished_at = ? "
+                "WHERE id = ?",
+                (
+                    status,
+                    message,
+                    json.dumps(result) if result is not None else None,
+                    utcnow(),
+                    job_id,
+                ),
+            )
+
+    def _set_tail(self, job_id: str, text: str) -> None:
+        with self.store.transaction() as conn:
+            conn.execute("UPDATE jobs SET output_tail = ? WHERE id = ?", (text, job_id))
+
+    @staticmethod
+    def _orphaned(row: Any) -> bool:
+        if row["host"] != _host() or row["pid"] is None:
+            return False
+        if row["pid"] == os.getpid():
+            return False
+        try:
+            os.kill(int(row["pid"]), 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+
+
+class _JobFailed(Exception):
+    def __init__(self, message: str, result: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+class _Tail:
+    """The last ``limit`` characters of a stream: enough to see why a crawl stopped."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.text = ""
+
+    def add(self, chunk: str) -> None:
+        self.text = (self.text + chunk)[-self.limit :]
+
+
+def _row_to_job(row: Any) -> Job:
+    return Job(
+        id=row["id"],
+        kind=row["kind"],
+        status=row["status"],
+        params=json.loads(row["params_json"]),
+        result=json.loads(row["result_json"]) if row["result_json"] else None,
+        message=row["message"],
+        output_tail=row["output_tail"],
+        created_at=row["created_at"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+    )
+
+
+def _host() -> str:
+    return socket.gethostname()
+
+
+def _remove_tree(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+class ServingSearcher(Searcher):
+    """A ``Searcher`` that keeps answering from the loaded vector index while a job writes.
+
+    Ingest commits one report at a time and bumps the store generation each time; the
+    plain ``Searcher`` would rebuild its FAISS index after every commit. While any job is
+    active this one keeps the index it has (new passages are found lexically; replaced
+    ones drop out at hydration), and loads the index the job saved once the job ends:
+    the swap is one reference assignment, so no search ever sees a half-built index.
+    """
+
+    def __init__(self, settings: Settings, *, store: Store | None = None) -> None:
+        super().__init__(settings, store=store)
+        self.jobs = Jobs(self.store, settings)
+
+    def vectors(self) -> VectorIndex:
+        index = self._vectors
+        if index is not None and index.generation != self.store.generation() and self.jobs.active():
+            return index
+        return super().vectors()

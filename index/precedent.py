@@ -1,0 +1,303 @@
+"""Precedent: what earlier reviews found about the issues in a draft.
+
+A review author pastes a draft (or uploads the PDF/DOCX) and asks which published
+reviews dealt with the same things and what they recommended. The draft goes through
+the same stages as an ingested report (extract, structure, passages, embeddings, theme
+tags), so "similar" means the same thing here as in search: each draft passage is
+matched against every indexed passage by cosine similarity, and reports are ranked by
+how strongly, and by how many of their passages, they match the draft as a whole.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from scrkb.errors import ExtractionError, InvalidQuery
+from scrkb.index.catalog import Catalog, ReportSummary
+from scrkb.index.search import Searcher
+from scrkb.models import (
+    ExtractedDoc,
+    Passage,
+    Recommendation,
+    ScoreParts,
+    SearchHit,
+    ThemeTag,
+)
+
+MAX_DRAFT_CHARS = 200_000
+MIN_DRAFT_WORDS = 5
+MAX_DRAFT_PASSAGES = 80  # a long draft is matched on its first 80 passages
+PER_PASSAGE_DEPTH = 50  # indexed passages fetched per draft passage
+REPORT_TOP_PASSAGES = 3  # a report scores the mean of its three best-matching passages
+DRAFT_REPORT_ID = "draft"
+
+
+@dataclass
+class DraftTheme:
+    theme_id: str
+    confidence: float  # the strongest tag among the draft's passages
+    passages: int  # draft passages carrying it
+
+
+@dataclass
+class PassageMatch:
+    hit: SearchHit
+    similarity: float
+    draft_passage: int  # 1-based ordinal of the draft passage it matched best
+    draft_excerpt: str
+
+
+@dataclass
+class ReportMatch:
+    summary: ReportSummary
+    score: float
+    shared_themes: list[tuple[str, int]]  # (theme, passages carrying it in the report)
+    passages: list[PassageMatch]
+    recommendations: list[Recommendation]
+
+
+@dataclass
+class PrecedentResult:
+    draft_passages: int
+    draft_words: int
+    truncated: bool
+    themes: list[DraftTheme]
+    reports: list[ReportMatch]
+    passages: list[PassageMatch] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- draft → passages
+def draft_from_text(text: str) -> list[Passage]:
+    """Passages of a pasted draft, cut exactly as an ingested plain-text report would be."""
+    from scrkb.ingest.extract_text import extract_text
+
+    if len(text) > MAX_DRAFT_CHARS:
+        raise InvalidQuery(
+            f"the draft is {len(text)} characters long; the limit is {MAX_DRAFT_CHARS} "
+            "(paste the findings and recommendations, or upload the file)"
+        )
+    if len(re.findall(r"\w+", text)) < MIN_DRAFT_WORDS:
+        raise InvalidQuery(f"the draft needs at least {MIN_DRAFT_WORDS} words to compare")
+    data = text.encode("utf-8")
+    pages, title, _warnings = extract_text(data)
+    doc = ExtractedDoc(
+        source="draft",
+        sha256="0" * 64,
+        format="text",
+        size_bytes=len(data),
+        page_count=len(pages),
+        pages=pages,
+        title=title,
+    )
+    return _passages(doc, fallback=text)
+
+
+def draft_from_file(path: Path, *, max_bytes: int, max_pages: int) -> list[Passage]:
+    """Passages of an uploaded draft (PDF, DOCX, HTML or text); refusals are ExtractionErrors."""
+    from scrkb.ingest.extract import extract
+
+    doc = extract(path, max_bytes=max_bytes, max_pages=max_pages)
+    if not doc.has_text:
+        raise ExtractionError(
+            "scanned", f"{path.name} has no text layer (a scan?): paste the text instead"
+        )
+    return _passages(doc, fallback=None)
+
+
+def _passages(doc: ExtractedDoc, *, fallback: str | None) -> list[Passage]:
+    from scrkb.nlp.passages import split_passages
+    from scrkb.nlp.structure import structure
+
+    structured = structure(doc)
+    passages = split_passages(structured, DRAFT_REPORT_ID)
+    if not passages:
+        # Too short for a passage of its own: compare the whole text as one.
+        text = (structured.text or fallback or "").strip()
+        if not text:
+            raise InvalidQuery("the draft has no text to compare")
+        passages = [
+            Passage(
+                id=f"{DRAFT_REPORT_ID}-0",
+                report_id=DRAFT_REPORT_ID,
+                ordinal=0,
+                text=text,
+                page_start=1,
+                page_end=1,
+                char_start=0,
+                char_end=len(text),
+            )
+        ]
+    return passages
+
+
+# --------------------------------------------------------------------------- matching
+def find_precedent(
+    passages: list[Passage],
+    searcher: Searcher,
+    catalog: Catalog,
+    *,
+    k: int = 10,
+    passages_per_report: int = 3,
+    k_passages: int = 10,
+) -> PrecedentResult:
+    """The ``k`` reports most like the draft, the themes shared with each, and their advice."""
+    from scrkb.ingest.pipeline import embedding_text
+    from scrkb.nlp.themes import get_tagger
+
+    truncated = len(passages) > MAX_DRAFT_PASSAGES
+    passages = passages[:MAX_DRAFT_PASSAGES]
+    vectors = searcher.embedder.encode([embedding_text(p.text, p.heading_path) for p in passages])
+    tags = get_tagger().tag_texts(
+        [p.text for p in passages], vectors, [p.section_kind for p in passages]
+    )
+    draft_themes = _draft_themes(tags)
+    words = sum(len(p.text.split()) for p in passages)
+
+    index = searcher.vectors()
+    if index.size == 0:
+        return PrecedentResult(len(passages), words, truncated, draft_themes, [])
+    scores, ids = index.index.search(
+        np.ascontiguousarray(vectors, dtype=np.float32), min(PER_PASSAGE_DEPTH, index.size)
+    )
+    # For every indexed passage: its best similarity to any draft passage, and which one.
+    best: dict[int, tuple[float, int]] = {}
+    for draft_i in range(len(passages)):
+        for rowid, score in zip(ids[draft_i], scores[draft_i], strict=True):
+            if rowid < 0:
+                continue
+            rowid, score = int(rowid), float(score)
+            if rowid not in best or score > best[rowid][0]:
+                best[rowid] = (score, draft_i)
+    if not best:
+        return PrecedentResult(len(passages), words, truncated, draft_themes, [])
+
+    ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    rows = _passage_rows(searcher, [rowid for rowid, _ in ranked])
+    report_of = {rowid: rid for rowid, (_pid, rid) in rows.items()}
+    per_report: dict[str, list[tuple[int, float, int]]] = {}
+    for rowid, (score, draft_i) in ranked:
+        rid = report_of.get(rowid)
+        if rid is not None:
+            per_report.setdefault(rid, []).append((rowid, score, draft_i))
+
+    def report_score(matches: list[tuple[int, float, int]]) -> float:
+        top = [s for _, s, _ in matches[:REPORT_TOP_PASSAGES]]
+        return sum(top) / REPORT_TOP_PASSAGES
+
+    order = sorted(per_report, key=lambda rid: (-report_score(per_report[rid]), rid))[:k]
+    summaries = catalog.report_summaries(order)
+    report_themes = catalog.report_themes(order)
+    draft_ids = {t.theme_id for t in draft_themes}
+
+    shown_rowids = {rowid for rid in order for rowid, _, _ in per_report[rid][:passages_per_report]}
+    shown_rowids |= {rowid for rowid, _ in ranked[:k_passages] if rowid in report_of}
+    hits = _hits(searcher, sorted(shown_rowids), best, rows)
+
+    def match(rowid: int) -> PassageMatch | None:
+        hit = hits.get(rowid)
+        if hit is None:
+            return None
+        score, draft_i = best[rowid]
+        return PassageMatch(
+            hit=hit,
+            similarity=round(score, 4),
+            draft_passage=draft_i + 1,
+            draft_excerpt=_excerpt(passages[draft_i].text),
+        )
+
+    reports: list[ReportMatch] = []
+    recs = _recommendations(searcher, order)
+    for rid in order:
+        if rid not in summaries:
+            continue
+        shared = [(t, n) for t, n in report_themes.get(rid, []) if t in draft_ids]
+        shared_ids = {t for t, _ in shared}
+        report_recs = recs.get(rid, [])
+        # Recommendations on the shared themes first: those are the ones the author wants.
+        report_recs.sort(key=lambda r: -len(set(r.themes) & shared_ids))
+        reports.append(
+            ReportMatch(
+                summary=summaries[rid],
+                score=round(report_score(per_report[rid]), 4),
+                shared_themes=shared,
+                passages=[
+                    m
+                    for rowid, _, _ in per_report[rid][:passages_per_report]
+                    if (m := match(rowid)) is not None
+                ],
+                recommendations=report_recs[:5],
+            )
+        )
+    top_passages = [m for rowid, _ in ranked[:k_passages] if (m := match(rowid)) is not None]
+    for rank, m in enumerate(top_passages, start=1):
+        m.hit = m.hit.model_copy(update={"rank": rank})
+    return PrecedentResult(
+        len(passages), words, truncated, draft_themes, reports, passages=top_passages
+    )
+
+
+def _draft_themes(tags: list[list[ThemeTag]]) -> list[DraftTheme]:
+    themes: dict[str, DraftTheme] = {}
+    for passage_tags in tags:
+        for t in passage_tags:
+            entry = themes.setdefault(t.theme_id, DraftTheme(t.theme_id, 0.0, 0))
+            entry.passages += 1
+            entry.confidence = max(entry.confidence, round(float(t.confidence), 3))
+    return sorted(themes.values(), key=lambda d: (-d.passages, -d.confidence, d.theme_id))
+
+
+def _passage_rows(searcher: Searcher, rowids: list[int]) -> dict[int, tuple[str, str]]:
+    """rowid → (passage id, report id), for rowids still in the store."""
+    out: dict[int, tuple[str, str]] = {}
+    for start in range(0, len(rowids), 900):
+        chunk = rowids[start : start + 900]
+        for r in searcher.store.execute(
+            f"SELECT rowid, id, report_id FROM passages WHERE rowid IN ({','.join('?' * len(chunk))})",
+            chunk,
+        ):
+            out[int(r[0])] = (r[1], r[2])
+    return out
+
+
+def _hits(
+    searcher: Searcher,
+    rowids: list[int],
+    best: dict[int, tuple[float, int]],
+    rows: dict[int, tuple[str, str]],
+) -> dict[int, SearchHit]:
+    """The matched passages rendered as the same ``SearchHit`` search returns."""
+    page = [(rowid, best[rowid][0]) for rowid in rowids]
+    parts = {
+        rowid: ScoreParts(dense_score=round(best[rowid][0], 4), fused=best[rowid][0])
+        for rowid in rowids
+    }
+    hits = searcher._hits(page, parts, "", start_rank=1)  # noqa: SLF001 - same package
+    by_id = {h.passage_id: h for h in hits}
+    return {rowid: by_id[rows[rowid][0]] for rowid in rowids if rows[rowid][0] in by_id}
+
+
+def _recommendations(searcher: Searcher, report_ids: list[str]) -> dict[str, list[Recommendation]]:
+    if not report_ids:
+        return {}
+    out: dict[str, list[Recommendation]] = {}
+    for r in searcher.store.execute(
+        "SELECT report_id, number, text, addressee, page, themes_json FROM recommendations "
+        f"WHERE report_id IN ({','.join('?' * len(report_ids))}) ORDER BY report_id, ordinal",
+        report_ids,
+    ):
+        out.setdefault(r[0], []).append(
+            Recommendation(
+                number=r[1], text=r[2], addressee=r[3], page=r[4], themes=json.loads(r[5])
+            )
+        )
+    return out
+
+
+def _excerpt(text: str, limit: int = 300) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"

@@ -1,0 +1,158 @@
+"""Hybrid search over a real store, real FAISS index and the real MiniLM model."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from scrkb.errors import InvalidQuery
+from scrkb.index.search import MARK_END, MARK_START, Searcher, fts_expression, query_terms
+from scrkb.index.store import Store
+from scrkb.index.vectors import INDEX_FILE, MANIFEST_FILE, VectorIndex
+from scrkb.models import SearchFilters, SearchQuery
+from tests.factories import embed, make_passage, make_report, make_settings
+
+pytestmark = pytest.mark.slow
+
+# Fictional passages in the register of published reviews.
+PASSAGES = {
+    "bruise": "5.3 When the baby was eleven weeks old the health visitor noticed a small bruise on "
+    "his cheek. The mother said his older sister had caught him with a toy. The explanation was "
+    "accepted and no referral was made to children's social care.",
+    "doorstep": "6.1 On each of the four home visits the social worker spoke to the mother on the "
+    "doorstep. The children were said to be asleep or at their grandmother's, and nobody went "
+    "inside the house.",
+    "marac": "4.8 The police attended three incidents of domestic abuse at the address. The case "
+    "was heard at MARAC in June, but the GP practice and the school were not told of the plan.",
+    "transfer": "7.2 When the family moved to Eastvale the child protection plan was not "
+    "transferred, and no transfer-in conference was held for eleven weeks.",
+    "sleep": "3.4 The baby died while sharing a sofa with his father, who had been drinking. Safer "
+    "sleep advice had been given at birth but was not revisited when the family's circumstances "
+    "changed.",
+    "exclusion": "8.1 Following his permanent exclusion from school at fourteen, the boy spent "
+    "most days with older youths and was arrested carrying drugs in another county.",
+}
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    home = tmp_path_factory.mktemp("home")
+    # A shallow candidate list: a filter must act inside each arm, not on a short top list.
+    settings = make_settings(home).model_copy(update={"candidates": 2})
+    keys = list(PASSAGES)
+    with Store(settings.db_path) as store:
+        # Two reports: an older Welsh one holds only the last two passages.
+        a = [make_passage("ra", i, PASSAGES[k], themes=["neglect"] if k == "doorstep" else [])
+             for i, k in enumerate(keys[:4])]
+        store.replace_report(make_report("ra", year=2019, review_type="lcspr"), a,
+                             embed([p.text for p in a]))
+        b = [make_passage("rb", i, PASSAGES[k]) for i, k in enumerate(keys[4:])]
+        store.replace_report(make_report("rb", year=2012, nation="Wales", review_type="cpr"), b,
+                             embed([p.text for p in b]))
+    return settings
+
+
+@pytest.fixture(scope="module")
+def searcher(home):
+    return Searcher(home)
+
+
+def _first_text(results) -> str:
+    return results.hits[0].text
+
+
+def test_search_query_terms_drop_stopwords_and_quote_input():
+    assert query_terms("What did the school do about the child's absence?") == [
+        "school", "child", "absence",
+    ]
+    # quotes and FTS5 operators in user input become harmless literals
+    assert fts_expression(query_terms('neglect" OR NEAR(x')) == '"neglect" OR "near"'
+
+
+def test_search_dense_arm_finds_paraphrase_without_shared_words(searcher):
+    # none of these words occur in the doorstep passage
+    results = searcher.search(SearchQuery(text="practitioner never got past the front door", k=3),
+                              mode="dense")
+    assert _first_text(results) == PASSAGES["doorstep"]
+
+
+def test_search_bm25_arm_matches_exact_terms(searcher):
+    results = searcher.search(SearchQuery(text="MARAC", k=3), mode="bm25")
+    assert [h.text for h in results.hits] == [PASSAGES["marac"]]
+
+
+def test_search_hybrid_reports_both_arms_and_fuses(searcher):
+    results = searcher.search(SearchQuery(text="bruise on a baby's cheek explanation accepted", k=3))
+    top = results.hits[0]
+    assert top.text == PASSAGES["bruise"]
+    assert top.score_parts.bm25_rank == 1 and top.score_parts.dense_rank == 1
+    assert top.score == pytest.approx(2 / 61, rel=1e-3)
+    assert top.page == 1 and top.title.startswith("Serious Case Review")
+
+
+def test_search_snippet_marks_stemmed_terms(searcher):
+    hit = searcher.search(SearchQuery(text="transferring plans", k=1)).hits[0]
+    assert f"{MARK_START}transferred{MARK_END}" in hit.snippet
+    assert hit.snippet.replace(MARK_START, "").replace(MARK_END, "") == hit.text
+
+
+def test_search_filters_still_return_k_hits(searcher):
+    # The Welsh 2012 report's passages rank low for this query, but a filter must still
+    # return every one of them rather than filtering a short top list.
+    q = SearchQuery(text="police domestic abuse MARAC", k=2,
+                    filters=SearchFilters(nations=["Wales"]))
+    results = searcher.search(q)
+    assert {h.text for h in results.hits} == {PASSAGES["sleep"], PASSAGES["exclusion"]}
+    assert all(h.nation == "Wales" and h.year == 2012 for h in results.hits)
+
+
+def test_search_year_and_type_filters(searcher):
+    q = SearchQuery(text="baby", k=10, filters=SearchFilters(year_from=2015, review_types=["lcspr"]))
+    assert {h.report_id for h in searcher.search(q).hits} == {"ra"}
+
+
+def test_search_empty_query_with_theme_browses_strongest(searcher):
+    results = searcher.search(SearchQuery(text="", k=5, filters=SearchFilters(themes=["neglect"])))
+    assert [h.text for h in results.hits] == [PASSAGES["doorstep"]]
+
+
+def test_search_paging_is_consistent(searcher):
+    full = searcher.search(SearchQuery(text="child protection plan", k=4))
+    page2 = searcher.search(SearchQuery(text="child protection plan", k=2, offset=2))
+    assert [h.passage_id for h in page2.hits] == [h.passage_id for h in full.hits[2:4]]
+    assert [h.rank for h in page2.hits] == [3, 4]
+
+
+def test_search_facets_count_the_result_set(searcher):
+    results = searcher.search(SearchQuery(text="children", k=2), with_facets=True)
+    assert results.facets is not None
+    assert results.facets["nation"] == {"England": 1, "Wales": 1}
+    assert results.facets["theme"] == {"neglect": 1}
+
+
+def test_search_symbols_only_query_uses_dense_arm_without_error(searcher):
+    results = searcher.search(SearchQuery(text="!!! ??? ***", k=3))
+    assert all(h.score_parts.bm25_rank is None for h in results.hits)
+
+
+def test_search_overlong_query_is_refused(searcher):
+    with pytest.raises(InvalidQuery, match="limit is 1000"):
+        searcher.search(SearchQuery(text="neglect " * 200))
+
+
+def test_search_vector_index_is_saved_atomically_and_rebuilt_when_stale(home, searcher):
+    searcher.search(SearchQuery(text="sofa", k=1))
+    manifest = json.loads((home.vectors_dir / MANIFEST_FILE).read_text())
+    assert (home.vectors_dir / INDEX_FILE).exists()
+    assert not [p for p in home.vectors_dir.iterdir() if p.suffix == ".tmp"]
+    with Store(home.db_path) as store:
+        assert manifest["generation"] == store.generation()
+        assert manifest["count"] == len(PASSAGES)
+        extra = make_passage("rc", 0, "The nursery reported the child's weight loss to the GP.")
+        store.replace_report(make_report("rc"), [extra], embed([extra.text]))
+        generation = store.generation()
+    # the long-lived searcher notices the new generation and picks up the new passage
+    results = searcher.search(SearchQuery(text="nursery weight loss", k=1))
+    assert results.hits[0].report_id == "rc"
+    assert VectorIndex.load(home.vectors_dir).generation == generation

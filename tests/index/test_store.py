@@ -1,0 +1,147 @@
+"""The SQLite store: one transaction per report, FTS kept in sync, migrations, filters."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import numpy as np
+import pytest
+
+from scrkb.errors import ConfigError, NotFound
+from scrkb.index.store import SCHEMA_VERSION, Store
+from scrkb.models import ReportMetadata, SearchFilters, ThemeTag
+from tests.factories import make_passage, make_report
+
+TEXTS = [
+    "The health visitor saw the baby with a bruise on her cheek and accepted the explanation.",
+    "No strategy discussion was held after the second referral from the school.",
+    "The family moved to a new authority and the child protection plan was not transferred.",
+]
+
+
+def _vectors(n: int) -> np.ndarray:
+    rng = np.random.default_rng(0)
+    v = rng.normal(size=(n, 384)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+def _fts_rows(store: Store, term: str) -> list[int]:
+    return [r[0] for r in store.execute(
+        "SELECT rowid FROM passages_fts WHERE passages_fts MATCH ?", (term,)
+    )]
+
+
+def test_store_new_database_is_wal_with_current_schema(tmp_path):
+    with Store(tmp_path / "kb.sqlite") as store:
+        mode = store.execute("PRAGMA journal_mode")[0][0]
+        version = store.execute("SELECT value FROM meta WHERE key='schema_version'")[0][0]
+    assert mode == "wal"
+    assert int(version) == SCHEMA_VERSION
+
+
+def test_store_replace_report_indexes_text_and_bumps_generation(tmp_path):
+    with Store(tmp_path / "kb.sqlite") as store:
+        before = store.generation()
+        report = make_report("r1")
+        passages = [make_passage("r1", i, t, themes=["missed_health_presentations"] if i == 0 else [])
+                    for i, t in enumerate(TEXTS)]
+        store.replace_report(report, passages, _vectors(3), text="\n\n".join(TEXTS))
+        assert store.generation() == before + 1
+        assert len(_fts_rows(store, "strategy")) == 1
+        # porter stemming: "transferring" finds "transferred"
+        assert len(_fts_rows(store, "transferring")) == 1
+        got = store.passages_for_report("r1")
+        assert [p.text for p in got] == TEXTS
+        assert got[0].themes[0].theme_id == "missed_health_presentations"
+        assert store.stats()["passages"] == 3
+
+
+def test_store_replacing_a_report_removes_old_passages_from_fts(tmp_path):
+    with Store(tmp_path / "kb.sqlite") as store:
+        store.replace_report(make_report("r1"), [make_passage("r1", 0, TEXTS[0])], _vectors(1))
+        store.replace_report(make_report("r1"), [make_passage("r1", 0, TEXTS[1])], _vectors(1))
+        assert _fts_rows(store, "bruise") == []
+        assert len(_fts_rows(store, "strategy")) == 1
+        assert store.stats()["passages"] == 1
+
+
+def test_store_failed_write_leaves_previous_version_whole(tmp_path):
+    with Store(tmp_path / "kb.sqlite") as store:
+        store.replace_report(make_report("r1"), [make_passage("r1", 0, TEXTS[0])], _vectors(1))
+        generation = store.generation()
+        bad = [make_passage("r1", 0, TEXTS[1]), make_passage("r1", 0, TEXTS[2])]  # same id twice
+        with pytest.raises(sqlite3.IntegrityError):
+            store.replace_report(make_report("r1"), bad, _vectors(2))
+        assert [p.text for p in store.passages_for_report("r1")] == [TEXTS[0]]
+        assert store.generation() == generation
+        assert len(_fts_rows(store, "bruise")) == 1
+
+
+def test_store_embedding_count_must_match_passages(tmp_path):
+    with Store(tmp_path / "kb.sqlite") as store, pytest.raises(ValueError):
+        store.replace_report(make_report("r1"), [make_passage("r1", 0, TEXTS[0])], _vectors(2))
+
+
+def test_store_iter_embeddings_round_trips_vectors(tmp_path):
+    vecs = _vectors(3)
+    with Store(tmp_path / "kb.sqlite") as store:
+        store.replace_report(make_report("r1"), [make_passage("r1", i, t) for i, t in enumerate(TEXTS)], vecs)
+        ids, got = next(store.iter_embeddings())
+    assert len(ids) == 3
+    np.testing.assert_allclose(got, vecs)
+
+
+def test_store_filters_combine_report_fields_and_themes(tmp_path):
+    with Store(tmp_path / "kb.sqlite") as store:
+        store.replace_report(
+            make_report("old", year=2010, nation="Wales", review_type="cpr"),
+            [make_passage("old", 0, TEXTS[0], themes=["neglect"])], _vectors(1))
+        store.replace_report(
+            make_report("new", year=2022, review_type="lcspr"),
+            [make_passage("new", 0, TEXTS[1], themes=["neglect", "multi_agency_working"]),
+             make_passage("new", 1, TEXTS[2])], _vectors(2))
+
+        def count(**kw):
+            return len(store.filtered_rowids(SearchFilters(**kw)))
+
+        assert count() == 3
+        assert count(year_from=2015) == 2
+        assert count(year_to=2015) == 1
+        assert count(nations=["Wales"]) == 1
+        assert count(review_types=["lcspr", "cpr"]) == 3
+        assert count(themes=["neglect"]) == 2
+        assert count(themes=["neglect", "multi_agency_working"]) == 1
+        assert count(themes=["neglect"], year_from=2015) == 1
+
+
+def test_store_replace_annotations_swaps_tags_and_metadata(tmp_path):
+    with Store(tmp_path / "kb.sqlite") as store:
+        store.replace_report(make_report("r1"), [make_passage("r1", 0, TEXTS[0], themes=["neglect"])],
+                             _vectors(1))
+        tag = ThemeTag(theme_id="professional_curiosity", confidence=0.8, evidence="accepted", start=0, end=5)
+        store.replace_annotations("r1", ReportMetadata(year=2001, nation="Scotland"), [],
+                                  {"r1-0000": [tag]})
+        passage = store.passages_for_report("r1")[0]
+        assert [t.theme_id for t in passage.themes] == ["professional_curiosity"]
+        assert store.get_report("r1").metadata.nation == "Scotland"
+
+
+def test_store_unknown_report_is_not_found(tmp_path):
+    with Store(tmp_path / "kb.sqlite") as store, pytest.raises(NotFound):
+        store.get_report("nope")
+
+
+def test_store_refuses_a_newer_schema(tmp_path):
+    path = tmp_path / "kb.sqlite"
+    with Store(path) as store:
+        store.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
+        store._conn.commit()
+    with pytest.raises(ConfigError, match="newer scrkb"):
+        Store(path)
+
+
+def test_store_update_provenance_merges(tmp_path):
+    with Store(tmp_path / "kb.sqlite") as store:
+        store.replace_report(make_report("r1"), [], None)
+        store.update_provenance("r1", {"no_longer_online_since": "2026-11-01"})
+        assert store.get_report("r1").provenance["no_longer_online_since"] == "2026-11-01"

@@ -1,0 +1,142 @@
+"""Jinja2 environment and the small formatting helpers the templates share.
+
+Every value reaching a template is escaped by autoescape. The one place that builds
+markup from report text, :func:`marked`, escapes first and only then turns the search
+snippet's ``\\x02``/``\\x03`` markers into ``<mark>`` elements, so ``<``, ``&`` and quotes
+in a report are always shown as text.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlencode
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
+
+from scrkb.index.search import MARK_END, MARK_START
+
+WEB_DIR = Path(__file__).resolve().parent
+TEMPLATE_DIR = WEB_DIR / "templates"
+STATIC_DIR = WEB_DIR / "static"
+
+SERVICE_NAME = "Case review knowledge base"
+
+REVIEW_TYPES: dict[str, str] = {
+    "scr": "Serious case review",
+    "lcspr": "Local child safeguarding practice review",
+    "national": "National review",
+    "rapid": "Rapid review",
+    "cpr": "Child practice review",
+    "susr": "Single unified safeguarding review",
+    "lr": "Learning review",
+    "cmr": "Case management review",
+    "other": "Other review",
+}
+NATIONS = ("England", "Wales", "Scotland", "Northern Ireland")
+
+EVIDENCE_METHODS: dict[str, str] = {
+    "text": "found in the report's text",
+    "title_page": "read from the title page",
+    "filename": "taken from the file name",
+    "listing": "taken from the publisher's listing",
+    "file_metadata": "taken from the file's own properties",
+}
+
+
+def marked(snippet: str | None) -> Markup:
+    """Escape report text, then mark the search terms (never the other way round)."""
+    safe = str(escape(snippet or ""))
+    safe = safe.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+    # A marker left unbalanced by truncation must not leave an open element.
+    if safe.count("<mark>") != safe.count("</mark>"):
+        safe = safe.replace("<mark>", "").replace("</mark>", "")
+    return Markup(safe)
+
+
+def highlight_span(text: str, start: int | None, end: int | None) -> Markup:
+    """Text with one span (a theme's evidence) wrapped in ``<mark>``, escaped throughout."""
+    if start is None or end is None or not (0 <= start < end <= len(text)):
+        return Markup(escape(text))
+    return Markup(
+        f"{escape(text[:start])}<mark class=\"scrkb-evidence\">{escape(text[start:end])}</mark>"
+        f"{escape(text[end:])}"
+    )
+
+
+def evidence_marked(text: str, tags: list) -> Markup:  # list[ThemeTag]
+    """A passage with each theme's evidence span marked; overlapping spans are merged."""
+    spans = sorted(
+        (t.start, t.end) for t in tags if 0 <= t.start < t.end <= len(text)
+    )
+    merged: list[list[int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    out: list[str] = []
+    pos = 0
+    for start, end in merged:
+        out.append(str(escape(text[pos:start])))
+        out.append(f'<mark class="scrkb-evidence">{escape(text[start:end])}</mark>')
+        pos = end
+    out.append(str(escape(text[pos:])))
+    return Markup("".join(out))
+
+
+def review_type_label(code: str | None) -> str:
+    if not code:
+        return "Review type not known"
+    return REVIEW_TYPES.get(code, code.upper())
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+def query_string(params: list[tuple[str, str]], **changes: object) -> str:
+    """A query string from (name, value) pairs with some names replaced or removed."""
+    kept = [(k, v) for k, v in params if k not in changes]
+    for key, value in changes.items():
+        if value is None or value == "":
+            continue
+        if isinstance(value, list | tuple):
+            kept.extend((key, str(v)) for v in value)
+        else:
+            kept.append((key, str(value)))
+    return urlencode(kept)
+
+
+def page_range(current: int, last: int) -> list[int | None]:
+    """Page numbers for pagination: first, last, and neighbours of the current; None = gap."""
+    wanted = {1, last, current - 1, current, current + 1}
+    pages = sorted(p for p in wanted if 1 <= p <= last)
+    out: list[int | None] = []
+    for p in pages:
+        if out and p - (out[-1] or 0) > 1:
+            out.append(None)
+        out.append(p)
+    return out
+
+
+@lru_cache
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=select_autoescape(["html", "xml", "svg"], default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["marked"] = marked
+    env.filters["review_type"] = review_type_label
+    env.globals.update(
+        service_name=SERVICE_NAME,
+        plural=plural,
+        highlight_span=highlight_span,
+        evidence_marked=evidence_marked,
+        review_types=REVIEW_TYPES,
+        evidence_methods=EVIDENCE_METHODS,
+    )
+    return env
