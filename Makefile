@@ -6,9 +6,9 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install demo test test-fast lint eval bench samples clean
+.PHONY: install web-assets browser demo test test-fast lint eval bench samples clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed web-assets
 
 # torch first and pinned: an unpinned torch pulls gigabytes of CUDA packages.
 $(VENV)/.installed: pyproject.toml requirements.lock
@@ -19,13 +19,29 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
+# GOV.UK Frontend (pinned in web/package-lock.json) compiled with the system font stack
+# into web/static/govuk/ (gitignored); axe-core for the browser tests. Nothing from a CDN.
+web-assets: web/static/govuk/.built
+
+web/static/govuk/.built: web/package.json web/package-lock.json web/build.mjs web/scss/govuk.scss
+	cd web && npm ci --no-audit --no-fund --loglevel=error && node build.mjs
+	touch $@
+
+# The browser tests drive Debian's Chromium (never a Playwright browser download).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; \
+	fi
+
 samples: install
 	$(BIN)/scrkb samples build
 
 demo: install
 	$(BIN)/scrkb demo
 
-test: install
+test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 

@@ -15,7 +15,9 @@ def serve_cmd(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     home: Annotated[
         Path | None,
-        typer.Option("--home", help="Data home (default: $SCRKB_HOME or ./data).", show_default=False),
+        typer.Option(
+            "--home", help="Data home (default: $SCRKB_HOME or ./data).", show_default=False
+        ),
     ] = None,
     workers: Annotated[
         int, typer.Option(min=1, max=64, help="Worker processes; each loads the index once.")

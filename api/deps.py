@@ -101,7 +101,9 @@ def require_admin(
     authorization: Annotated[
         str | None, Header(description="`Bearer <SCRKB_ADMIN_TOKEN>`", include_in_schema=True)
     ] = None,
-    x_admin_token: Annotated[str | None, Header(description="The admin token (alternative).")] = None,
+    x_admin_token: Annotated[
+        str | None, Header(description="The admin token (alternative).")
+    ] = None,
 ) -> None:
     """Admin routes are off unless SCRKB_ADMIN_TOKEN is set; then the token must match."""
     expected = services.settings.admin_token

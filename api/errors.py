@@ -72,7 +72,9 @@ async def handle_error(request: Request, exc: Exception) -> JSONResponse:
         status = exc.status_code
         if isinstance(exc, ExtractionError):
             status = _EXTRACTION_STATUS.get(exc.reason, 422)
-        body = error_body(status, _code_for(exc, status), exc.message, getattr(exc, "details", None))
+        body = error_body(
+            status, _code_for(exc, status), exc.message, getattr(exc, "details", None)
+        )
         if status == 401:
             headers = {"WWW-Authenticate": "Bearer"}
     elif isinstance(exc, RequestValidationError):
@@ -105,7 +107,11 @@ def _problem(error: dict[str, Any]) -> dict[str, Any]:
         where = f"{loc[0]} " + ".".join(loc[1:]) if len(loc) > 1 else loc[0]
     else:
         where = ".".join(loc) or "request"
-    return {"where": where.strip(), "message": str(error.get("msg", "invalid")), "type": error.get("type")}
+    return {
+        "where": where.strip(),
+        "message": str(error.get("msg", "invalid")),
+        "type": error.get("type"),
+    }
 
 
 def install(app: FastAPI) -> None:

@@ -212,7 +212,9 @@ def render_md(doc: Document) -> bytes:
             passage(e, f"### {e.number}. {_md_escape(e.item.citation.title)}")
         out += ["## Why it matters", ""]
         for name, definition, n in doc.why_it_matters():
-            out.append(f"- **{_md_escape(name)}** ({n} passage{'s' * (n != 1)}): {_md_escape(definition)}")
+            out.append(
+                f"- **{_md_escape(name)}** ({n} passage{'s' * (n != 1)}): {_md_escape(definition)}"
+            )
         out += ["", "## Questions for reflection", ""]
         out += [
             f"{i}. {_md_escape(q)} {where}".rstrip()

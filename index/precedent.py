@@ -276,7 +276,8 @@ def _hits(
         rowid: ScoreParts(dense_score=round(best[rowid][0], 4), fused=best[rowid][0])
         for rowid in rowids
     }
-    hits = searcher._hits(page, parts, "", start_rank=1)  # noqa: SLF001 - same package
+    # No query text, so no marks: snippets are the plain passage text.
+    hits = searcher._hits(page, parts, "", {}, start_rank=1)  # noqa: SLF001 - same package
     by_id = {h.passage_id: h for h in hits}
     return {rowid: by_id[rows[rowid][0]] for rowid in rowids if rows[rowid][0] in by_id}
 

@@ -34,9 +34,16 @@ def detect_title(doc: ExtractedDoc) -> str | None:
     lines = [ln for ln in doc.pages[0].lines if ln.text.strip() and not _NOTICE.search(ln.text)]
     marked = [ln for ln in lines if ln.style_level is not None]
     if marked:
+        # The first run of top-level heading lines: a one-page text or HTML file also marks
+        # its section headings at that level further down.
         top = min(ln.style_level for ln in marked if ln.style_level is not None)
-        title = " ".join(ln.text.strip() for ln in marked if ln.style_level == top)
-        return _tidy_title(title)
+        start = next(i for i, ln in enumerate(lines) if ln.style_level == top)
+        run = []
+        for ln in lines[start:]:
+            if ln.style_level != top:
+                break
+            run.append(ln.text.strip())
+        return _tidy_title(" ".join(run))
     sized = [ln for ln in lines if ln.size]
     if sized:
         biggest = max(ln.size or 0 for ln in sized)

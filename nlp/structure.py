@@ -925,6 +925,15 @@ def _resolve_levels(paras: list[_Para], lay: _Layout) -> None:
     _demote_title(paras)
 
 
+def _is_prose(text: str) -> bool:
+    """Sentences, not a list entry: long, ends like a sentence, no trailing page number."""
+    return (
+        len(text.split()) >= 12
+        and _ends_sentence(text)
+        and not clean.is_contents_line(text)
+    )
+
+
 def _demote_title(paras: list[_Para]) -> None:
     """The report's title marked up as the only top heading (HTML h1) is front matter.
 
@@ -995,13 +1004,19 @@ def structure(doc: ExtractedDoc) -> StructuredDoc:
         start = offset
         pieces.append(text)
         offset += len(text)
+        kind = section_kind_for(path)
+        if kind == "contents" and not para.is_heading and _is_prose(text):
+            # A contents list never holds sentences: its section has ended, even if the
+            # heading that ended it was lost (e.g. removed as a repeat of the title).
+            kind = "front" if not any(b.section_kind == "body" for b in blocks) else "body"
+            path = []
         blocks.append(
             Block(
                 kind="heading" if para.is_heading else "paragraph",
                 text=text,
                 level=level,
                 heading_path=path,
-                section_kind=section_kind_for(path),
+                section_kind=kind,
                 page_start=para.lines[0].page,
                 page_end=para.lines[-1].page,
                 char_start=start,

@@ -37,7 +37,7 @@ app = typer.Typer(
 samples_app = typer.Typer(help="The bundled fictional sample corpus.", no_args_is_help=True)
 app.add_typer(samples_app, name="samples")
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 
 HomeOpt = Annotated[
@@ -523,6 +523,10 @@ def _demo_searches(settings: Settings) -> None:
 from scrkb.api.cli import serve_cmd  # noqa: E402 - registered after the core commands
 
 app.command("serve")(serve_cmd)
+
+from scrkb.ingest.crawl.cli import crawl as _crawl  # noqa: E402 - scrapy loads lazily
+
+app.command("crawl")(_crawl)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -30,7 +30,11 @@ class Settings(BaseSettings):
     )
     embed_batch_size: int = Field(32, description="Passages embedded per batch during ingest.")
     rrf_k: int = Field(60, description="Reciprocal rank fusion constant.")
-    bm25_weight: float = Field(1.0, description="Weight of the BM25 arm in rank fusion.")
+    bm25_weight: float = Field(
+        0.2,
+        description="Weight of the BM25 arm in rank fusion (each BM25 hit also counts in "
+        "proportion to its query-term coverage squared); tuned with bench/retrieval_quality.py.",
+    )
     dense_weight: float = Field(1.0, description="Weight of the embedding arm in rank fusion.")
     candidates: int = Field(100, description="Candidates each arm contributes before fusion.")
     max_file_mb: int = Field(100, description="Files larger than this are refused at ingest.")

@@ -194,7 +194,12 @@ def theme_detail(web: Web, theme_id: str) -> dict[str, Any]:
     trend = cat.theme_trend(theme_id)
     names = theme_names(web)
     co = [
-        {"id": c.theme_id, "name": names.name(c.theme_id), "passages": c.passages, "reports": c.reports}
+        {
+            "id": c.theme_id,
+            "name": names.name(c.theme_id),
+            "passages": c.passages,
+            "reports": c.reports,
+        }
         for c in cat.co_occurring(theme_id, limit=8)
     ]
     strongest = web.searcher.search(
@@ -242,7 +247,7 @@ def trend_chart(trend: list[tuple[int, int, int]]) -> dict[str, Any] | None:
                 "h_total": round(h_total, 1),
                 "y_tagged": round(top + plot_h - h_tagged, 1),
                 "h_tagged": round(h_tagged, 1),
-                "label": i % label_every == 0 or i == len(trend) - 1,
+                "label": i % label_every == 0,
                 "cx": round(x + bar_w / 2, 1),
             }
         )
@@ -349,7 +354,9 @@ def find_precedents(
     if filename and content is not None:
         suffix = Path(filename).suffix.lower()
         if suffix not in UPLOAD_SUFFIXES:
-            raise InvalidQuery("the file must be a Word document (.docx), PDF, web page or text file")
+            raise InvalidQuery(
+                "the file must be a Word document (.docx), PDF, web page or text file"
+            )
         with tempfile.TemporaryDirectory(prefix="scrkb-draft-") as tmp:
             path = Path(tmp) / f"draft{suffix}"
             path.write_bytes(content)

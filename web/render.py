@@ -55,21 +55,49 @@ def marked(snippet: str | None) -> Markup:
     return Markup(safe)
 
 
+def excerpt(snippet: str | None, limit: int = 600) -> str:
+    """At most ``limit`` characters of a marked snippet, around its first marked term.
+
+    Cuts fall between words and never inside a marked term; "…" shows where text was cut.
+    """
+    text = snippet or ""
+    if len(text) <= limit:
+        return text
+    first = text.find(MARK_START)
+    start = max(0, first - limit // 4) if first >= 0 else 0
+    end = min(len(text), start + limit)
+    # Never cut inside a mark: move the cut outside it.
+    open_at = text.rfind(MARK_START, 0, start)
+    if open_at != -1 and text.rfind(MARK_END, 0, start) < open_at:
+        start = open_at
+    open_at = text.rfind(MARK_START, 0, end)
+    if open_at != -1 and text.rfind(MARK_END, 0, end) < open_at:
+        close = text.find(MARK_END, end)
+        end = close + 1 if close != -1 else open_at
+    if start > 0:
+        space = text.find(" ", start, start + 40)
+        if space != -1 and MARK_START not in text[start:space]:
+            start = space + 1
+    if end < len(text):
+        space = text.rfind(" ", end - 40, end)
+        if space > start and MARK_END not in text[space:end]:
+            end = space
+    return ("…" if start > 0 else "") + text[start:end].strip() + ("…" if end < len(text) else "")
+
+
 def highlight_span(text: str, start: int | None, end: int | None) -> Markup:
     """Text with one span (a theme's evidence) wrapped in ``<mark>``, escaped throughout."""
     if start is None or end is None or not (0 <= start < end <= len(text)):
         return Markup(escape(text))
     return Markup(
-        f"{escape(text[:start])}<mark class=\"scrkb-evidence\">{escape(text[start:end])}</mark>"
+        f'{escape(text[:start])}<mark class="scrkb-evidence">{escape(text[start:end])}</mark>'
         f"{escape(text[end:])}"
     )
 
 
 def evidence_marked(text: str, tags: list) -> Markup:  # list[ThemeTag]
     """A passage with each theme's evidence span marked; overlapping spans are merged."""
-    spans = sorted(
-        (t.start, t.end) for t in tags if 0 <= t.start < t.end <= len(text)
-    )
+    spans = sorted((t.start, t.end) for t in tags if 0 <= t.start < t.end <= len(text))
     merged: list[list[int]] = []
     for start, end in spans:
         if merged and start <= merged[-1][1]:
@@ -130,6 +158,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["marked"] = marked
+    env.filters["excerpt"] = excerpt
     env.filters["review_type"] = review_type_label
     env.globals.update(
         service_name=SERVICE_NAME,

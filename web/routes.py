@@ -180,7 +180,9 @@ def safe_next(value: str | None, default: str = "/") -> str:
 def redirect(url: str, *, flash: str | None = None) -> RedirectResponse:
     response = RedirectResponse(url, status_code=303)
     if flash:
-        response.set_cookie(FLASH_COOKIE, flash, max_age=60, path="/", samesite="lax", httponly=True)
+        response.set_cookie(
+            FLASH_COOKIE, flash, max_age=60, path="/", samesite="lax", httponly=True
+        )
     return response
 
 
@@ -222,7 +224,7 @@ def build_router(web: Web) -> APIRouter:
     html = {"response_class": HTMLResponse}
 
     # ------------------------------------------------------------------ search (home)
-    @router.get("/", **html, name="web_search")
+    @router.api_route("/", methods=["GET", "HEAD"], **html, name="web_search")
     def search_page(request: Request) -> HTMLResponse:
         started = time.perf_counter()
         form = parse_search(request)
@@ -252,14 +254,16 @@ def build_router(web: Web) -> APIRouter:
             context.update(results=None, facets=None)
         context["filter_groups"] = filter_groups(form, context.get("facets"), context)
         context["selected_filters"] = selected_filters(form, context)
-        context["page_url"] = lambda n: "/?" + query_string(form["params"], page=n if n > 1 else None)
-        server_ms = (time.perf_counter() - started) * 1000
-        return web.render(
-            request,
-            "search.html",
-            headers={"Server-Timing": f"app;dur={server_ms:.1f}"},
-            **context,
+        context["page_url"] = lambda n: (
+            "/?" + query_string(form["params"], page=n if n > 1 else None)
         )
+        response = web.render(request, "search.html", **context)
+        timing = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+        results = context.get("results")
+        if results is not None and results.timings_ms.get("total") is not None:
+            timing += f", search;dur={results.timings_ms['total']:.1f}"
+        response.headers["Server-Timing"] = timing
+        return response
 
     # ------------------------------------------------------------------ notice, support
     @router.post("/content-notice", name="web_content_notice")
@@ -273,21 +277,21 @@ def build_router(web: Web) -> APIRouter:
         )
         return response
 
-    @router.get("/support", **html, name="web_support")
+    @router.api_route("/support", methods=["GET", "HEAD"], **html, name="web_support")
     def support_page(request: Request) -> HTMLResponse:
         return web.render(request, "support.html")
 
     # ------------------------------------------------------------------ themes
-    @router.get("/themes", **html, name="web_themes")
+    @router.api_route("/themes", methods=["GET", "HEAD"], **html, name="web_themes")
     def themes_page(request: Request) -> HTMLResponse:
         return web.render(request, "themes.html", themes=data.theme_list(web))
 
-    @router.get("/themes/{theme_id}", **html, name="web_theme")
+    @router.api_route("/themes/{theme_id}", methods=["GET", "HEAD"], **html, name="web_theme")
     def theme_page(request: Request, theme_id: str) -> HTMLResponse:
         return web.render(request, "theme.html", **data.theme_detail(web, theme_id))
 
     # ------------------------------------------------------------------ reports
-    @router.get("/reports/{report_id}", **html, name="web_report")
+    @router.api_route("/reports/{report_id}", methods=["GET", "HEAD"], **html, name="web_report")
     def report_page(request: Request, report_id: str) -> HTMLResponse:
         return web.render(request, "report.html", **data.report_detail(web, report_id))
 
@@ -318,7 +322,7 @@ def build_router(web: Web) -> APIRouter:
         )
 
     # ------------------------------------------------------------------ precedent finder
-    @router.get("/precedents", **html, name="web_precedents")
+    @router.api_route("/precedents", methods=["GET", "HEAD"], **html, name="web_precedents")
     def precedents_form(request: Request) -> HTMLResponse:
         return web.render(request, "precedents.html", draft="", errors={}, result=None)
 
@@ -344,7 +348,9 @@ def build_router(web: Web) -> APIRouter:
                     web, text=draft, filename=filename, content=content or None
                 )
             except ScrkbError as exc:
-                errors["upload" if filename else "draft"] = exc.message[:1].upper() + exc.message[1:]
+                errors["upload" if filename else "draft"] = (
+                    exc.message[:1].upper() + exc.message[1:]
+                )
         return web.render(
             request,
             "precedents.html",
@@ -356,14 +362,16 @@ def build_router(web: Web) -> APIRouter:
         )
 
     # ------------------------------------------------------------------ packs
-    @router.get("/pack", **html, name="web_pack")
+    @router.api_route("/pack", methods=["GET", "HEAD"], **html, name="web_pack")
     def pack_page(request: Request) -> HTMLResponse:
         pack = data.get_pack(web, request.cookies.get(PACK_COOKIE))
         return web.render(request, "pack.html", pack=pack)
 
     @router.post("/pack/items", name="web_pack_add")
     def pack_add(
-        request: Request, passage_id: str = Form(...), next: str = Form("/pack")  # noqa: A002
+        request: Request,
+        passage_id: str = Form(...),
+        next: str = Form("/pack"),  # noqa: A002
     ) -> Response:
         pack_id, added = data.add_to_pack(web, request.cookies.get(PACK_COOKIE), passage_id)
         count = data.pack_size(web, pack_id)
@@ -385,7 +393,9 @@ def build_router(web: Web) -> APIRouter:
         pack_id = request.cookies.get(PACK_COOKIE)
         action = str(form.get("action") or "save")
         flash = data.update_pack(web, pack_id, action, form)
-        return redirect("/pack" + ("#items" if action.startswith(("up:", "down:")) else ""), flash=flash)
+        return redirect(
+            "/pack" + ("#items" if action.startswith(("up:", "down:")) else ""), flash=flash
+        )
 
     @router.get("/pack/export", name="web_pack_export")
     def pack_export(request: Request, format: str = "md", layout: str = "pack") -> Response:  # noqa: A002
@@ -451,6 +461,7 @@ def parse_search(request: Request) -> dict[str, Any]:
         "filters": filters,
         "params": params,
         "active": bool(params),
+        "has_filters": any(k != "q" for k, _ in params),
     }
 
 
@@ -460,14 +471,18 @@ def filter_groups(
     """Checkbox groups for the filter panel, each option with its count when known."""
     facets = facets or {}
 
+    overall = {t["id"]: t["passages"] for t in context.get("theme_choices", [])}
+
     def options(
         name: str, values: list[tuple[str, str]], selected: list[str], facet: str
     ) -> dict[str, Any]:
         counts = facets.get(facet, {})
+        if not facets and facet == "theme":  # no search yet: counts over the whole corpus
+            counts = overall
         items = []
         for value, label in values:
-            count = counts.get(value) if facets else None
-            if facets and not count and value not in selected:
+            count = counts.get(value) if (facets or facet == "theme") else None
+            if (facets or facet == "theme") and not count and value not in selected:
                 continue
             items.append(
                 {"value": value, "label": label, "count": count, "checked": value in selected}
@@ -475,9 +490,8 @@ def filter_groups(
         return {"name": name, "options": items}
 
     theme_values = [(t["id"], t["name"]) for t in context.get("theme_choices", [])]
-    if facets.get("theme"):
-        order = {tid: i for i, tid in enumerate(facets["theme"])}
-        theme_values.sort(key=lambda v: order.get(v[0], len(order)))
+    order_by = facets.get("theme") or overall
+    theme_values.sort(key=lambda v: (-(order_by.get(v[0]) or 0), v[1]))
     groups = [
         {"legend": "Themes", "hint": "Passages must carry every theme you tick", "id": "theme"}
         | options("theme", theme_values, form["themes"], "theme"),
@@ -488,6 +502,8 @@ def filter_groups(
         {"legend": "Age of the child", "id": "age"}
         | options("age", [(a, AGE_LABELS[a]) for a in AGE_BANDS], form["ages"], "age_band"),
     ]
+    for g in groups:
+        g["scroll"] = g["id"] == "theme" and len(g["options"]) > 8
     return [g for g in groups if g["options"]]
 
 

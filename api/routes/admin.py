@@ -57,9 +57,7 @@ async def ingest(
 
         shutil.rmtree(upload_dir, ignore_errors=True)
         raise
-    job = await run_in_threadpool(
-        services.jobs.start_ingest, upload_dir, [p.name for p in saved]
-    )
+    job = await run_in_threadpool(services.jobs.start_ingest, upload_dir, [p.name for p in saved])
     return job_public(job)
 
 

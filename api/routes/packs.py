@@ -79,7 +79,9 @@ def pack_public(p: Pack) -> PackPublic:
     )
 
 
-@router.post("", response_model=PackPublic, status_code=201, responses={422: {"model": ErrorPublic}})
+@router.post(
+    "", response_model=PackPublic, status_code=201, responses={422: {"model": ErrorPublic}}
+)
 async def create_pack(services: ServicesDep, body: PackCreate) -> PackPublic:
     """Create an empty pack; keep the returned id: it is the only key to the pack."""
     pack = await run_in_threadpool(
@@ -144,9 +146,7 @@ async def update_item(
     services: ServicesDep, pack_id: PackId, passage_id: PassageId, body: PackItemUpdate
 ) -> PackPublic:
     """Change the note on a passage."""
-    pack = await run_in_threadpool(
-        services.packs.update_item, pack_id, passage_id, note=body.note
-    )
+    pack = await run_in_threadpool(services.packs.update_item, pack_id, passage_id, note=body.note)
     return pack_public(pack)
 
 
@@ -199,7 +199,9 @@ async def export(
     if format not in FORMATS:
         raise ApiError(415, f"unknown export format {format!r}: use md, docx, pdf or csv")
     if layout not in ("standard", "briefing"):
-        raise ApiError(422, f"unknown layout {layout!r}: use standard or briefing", code="invalid_request")
+        raise ApiError(
+            422, f"unknown layout {layout!r}: use standard or briefing", code="invalid_request"
+        )
     pack = await run_in_threadpool(services.packs.get, pack_id)
     themes = _theme_info()
     data, media_type, filename = await run_in_threadpool(

@@ -109,7 +109,8 @@ async def precedent(request: Request, services: ServicesDep) -> PrecedentPublic:
                 passages = await run_in_threadpool(draft_from_text, text)
             else:
                 raise ApiError(
-                    422, "send a `file` (PDF, DOCX, HTML or text) or a `text` field",
+                    422,
+                    "send a `file` (PDF, DOCX, HTML or text) or a `text` field",
                     code="invalid_request",
                 )
     else:

@@ -199,7 +199,9 @@ async def similar_reports(
         report_id=report_id,
         data=[
             SimilarReportPublic(
-                report=summary_public(s.summary, names), score=s.score, shared_themes=s.shared_themes
+                report=summary_public(s.summary, names),
+                score=s.score,
+                shared_themes=s.shared_themes,
             )
             for s in similar
         ],

@@ -26,13 +26,34 @@ OUT_OF_SCOPE = re.compile(
     _I,
 )
 NOT_REVIEW: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\bannual\s+(report|review)\b|\byearly report\b|\bimpact report\b", _I), "annual report"),
-    (re.compile(r"\bthresholds?\b|\bcontinuum of need\b|\blevels? of need\b", _I), "threshold document"),
-    (re.compile(r"\bprocedures?\b|\bprotocols?\b|\bpolicy\b|\bguidance\b|\btoolkit\b", _I), "procedure or guidance"),
+    (
+        re.compile(r"\bannual\s+(report|review)\b|\byearly report\b|\bimpact report\b", _I),
+        "annual report",
+    ),
+    (
+        re.compile(r"\bthresholds?\b|\bcontinuum of need\b|\blevels? of need\b", _I),
+        "threshold document",
+    ),
+    (
+        re.compile(r"\bprocedures?\b|\bprotocols?\b|\bpolicy\b|\bguidance\b|\btoolkit\b", _I),
+        "procedure or guidance",
+    ),
     (re.compile(r"\bnewsletters?\b|\bbulletins?\b", _I), "newsletter"),
-    (re.compile(r"\bbusiness plan\b|\bstrateg(y|ic plan)\b|\bpriorities\b", _I), "plan or strategy"),
-    (re.compile(r"\bsafeguarding arrangements\b|\bmulti-agency arrangements\b", _I), "safeguarding arrangements"),
-    (re.compile(r"\bminutes\b|\bagenda\b|\bleaflet\b|\bflyer\b|\bapplication form\b|\breferral form\b", _I), "other partnership document"),
+    (
+        re.compile(r"\bbusiness plan\b|\bstrateg(y|ic plan)\b|\bpriorities\b", _I),
+        "plan or strategy",
+    ),
+    (
+        re.compile(r"\bsafeguarding arrangements\b|\bmulti-agency arrangements\b", _I),
+        "safeguarding arrangements",
+    ),
+    (
+        re.compile(
+            r"\bminutes\b|\bagenda\b|\bleaflet\b|\bflyer\b|\bapplication form\b|\breferral form\b",
+            _I,
+        ),
+        "other partnership document",
+    ),
     (re.compile(r"\btraining (programme|calendar|brochure)\b|\bcourse\b", _I), "training material"),
 ]
 BRIEF = re.compile(
@@ -130,7 +151,10 @@ def classify_text(
             m = pattern.search(text)
             if m:
                 found.append(
-                    (m.start(), Classification("not_review", f"{label} ({m.group(0).strip()!r})", by))
+                    (
+                        m.start(),
+                        Classification("not_review", f"{label} ({m.group(0).strip()!r})", by),
+                    )
                 )
                 break
     for pattern, kind, label in (

@@ -218,7 +218,11 @@ class DownloadPipeline(_Stage):
                 raise ctx.skip(link, "too_large", _short(str(exc))) from None
             raise ctx.fail(link, "cancelled", _short(str(exc))) from None
         except Exception as exc:  # network errors after the retries are spent
-            reason = "timeout" if "timeout" in type(exc).__name__.lower() or "timed out" in str(exc) else "network"
+            reason = (
+                "timeout"
+                if "timeout" in type(exc).__name__.lower() or "timed out" in str(exc)
+                else "network"
+            )
             raise ctx.fail(link, reason, f"{type(exc).__name__}: {_short(str(exc))}") from None
         item.final_url = response.url
         item.status = response.status
@@ -227,7 +231,9 @@ class DownloadPipeline(_Stage):
             known = ctx.state.document(link.url)
             if known is not None and known["sha256"]:
                 ctx.gone_urls.add(link.url)
-                raise ctx.skip(link, "gone", f"HTTP {response.status}: kept, marked no longer online")
+                raise ctx.skip(
+                    link, "gone", f"HTTP {response.status}: kept, marked no longer online"
+                )
             if link.listing and link.source == "nspcc-library":
                 # The catalogue withdraws PDF links after five years: keep the record.
                 link.metadata_only = True
@@ -256,14 +262,19 @@ class ClassifyPipeline(_Stage):
     def process_item(self, item: Candidate) -> Candidate:
         link, ctx = item.link, self.ctx
         if link.metadata_only:
-            item.doc_class = Classification("unknown", "catalogue record without document", "publisher")
+            item.doc_class = Classification(
+                "unknown", "catalogue record without document", "publisher"
+            )
             return item
         assert item.sha256 is not None
         known = ctx.state.document(link.url)
         stored = bool(known and (known["path"] or known["kind"] not in KEPT_KINDS))
         if known and known["sha256"] == item.sha256 and stored:
             ctx.state.upsert_document(
-                link.url, last_seen_run=ctx.run_id, http_status=item.status, etag=item.etag,
+                link.url,
+                last_seen_run=ctx.run_id,
+                http_status=item.status,
+                etag=item.etag,
                 last_modified=item.last_modified,
             )
             how = "304 Not Modified" if item.cached else "same sha256"
@@ -282,12 +293,22 @@ class ClassifyPipeline(_Stage):
         # Remember every downloaded file's hash, kept or not, so the next run can say
         # "unchanged" without classifying it again.
         ctx.state.upsert_document(
-            link.url, source=link.source, scope=link.scope, final_url=item.final_url,
-            sha256=item.sha256, http_status=item.status, etag=item.etag,
-            last_modified=item.last_modified, content_type=item.content_type,
-            size=len(item.body), fetched_at=item.fetched_at, last_seen_run=ctx.run_id,
-            kind=item.doc_class.kind, classified_by=item.doc_class.by,
-            class_reason=item.doc_class.reason, listing=_listing(link, item.extra),
+            link.url,
+            source=link.source,
+            scope=link.scope,
+            final_url=item.final_url,
+            sha256=item.sha256,
+            http_status=item.status,
+            etag=item.etag,
+            last_modified=item.last_modified,
+            content_type=item.content_type,
+            size=len(item.body),
+            fetched_at=item.fetched_at,
+            last_seen_run=ctx.run_id,
+            kind=item.doc_class.kind,
+            classified_by=item.doc_class.by,
+            class_reason=item.doc_class.reason,
+            listing=_listing(link, item.extra),
         )
         if item.suffix == ".doc":
             raise ctx.skip(link, "unsupported_format", "legacy Word .doc: convert to DOCX or PDF")
@@ -319,11 +340,19 @@ class StorePipeline(_Stage):
             path = ctx.record_dir / link.source / f"{name}.md"
             _write(path, body)
             ctx.state.upsert_document(
-                link.url, source=link.source, scope=link.scope, sha256=sha, path=str(path),
+                link.url,
+                source=link.source,
+                scope=link.scope,
+                sha256=sha,
+                path=str(path),
                 fetched_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                http_status=item.status, last_seen_run=ctx.run_id, kind="catalogue_record",
-                classified_by="publisher", class_reason="catalogue record: no document online",
-                listing=_listing(link, {}), metadata_only=1,
+                http_status=item.status,
+                last_seen_run=ctx.run_id,
+                kind="catalogue_record",
+                classified_by="publisher",
+                class_reason="catalogue record: no document online",
+                listing=_listing(link, {}),
+                metadata_only=1,
             )
             was = known["sha256"] if known else None
         else:
@@ -455,7 +484,9 @@ def _listing(link: ReportLink, extra: dict[str, Any]) -> dict[str, Any]:
         data.setdefault("heading", link.heading)
     if link.found_on:
         data.setdefault("found_on", link.found_on)
-    methods = {k: "listing" for k in ("partnership", "year", "child_code", "review_type") if data.get(k)}
+    methods = {
+        k: "listing" for k in ("partnership", "year", "child_code", "review_type") if data.get(k)
+    }
     for key, value in extra.items():
         if not data.get(key):
             data[key] = value

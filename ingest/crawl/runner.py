@@ -54,7 +54,9 @@ def crawl(
     if source not in SOURCES:
         raise ConfigError(f"unknown source {source!r}: choose one of {', '.join(SOURCES)} or all")
     if source == "site" and not start_url:
-        raise ConfigError("`scrkb crawl site` needs --start-url URL (the partnership's review page)")
+        raise ConfigError(
+            "`scrkb crawl site` needs --start-url URL (the partnership's review page)"
+        )
     base = crawl_dir(settings)
     (base / "logs").mkdir(parents=True, exist_ok=True)
     options = {
@@ -97,7 +99,9 @@ def crawl(
             raise
     if run_id is None or proc.returncode != 0:
         tail = log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
-        raise ScrkbError(f"crawl of {source} failed (exit {proc.returncode}); log {log_path}:\n{tail}")
+        raise ScrkbError(
+            f"crawl of {source} failed (exit {proc.returncode}); log {log_path}:\n{tail}"
+        )
     state = CrawlState(state_path(settings))
     try:
         return state.summary(run_id)
@@ -151,7 +155,11 @@ def _child(options_path: Path) -> int:
     resumed = jobdir.exists() or bool(resume)
     process = CrawlerProcess(
         scrapy_settings(
-            settings, run_id=run_id, jobdir=jobdir, limit=limit, since=since,
+            settings,
+            run_id=run_id,
+            jobdir=jobdir,
+            limit=limit,
+            since=since,
             log_level=options.get("log_level", "WARNING"),
         )
     )
@@ -203,7 +211,9 @@ def provenance_for(row: dict[str, Any]) -> dict[str, str | int | None]:
     for key in ("partnership", "year", "child_code", "review_type"):
         if listing.get(key):
             prov[f"listing_{key}"] = listing[key]
-    return {k: v if v is None or isinstance(v, str | int) else json.dumps(v) for k, v in prov.items()}
+    return {
+        k: v if v is None or isinstance(v, str | int) else json.dumps(v) for k, v in prov.items()
+    }
 
 
 def ingest_crawled(
@@ -226,8 +236,11 @@ def ingest_crawled(
         if rows:
             provenance = {str(Path(r["path"])): provenance_for(r) for r in rows}
             summary = ingest_paths(
-                [Path(r["path"]) for r in rows], settings, provenance=provenance,
-                on_file=on_file, on_start=on_start,
+                [Path(r["path"]) for r in rows],
+                settings,
+                provenance=provenance,
+                on_file=on_file,
+                on_start=on_start,
             )
             by_path = {str(Path(r["path"])): r for r in rows}
             for outcome in summary.outcomes:

@@ -220,7 +220,9 @@ class CrawlState:
             (run_id, url),
         )
 
-    def mark_gone(self, run_id: int, scopes: set[str], *, also: set[str] = frozenset()) -> list[str]:  # type: ignore[assignment]
+    def mark_gone(
+        self, run_id: int, scopes: set[str], *, also: set[str] = frozenset()
+    ) -> list[str]:  # type: ignore[assignment]
         """Mark documents as no longer online since today; return the URLs newly marked.
 
         Gone means: the document's scope was crawled completely in this run (its pages were

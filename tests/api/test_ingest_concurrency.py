@@ -29,10 +29,20 @@ def test_search_keeps_working_during_ingest(fresh_home: Path) -> None:
         stop = threading.Event()
 
         def search_loop() -> None:
-            queries = ["bruise baby", "older men missing", "neglect dental", "escalation policy", ""]
+            queries = [
+                "bruise baby",
+                "older men missing",
+                "neglect dental",
+                "escalation policy",
+                "",
+            ]
             i = 0
             while not stop.is_set():
-                params = {"q": queries[i % len(queries)], "theme": "neglect"} if i % 5 == 4 else {"q": queries[i % len(queries)]}
+                params = (
+                    {"q": queries[i % len(queries)], "theme": "neglect"}
+                    if i % 5 == 4
+                    else {"q": queries[i % len(queries)]}
+                )
                 r = c.get("/api/search", params=params)
                 counts["searches"] += 1
                 if r.status_code != 200 or ("hits" not in r.json()):

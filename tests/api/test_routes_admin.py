@@ -35,7 +35,12 @@ def wait_job(client: TestClient, url: str, admin: dict, timeout: float = 120) ->
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("post", "/api/ingest"), ("post", "/api/crawl"), ("get", "/api/jobs"), ("get", "/api/jobs/jx")],
+    [
+        ("post", "/api/ingest"),
+        ("post", "/api/crawl"),
+        ("get", "/api/jobs"),
+        ("get", "/api/jobs/jx"),
+    ],
 )
 def test_admin_routes_need_the_token(client: TestClient, method: str, path: str) -> None:
     r = client.request(method, path)
@@ -81,13 +86,17 @@ def test_admin_ingest_refusals(own_client: TestClient, admin: dict) -> None:
     small.max_file_mb = 1
     try:
         big = b"word " * 250_000
-        r = own_client.post("/api/ingest", headers=admin, files=[("files", ("big.txt", big, "text/plain"))])
+        r = own_client.post(
+            "/api/ingest", headers=admin, files=[("files", ("big.txt", big, "text/plain"))]
+        )
         assert r.status_code == 413
     finally:
         small.max_file_mb = 100
 
 
-def test_admin_crawl_job_records_exit_status_and_output(own_client: TestClient, admin: dict) -> None:
+def test_admin_crawl_job_records_exit_status_and_output(
+    own_client: TestClient, admin: dict
+) -> None:
     r = own_client.post("/api/crawl", headers=admin, json={"source": "no-such-source"})
     assert r.status_code == 202
     job = r.json()
@@ -101,7 +110,13 @@ def test_admin_crawl_job_records_exit_status_and_output(own_client: TestClient, 
 
 @pytest.mark.parametrize(
     "body",
-    [{}, {"source": "--home=/etc"}, {"source": "a b"}, {"source": "nspcc", "limit": 0}, {"source": "x", "extra": 1}],
+    [
+        {},
+        {"source": "--home=/etc"},
+        {"source": "a b"},
+        {"source": "nspcc", "limit": 0},
+        {"source": "x", "extra": 1},
+    ],
 )
 def test_admin_crawl_refuses_bad_requests(client: TestClient, admin: dict, body: dict) -> None:
     r = client.post("/api/crawl", headers=admin, json=body)

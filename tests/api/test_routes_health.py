@@ -57,7 +57,9 @@ def test_security_headers(client: TestClient) -> None:
         ("get", "/api/packs/" + "x" * 65, 422, "invalid_request"),
     ],
 )
-def test_one_error_shape(client: TestClient, method: str, path: str, status: int, code: str) -> None:
+def test_one_error_shape(
+    client: TestClient, method: str, path: str, status: int, code: str
+) -> None:
     r = client.request(method, path)
     assert r.status_code == status
     body = r.json()

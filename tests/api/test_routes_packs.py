@@ -85,7 +85,12 @@ def test_pack_refusals(client: TestClient, pack: dict) -> None:
     assert client.post("/api/packs", json={"title": "x" * 201}).status_code == 422
     assert client.post("/api/packs", json={}).status_code == 422
     assert client.post("/api/packs", json={"title": "t", "owner": "me"}).status_code == 422
-    assert client.post("/api/packs", content=b"{not json", headers={"content-type": "application/json"}).status_code == 422
+    assert (
+        client.post(
+            "/api/packs", content=b"{not json", headers={"content-type": "application/json"}
+        ).status_code
+        == 422
+    )
     assert client.patch(f"/api/packs/{pid}/items/nope", json={"note": ""}).status_code == 404
     assert client.get("/api/packs/pnope/export").status_code == 404
 
@@ -94,7 +99,9 @@ def test_pack_refusals(client: TestClient, pack: dict) -> None:
 def filled_pack(client: TestClient, pack: dict) -> dict:
     hits = _passages(client, "bruise baby", 1) + _passages(client, "older men exploitation", 1)
     for hit, note in zip(hits, ["Why was the explanation accepted?", ""], strict=True):
-        client.post(f"/api/packs/{pack['id']}/items", json={"passage_id": hit["passage_id"], "note": note})
+        client.post(
+            f"/api/packs/{pack['id']}/items", json={"passage_id": hit["passage_id"], "note": note}
+        )
     return client.get(f"/api/packs/{pack['id']}").json()
 
 
@@ -107,9 +114,15 @@ def test_pack_export_markdown_has_citations_and_references(
     assert 'filename="bruising-in-babies.md"' in r.headers["content-disposition"]
     text = r.text
     assert text.startswith("# Bruising in babies")
-    assert "[1] Serious Case Review: Baby R (Ambleside Vale Local Safeguarding Children Board, 2015), p." in text
+    assert (
+        "[1] Serious Case Review: Baby R (Ambleside Vale Local Safeguarding Children Board, 2015), p."
+        in text
+    )
     assert "## References" in text
-    assert "[2] Cwm Tawel Regional Safeguarding Children Board (2019) Child Practice Review: Child T." in text
+    assert (
+        "[2] Cwm Tawel Regional Safeguarding Children Board (2019) Child Practice Review: Child T."
+        in text
+    )
     assert "/api/reports/" in text and "/original" in text  # a URL for every reference
     assert "**Note:** Why was the explanation accepted?" in text
 
@@ -140,14 +153,18 @@ def test_pack_export_csv(client: TestClient, filled_pack: dict) -> None:
 def test_pack_export_docx_and_pdf(client: TestClient, filled_pack: dict, layout: str) -> None:
     from docx import Document
 
-    r = client.get(f"/api/packs/{filled_pack['id']}/export", params={"format": "docx", "layout": layout})
+    r = client.get(
+        f"/api/packs/{filled_pack['id']}/export", params={"format": "docx", "layout": layout}
+    )
     assert r.status_code == 200
     text = "\n".join(p.text for p in Document(io.BytesIO(r.content)).paragraphs)
     assert "Bruising in babies" in text and "References" in text
     assert "Ambleside Vale Local Safeguarding Children Board (2015)" in text
     if layout == "briefing":
         assert "Questions for reflection" in text
-    r = client.get(f"/api/packs/{filled_pack['id']}/export", params={"format": "pdf", "layout": layout})
+    r = client.get(
+        f"/api/packs/{filled_pack['id']}/export", params={"format": "pdf", "layout": layout}
+    )
     assert r.status_code == 200 and r.content.startswith(b"%PDF-")
     assert r.headers["content-type"] == "application/pdf"
 
@@ -162,8 +179,13 @@ def test_pack_export_bad_format_is_415(client: TestClient, pack: dict) -> None:
 def test_pack_export_survives_odd_characters(client: TestClient, pack: dict) -> None:
     client.patch(f"/api/packs/{pack['id']}", json={"title": "Tabs\tand \x00 nulls “quotes” ✓"})
     hit = _passages(client, "neglect", 1)[0]
-    client.post(f"/api/packs/{pack['id']}/items", json={"passage_id": hit["passage_id"], "note": "=SUM(A1)\x07"})
+    client.post(
+        f"/api/packs/{pack['id']}/items",
+        json={"passage_id": hit["passage_id"], "note": "=SUM(A1)\x07"},
+    )
     for fmt in ("md", "docx", "pdf", "csv"):
-        assert client.get(f"/api/packs/{pack['id']}/export", params={"format": fmt}).status_code == 200
+        assert (
+            client.get(f"/api/packs/{pack['id']}/export", params={"format": fmt}).status_code == 200
+        )
     rows = client.get(f"/api/packs/{pack['id']}/export", params={"format": "csv"}).content
     assert b"'=SUM(A1)" in rows  # no spreadsheet formula injection

@@ -67,13 +67,29 @@ def test_precedent_from_multipart_text_and_docx(client: TestClient) -> None:
         ({"json": {"text": DRAFT, "k": 51}}, 422, "invalid_request"),
         ({"json": {"draft": DRAFT}}, 422, "invalid_request"),
         ({"json": ["not", "an", "object"]}, 422, "invalid_request"),
-        ({"content": b"{oops", "headers": {"content-type": "application/json"}}, 422, "invalid_request"),
-        ({"content": DRAFT.encode(), "headers": {"content-type": "text/plain"}}, 415, "unsupported_media_type"),
+        (
+            {"content": b"{oops", "headers": {"content-type": "application/json"}},
+            422,
+            "invalid_request",
+        ),
+        (
+            {"content": DRAFT.encode(), "headers": {"content-type": "text/plain"}},
+            415,
+            "unsupported_media_type",
+        ),
         ({"content": b""}, 415, "unsupported_media_type"),
         ({"data": {"k": "2"}}, 422, "invalid_request"),
         ({"data": {"text": DRAFT, "k": "many"}}, 422, "invalid_request"),
-        ({"files": {"file": ("draft.exe", b"MZ\x90\x00", "application/octet-stream")}}, 415, "unsupported_media_type"),
-        ({"files": {"file": ("draft.pdf", b"this is not a pdf at all", "application/pdf")}}, 415, "wrong_type"),
+        (
+            {"files": {"file": ("draft.exe", b"MZ\x90\x00", "application/octet-stream")}},
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            {"files": {"file": ("draft.pdf", b"this is not a pdf at all", "application/pdf")}},
+            415,
+            "wrong_type",
+        ),
         ({"files": {"file": ("draft.txt", b"", "text/plain")}}, 422, "empty"),
     ],
 )

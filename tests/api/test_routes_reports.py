@@ -17,11 +17,15 @@ def test_reports_list_newest_first_with_summaries(client: TestClient) -> None:
 
 
 def test_reports_sort_and_paging(client: TestClient) -> None:
-    titles = [r["title"] for r in client.get("/api/reports", params={"sort": "title"}).json()["data"]]
+    titles = [
+        r["title"] for r in client.get("/api/reports", params={"sort": "title"}).json()["data"]
+    ]
     assert titles == sorted(titles, key=str.lower)
     desc = client.get("/api/reports", params={"sort": "-title"}).json()["data"]
     assert [r["title"] for r in desc] == titles[::-1]
-    by_year = [r["year"] for r in client.get("/api/reports", params={"sort": "year"}).json()["data"]]
+    by_year = [
+        r["year"] for r in client.get("/api/reports", params={"sort": "year"}).json()["data"]
+    ]
     assert by_year == sorted(by_year)
     page = client.get("/api/reports", params={"sort": "title", "limit": 2, "offset": 2}).json()
     assert [r["title"] for r in page["data"]] == titles[2:4] and page["count"] == 4
@@ -92,7 +96,9 @@ def test_similar_reports(client: TestClient, report_ids: dict[str, str]) -> None
     assert any(s["shared_themes"] for s in body["data"])
 
 
-def test_report_original_is_the_ingested_file(client: TestClient, report_ids: dict[str, str]) -> None:
+def test_report_original_is_the_ingested_file(
+    client: TestClient, report_ids: dict[str, str]
+) -> None:
     r = client.get(f"/api/reports/{report_ids['Child T']}/original")
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/plain")

@@ -10,6 +10,7 @@ is logged so tests can assert what was (and was not) fetched.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 from collections.abc import Callable
@@ -63,7 +64,9 @@ class FixtureSite:
         self._server = _Server(("127.0.0.1", 0), _handler_for(self))
         self.port = self._server.server_address[1]
         self.base = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def start(self) -> FixtureSite:
         self._thread.start()
@@ -85,7 +88,7 @@ class FixtureSite:
     # ------------------------------------------------------------------ serving
     def render(self, text: str) -> str:
         for name, base in self.bases.items():
-            text = text.replace("{{base:%s}}" % name, base)
+            text = text.replace("{{base:" + name + "}}", base)
         return text.replace("{{base}}", self.base)
 
     def static(self, path: str, query: str) -> tuple[bytes, str] | None:
@@ -118,7 +121,11 @@ class FixtureSite:
             return route(self, parts.path, parse_qs(parts.query), headers)
         found = self.static(parts.path, parts.query)
         if found is None:
-            return 404, {"Content-Type": "text/html"}, b"<html><body><h1>Not found</h1></body></html>"
+            return (
+                404,
+                {"Content-Type": "text/html"},
+                b"<html><body><h1>Not found</h1></body></html>",
+            )
         body, content_type = found
         etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
         reply_headers = {"Content-Type": content_type, "ETag": etag, "Last-Modified": LAST_MODIFIED}
@@ -147,10 +154,8 @@ def _handler_for(site: FixtureSite) -> type[BaseHTTPRequestHandler]:
                 self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             if status != 304:
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
 
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002
             return

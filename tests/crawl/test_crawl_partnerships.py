@@ -75,7 +75,11 @@ def test_crawl_partnerships_finds_classifies_and_skips_exactly(
     assert summary.urls("failed", "http_404") == {a.url("/docs/child-m-report.pdf")}
     assert summary.urls("failed", "timeout") == {a.url("/docs/child-s-report.pdf")}
     assert summary.skipped == {
-        "not_review": 4, "robots": 2, "too_large": 1, "duplicate_url": 1, "duplicate_content": 1,
+        "not_review": 4,
+        "robots": 2,
+        "too_large": 1,
+        "duplicate_url": 1,
+        "duplicate_content": 1,
     }
     assert summary.failed == {"http_404": 1, "timeout": 1}
 
@@ -97,7 +101,9 @@ def test_crawl_partnerships_finds_classifies_and_skips_exactly(
         assert row is not None and row["kind"] == kind, (site, path, row and row["kind"])
     row = state.document(a.url("/old/lcspr-child-r.pdf"))
     assert row["final_url"] == a.url("/docs/lcspr-child-r-final.pdf")
-    assert row["http_status"] == 200 and row["etag"] and row["sha256"] and Path(row["path"]).exists()
+    assert (
+        row["http_status"] == 200 and row["etag"] and row["sha256"] and Path(row["path"]).exists()
+    )
     listing = json.loads(state.document(a.url("/docs/baby-v-scr.pdf"))["listing_json"])
     assert listing["partnership"] == "Alpha Safeguarding Children Partnership"
     assert listing["year"] == 2015 and listing["child_code"] == "Baby V"
@@ -115,7 +121,10 @@ def test_crawl_partnerships_second_crawl_fetches_only_what_changed(
     for site in world.sites.values():
         site.clear()
     briefing = "/files/7-minute-briefing-child-b.pdf"
-    bd.files[briefing] = (make_pdf(["7 minute briefing", "Child B", "Revised edition"], pages=1), "application/pdf")
+    bd.files[briefing] = (
+        make_pdf(["7 minute briefing", "Child B", "Revised edition"], pages=1),
+        "application/pdf",
+    )
     del a.files["/docs/baby-v-scr.pdf"]  # taken down: 404 from now on
 
     second = crawl("partnerships", crawl_settings)
@@ -142,7 +151,9 @@ def test_crawl_limit_stops_early_and_the_next_run_resumes(
     world: World, crawl_settings: Settings
 ) -> None:
     settings = crawl_settings.model_copy(
-        update={"crawl_sources_file": world.registry(crawl_settings.home.parent / "g.yaml", ("gamma",))}
+        update={
+            "crawl_sources_file": world.registry(crawl_settings.home.parent / "g.yaml", ("gamma",))
+        }
     )
     first = crawl("partnerships", settings, limit=2)
     assert first.new == 2 and not first.complete
@@ -154,11 +165,14 @@ def test_crawl_limit_stops_early_and_the_next_run_resumes(
 
 def test_crawl_since_skips_older_reviews(world: World, crawl_settings: Settings) -> None:
     settings = crawl_settings.model_copy(
-        update={"crawl_sources_file": world.registry(crawl_settings.home.parent / "g.yaml", ("gamma",))}
+        update={
+            "crawl_sources_file": world.registry(crawl_settings.home.parent / "g.yaml", ("gamma",))
+        }
     )
     summary = crawl("partnerships", settings, since=2020)
     g = world["gamma"]
     assert summary.urls("skipped", "before_since") == {
-        g.url("/media/2001/baby-h.pdf"), g.url("/media/2002/baby-h-exec.pdf")
+        g.url("/media/2001/baby-h.pdf"),
+        g.url("/media/2002/baby-h-exec.pdf"),
     }
     assert summary.new == 3

@@ -75,38 +75,80 @@ def documents() -> dict[str, dict[str, bytes]]:
         "alpha": {
             "/docs/child-k-overview-report.pdf": k,
             "/docs/old/child-k-overview.pdf": k,  # same bytes: duplicate content
-            "/docs/child-k-exec-summary.pdf": make_pdf([alpha, "Child K", "Executive Summary", "2023"]),
-            "/docs/child-l-overview-report.pdf": review(alpha, "Child Safeguarding Practice Review", "Child L", "2022"),
-            "/docs/child-p-lcspr.pdf": review(alpha, "Local Child Safeguarding Practice Review", "Child P", "2022"),
-            "/docs/lcspr-child-r-final.pdf": review(alpha, "Local Child Safeguarding Practice Review", "Child R", "2021"),
+            "/docs/child-k-exec-summary.pdf": make_pdf(
+                [alpha, "Child K", "Executive Summary", "2023"]
+            ),
+            "/docs/child-l-overview-report.pdf": review(
+                alpha, "Child Safeguarding Practice Review", "Child L", "2022"
+            ),
+            "/docs/child-p-lcspr.pdf": review(
+                alpha, "Local Child Safeguarding Practice Review", "Child P", "2022"
+            ),
+            "/docs/lcspr-child-r-final.pdf": review(
+                alpha, "Local Child Safeguarding Practice Review", "Child R", "2021"
+            ),
             "/docs/child-s-report.pdf": review(alpha, "Serious Case Review", "Child S", "2021"),
-            "/private/family-a-report.pdf": review(alpha, "Serious Case Review", "Family A", "2020"),
+            "/private/family-a-report.pdf": review(
+                alpha, "Serious Case Review", "Family A", "2020"
+            ),
             "/docs/scr-child-t.pdf": make_pdf(
                 [alpha, "Annual Report 2021-22", "Includes learning from serious case reviews"]
             ),
-            "/docs/baby-v-scr.pdf": review(alpha, "Serious Case Review", "Baby V", "18 February 2015"),
+            "/docs/baby-v-scr.pdf": review(
+                alpha, "Serious Case Review", "Baby V", "18 February 2015"
+            ),
             "/docs/annual-report-2022-23.pdf": make_pdf([alpha, "Annual Report 2022-23"]),
             "/docs/thresholds.pdf": make_pdf([alpha, "Continuum of need: thresholds"]),
         },
         "beta-docs": {
-            "/files/lcspr-child-b.pdf": review("Beta Children's Safeguarding Partnership", "Local Child Safeguarding Practice Review", "Child B", "2022"),
-            "/files/7-minute-briefing-child-b.pdf": make_pdf(["7 minute briefing", "Child B", "Learning for practitioners"], pages=1),
-            "/files/family-d-executive-summary.pdf": make_pdf(["Beta LSCB", "Serious Case Review Family D", "Executive summary"]),
-            "/files/newsletter-spring-2019.pdf": make_pdf(["Partnership newsletter", "Spring 2019"], pages=1),
+            "/files/lcspr-child-b.pdf": review(
+                "Beta Children's Safeguarding Partnership",
+                "Local Child Safeguarding Practice Review",
+                "Child B",
+                "2022",
+            ),
+            "/files/7-minute-briefing-child-b.pdf": make_pdf(
+                ["7 minute briefing", "Child B", "Learning for practitioners"], pages=1
+            ),
+            "/files/family-d-executive-summary.pdf": make_pdf(
+                ["Beta LSCB", "Serious Case Review Family D", "Executive summary"]
+            ),
+            "/files/newsletter-spring-2019.pdf": make_pdf(
+                ["Partnership newsletter", "Spring 2019"], pages=1
+            ),
         },
         "beta": {
             "/uploads/child-e.pdf": review("Beta LSCB", "Serious Case Review", "Child E", "2017"),
         },
         "gamma": {
-            "/media/1234/download.pdf": review("Gamma Safeguarding Partnership", "Local Child Safeguarding Practice Review", "Child G", "June 2022"),
-            "/media/1235/download.pdf": make_pdf(["Gamma Safeguarding Partnership", "Learning brief: Child G"], pages=1),
+            "/media/1234/download.pdf": review(
+                "Gamma Safeguarding Partnership",
+                "Local Child Safeguarding Practice Review",
+                "Child G",
+                "June 2022",
+            ),
+            "/media/1235/download.pdf": make_pdf(
+                ["Gamma Safeguarding Partnership", "Learning brief: Child G"], pages=1
+            ),
             "/media/2001/baby-h.pdf": review("Gamma LSCB", "Serious Case Review", "Baby H", "2018"),
-            "/media/2002/baby-h-exec.pdf": make_pdf(["Gamma LSCB", "Serious Case Review: Baby H", "Executive Summary"]),
-            "/media/3001/file.pdf": review("Gamma Safeguarding Partnership", "Child Safeguarding Practice Review", "Child J", "2023"),
+            "/media/2002/baby-h-exec.pdf": make_pdf(
+                ["Gamma LSCB", "Serious Case Review: Baby H", "Executive Summary"]
+            ),
+            "/media/3001/file.pdf": review(
+                "Gamma Safeguarding Partnership",
+                "Child Safeguarding Practice Review",
+                "Child J",
+                "2023",
+            ),
         },
         "delta": {
             "/wp-content/uploads/2024/05/CSPR-Child-W-Final.pdf": make_pdf(
-                ["Delta Safeguarding Children Partnership", "Child Safeguarding Practice Review", "Child W", "May 2024"],
+                [
+                    "Delta Safeguarding Children Partnership",
+                    "Child Safeguarding Practice Review",
+                    "Child W",
+                    "May 2024",
+                ],
                 body=[
                     "1. Why this review was carried out",
                     "1.1 Child W was seriously harmed by a lodger who had a history of violence.",
@@ -116,30 +158,59 @@ def documents() -> dict[str, dict[str, bytes]]:
                 ],
             ),
             "/wp-content/uploads/2023/02/Child-X-exec-summary.docx": make_docx(
-                ["Child X: executive summary", "Delta Safeguarding Children Partnership",
-                 "Child X was a teenager exploited by an organised network."]
+                [
+                    "Child X: executive summary",
+                    "Delta Safeguarding Children Partnership",
+                    "Child X was a teenager exploited by an organised network.",
+                ]
             ),
             "/drafts/child-y-draft.pdf": review("Delta", "Serious Case Review", "Child Y", "2024"),
             "/wp-content/uploads/2024/01/Annual-Report-2023.pdf": make_pdf(["Annual Report 2023"]),
-            "/wp-content/uploads/2022/scr-procedure.pdf": make_pdf(["Procedure for serious case reviews"]),
+            "/wp-content/uploads/2022/scr-procedure.pdf": make_pdf(
+                ["Procedure for serious case reviews"]
+            ),
             "/wp-content/uploads/2023/learning-review.pdf": make_pdf(
-                ["Delta Safeguarding Children Partnership", "Newsletter", "Issue 4, spring 2023"], pages=1
+                ["Delta Safeguarding Children Partnership", "Newsletter", "Issue 4, spring 2023"],
+                pages=1,
             ),
         },
         "nspcc": {
-            "/reports/birmingham-baby-a.pdf": review("Birmingham Safeguarding Children Partnership", "Local Child Safeguarding Practice Review", "Baby A", "2025"),
-            "/reports/devon-child-d.pdf": review("Devon Safeguarding Children Board", "Serious Case Review", "Child D", "2016"),
-            "/partner/leeds/child-q-lcspr.pdf": review("Leeds Safeguarding Children Partnership", "LCSPR", "Child Q", "2025"),
+            "/reports/birmingham-baby-a.pdf": review(
+                "Birmingham Safeguarding Children Partnership",
+                "Local Child Safeguarding Practice Review",
+                "Baby A",
+                "2025",
+            ),
+            "/reports/devon-child-d.pdf": review(
+                "Devon Safeguarding Children Board", "Serious Case Review", "Child D", "2016"
+            ),
+            "/partner/leeds/child-q-lcspr.pdf": review(
+                "Leeds Safeguarding Children Partnership", "LCSPR", "Child Q", "2025"
+            ),
             "/partner/leeds/annual-report.pdf": make_pdf(["Leeds Annual Report 2023"]),
         },
         "library": {
             "/pdfs/1001.pdf": review("Anytown LSCB", "Serious Case Review", "Child N", "2019"),
-            "/pdfs/1004.pdf": make_pdf(["Eastshire LSCB", "Serious Case Review Family F", "Executive Summary"]),
+            "/pdfs/1004.pdf": make_pdf(
+                ["Eastshire LSCB", "Serious Case Review Family F", "Executive Summary"]
+            ),
         },
         "assets": {
-            "/media/a1/Child_protection_in_England.pdf": make_pdf(["Child protection in England", "National review into the murders of Arthur Labinjo-Hughes and Star Hobson"]),
-            "/media/b1/The_myth_of_invisible_men.pdf": make_pdf(["The myth of invisible men", "Safeguarding children under 1 from non-accidental injury caused by male carers"]),
-            "/media/c1/CSPRP_annual_report_2022-23.pdf": make_pdf(["Child Safeguarding Practice Review Panel", "Annual report 2022 to 2023"]),
+            "/media/a1/Child_protection_in_England.pdf": make_pdf(
+                [
+                    "Child protection in England",
+                    "National review into the murders of Arthur Labinjo-Hughes and Star Hobson",
+                ]
+            ),
+            "/media/b1/The_myth_of_invisible_men.pdf": make_pdf(
+                [
+                    "The myth of invisible men",
+                    "Safeguarding children under 1 from non-accidental injury caused by male carers",
+                ]
+            ),
+            "/media/c1/CSPRP_annual_report_2022-23.pdf": make_pdf(
+                ["Child Safeguarding Practice Review Panel", "Annual report 2022 to 2023"]
+            ),
             "/media/d1/guidance.pdf": make_pdf(["Guidance for safeguarding partners"]),
         },
     }
@@ -171,7 +242,9 @@ def oversized(site: FixtureSite, path: str, query: dict, headers: dict) -> tuple
     return 200, {"Content-Type": "application/pdf"}, b"%PDF-1.4\n" + b"%" * (3 * 2**20 // 2)
 
 
-def pdf_as_html(site: FixtureSite, path: str, query: dict, headers: dict) -> tuple[int, dict, bytes]:
+def pdf_as_html(
+    site: FixtureSite, path: str, query: dict, headers: dict
+) -> tuple[int, dict, bytes]:
     return conditional(site.files[path][0], "text/html; charset=utf-8", headers)
 
 
@@ -194,14 +267,20 @@ def conditional(body: bytes, content_type: str, headers: dict) -> tuple[int, dic
     return 200, reply, body
 
 
-def govuk_search(site: FixtureSite, path: str, query: dict, headers: dict) -> tuple[int, dict, bytes]:
+def govuk_search(
+    site: FixtureSite, path: str, query: dict, headers: dict
+) -> tuple[int, dict, bytes]:
     """The Search API: 422 for any parameter it does not know; pages of at most 2 results."""
     import json
 
     allowed = {"filter_organisations", "count", "start", "order", "fields", "filter_format"}
     unknown = set(query) - allowed
     if unknown or query.get("filter_organisations") != ["child-safeguarding-practice-review-panel"]:
-        return 422, {"Content-Type": "application/json"}, json.dumps({"error": sorted(unknown)}).encode()
+        return (
+            422,
+            {"Content-Type": "application/json"},
+            json.dumps({"error": sorted(unknown)}).encode(),
+        )
     results = json.loads((site.folder / "api" / "search-results.json").read_text())
     start = int(query.get("start", ["0"])[0])
     count = min(int(query.get("count", ["10"])[0]), 2)
@@ -222,8 +301,10 @@ class World:
             site.bases = bases
             for path, body in docs.get(name, {}).items():
                 suffix = Path(path).suffix
-                ctype = "application/pdf" if suffix == ".pdf" else (
-                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+                ctype = (
+                    "application/pdf"
+                    if suffix == ".pdf"
+                    else ("application/vnd.openxmlformats-officedocument.wordprocessingml.document")
                 )
                 site.files[path] = (body, ctype)
         alpha = self.sites["alpha"]
@@ -252,8 +333,11 @@ class World:
         """A sources.yaml naming fixture partnerships, one line each as in the real one."""
         start = {
             "alpha": ("Alpha Safeguarding Children Partnership", "/safeguarding/case-reviews", []),
-            "beta": ("Beta Children's Safeguarding Partnership", "/learning-from-reviews",
-                     [self.sites["beta-docs"].base.split("//")[1]]),
+            "beta": (
+                "Beta Children's Safeguarding Partnership",
+                "/learning-from-reviews",
+                [self.sites["beta-docs"].base.split("//")[1]],
+            ),
             "gamma": ("Gamma Safeguarding Partnership", "/case-reviews/", []),
         }
         lines = ["partnerships:"]

@@ -82,13 +82,27 @@ def test_search_bm25_arm_matches_exact_terms(searcher):
     assert [h.text for h in results.hits] == [PASSAGES["marac"]]
 
 
-def test_search_hybrid_reports_both_arms_and_fuses(searcher):
+def test_search_hybrid_reports_both_arms_and_fuses(searcher, home):
     results = searcher.search(SearchQuery(text="bruise on a baby's cheek explanation accepted", k=3))
     top = results.hits[0]
     assert top.text == PASSAGES["bruise"]
     assert top.score_parts.bm25_rank == 1 and top.score_parts.dense_rank == 1
-    assert top.score == pytest.approx(2 / 61, rel=1e-3)
+    # every query term matched (coverage 1), so both arms count in full at rank 1
+    expected = (home.bm25_weight + home.dense_weight) / (home.rrf_k + 1)
+    assert top.score == pytest.approx(expected, rel=1e-3)
     assert top.page == 1 and top.title.startswith("Serious Case Review")
+
+
+def test_search_partial_bm25_match_counts_by_coverage(searcher, home):
+    # "cheek" matches; "zebra" and "trampoline" match nothing: coverage 1/3
+    results = searcher.search(SearchQuery(text="cheek zebra trampoline", k=6))
+    hit = next(h for h in results.hits if h.text == PASSAGES["bruise"])
+    p = hit.score_parts
+    assert p.bm25_rank == 1
+    expected = home.bm25_weight * (1 / 3) ** 2 / (home.rrf_k + 1) + home.dense_weight / (
+        home.rrf_k + p.dense_rank
+    )
+    assert p.fused == pytest.approx(expected, rel=1e-3)
 
 
 def test_search_snippet_marks_stemmed_terms(searcher):

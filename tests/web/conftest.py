@@ -130,7 +130,10 @@ def page(browser, base_url: str) -> Iterator:
     context = browser.new_context(base_url=base_url, accept_downloads=True)
     pg = context.new_page()
     errors = PageErrors()
-    pg.on("console", lambda m: errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
+    pg.on(
+        "console",
+        lambda m: errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None,
+    )
     pg.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
     pg.errors = errors
     yield pg
@@ -140,7 +143,9 @@ def page(browser, base_url: str) -> Iterator:
 
 @pytest.fixture
 def nojs_page(browser, base_url: str) -> Iterator:
-    context = browser.new_context(base_url=base_url, java_script_enabled=False, accept_downloads=True)
+    context = browser.new_context(
+        base_url=base_url, java_script_enabled=False, accept_downloads=True
+    )
     pg = context.new_page()
     yield pg
     context.close()

@@ -81,8 +81,12 @@ class ReviewSpider(scrapy.Spider):
                 return None
             self._budget_reported = True
             return PageProblem(
-                url, self.source, scope, "page_limit",
-                f"crawl_max_pages={self.max_pages} reached; later pages not read", failed=False,
+                url,
+                self.source,
+                scope,
+                "page_limit",
+                f"crawl_max_pages={self.max_pages} reached; later pages not read",
+                failed=False,
             )
         self.pages_requested += 1
         return Request(
@@ -106,8 +110,12 @@ class ReviewSpider(scrapy.Spider):
         elif isinstance(exc, IgnoreRequest):
             robots = "robots" in str(exc).lower()
             yield PageProblem(
-                request.url, self.source, scope, "robots" if robots else "ignored",
-                "disallowed by robots.txt" if robots else str(exc), failed=False,
+                request.url,
+                self.source,
+                scope,
+                "robots" if robots else "ignored",
+                "disallowed by robots.txt" if robots else str(exc),
+                failed=False,
             )
         else:
             name = type(exc).__name__
@@ -146,8 +154,10 @@ def row_text(a: Selector) -> str:
 
 def is_html(response: Response) -> bool:
     content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1").lower()
-    return hasattr(response, "text") and not response.body[:1024].lstrip().startswith(b"%PDF") and (
-        "html" in content_type or "xml" in content_type or not content_type
+    return (
+        hasattr(response, "text")
+        and not response.body[:1024].lstrip().startswith(b"%PDF")
+        and ("html" in content_type or "xml" in content_type or not content_type)
     )
 
 

@@ -29,7 +29,9 @@ from scrkb.ingest.crawl.items import PageProblem, ReportLink
 from scrkb.ingest.crawl.spiders.base import ReviewSpider, clean_url, link_text, text_of
 
 DASH = r"\s*[–—-]\s*"
-ENTRY_HEAD = re.compile(rf"^\s*(?P<year>(19|20)\d\d){DASH}(?P<partnership>.+?){DASH}(?P<name>.+?)\s*$")
+ENTRY_HEAD = re.compile(
+    rf"^\s*(?P<year>(19|20)\d\d){DASH}(?P<partnership>.+?){DASH}(?P<name>.+?)\s*$"
+)
 LOOKS_LIKE_ENTRY = re.compile(r"^\s*(19|20)\d\d\s*[–—:-]")
 LABELS = {
     "learning_themes": re.compile(r"^\s*learning(?: themes)?(?: include[sd]?)?\s*:\s*", re.I),
@@ -132,12 +134,18 @@ class NspccUpdatesSpider(ReviewSpider):
         entries, unparsed = entries_on(response)
         if not entries:
             yield PageProblem(
-                response.url, self.source, scope, "layout",
+                response.url,
+                self.source,
+                scope,
+                "layout",
                 "no 'YEAR – Partnership – Name' entries found: the page layout may have changed",
             )
         if unparsed:
             yield PageProblem(
-                response.url, self.source, scope, "unparsed_entries",
+                response.url,
+                self.source,
+                scope,
+                "unparsed_entries",
                 f"{len(unparsed)} entries did not parse: " + "; ".join(unparsed[:5]),
             )
         for entry in entries:
@@ -154,25 +162,40 @@ class NspccUpdatesSpider(ReviewSpider):
     def _entry_items(self, entry: dict[str, Any], response: Response, scope: str) -> Iterator[Any]:
         links = entry.pop("links")
         record_id = slug(f"{entry['year']}-{entry['partnership']}-{entry['child_code']}")
-        documents = [(clean_url(response.urljoin(h)), t) for h, t in links if h and not h.startswith("#")]
+        documents = [
+            (clean_url(response.urljoin(h)), t) for h, t in links if h and not h.startswith("#")
+        ]
         if not documents:
             yield ReportLink(
-                url=f"{response.url}#{record_id}", source=self.source, scope=scope,
-                found_on=response.url, link_text=entry["title"], listing=entry,
-                metadata_only=True, record_id=record_id,
+                url=f"{response.url}#{record_id}",
+                source=self.source,
+                scope=scope,
+                found_on=response.url,
+                link_text=entry["title"],
+                listing=entry,
+                metadata_only=True,
+                record_id=record_id,
             )
             return
         for url, text in documents:
             if is_document_url(url):
                 yield ReportLink(
-                    url=url, source=self.source, scope=scope, found_on=response.url,
-                    link_text=text, heading=entry["title"], listing=dict(entry), record_id=record_id,
+                    url=url,
+                    source=self.source,
+                    scope=scope,
+                    found_on=response.url,
+                    link_text=text,
+                    heading=entry["title"],
+                    listing=dict(entry),
+                    record_id=record_id,
                     kind_hint="case review (NSPCC case reviews update)",
                 )
             else:
                 # A partnership's page about the review: the report is linked from there.
                 request = self.page(
-                    url, self.parse_landing, scope=scope,
+                    url,
+                    self.parse_landing,
+                    scope=scope,
                     cb_kwargs={"entry": entry, "record_id": record_id, "found_on": response.url},
                 )
                 if request is not None:
@@ -187,8 +210,13 @@ class NspccUpdatesSpider(ReviewSpider):
         if response.body[:8].startswith(b"%PDF"):
             found = True
             yield ReportLink(
-                url=response.url, source=self.source, scope=scope, found_on=found_on,
-                link_text=entry["title"], listing=dict(entry), record_id=record_id,
+                url=response.url,
+                source=self.source,
+                scope=scope,
+                found_on=found_on,
+                link_text=entry["title"],
+                listing=dict(entry),
+                record_id=record_id,
                 kind_hint="case review (NSPCC case reviews update)",
             )
         elif hasattr(response, "xpath"):
@@ -198,22 +226,36 @@ class NspccUpdatesSpider(ReviewSpider):
                 if is_document_url(url) and classify_link(text, url).kind != "not_review":
                     found = True
                     yield ReportLink(
-                        url=url, source=self.source, scope=scope, found_on=response.url,
-                        link_text=text, heading=entry["title"], listing=dict(entry),
-                        record_id=record_id, kind_hint="case review (NSPCC case reviews update)",
+                        url=url,
+                        source=self.source,
+                        scope=scope,
+                        found_on=response.url,
+                        link_text=text,
+                        heading=entry["title"],
+                        listing=dict(entry),
+                        record_id=record_id,
+                        kind_hint="case review (NSPCC case reviews update)",
                     )
         if not found:
             yield ReportLink(
-                url=f"{found_on}#{record_id}", source=self.source, scope=scope, found_on=found_on,
-                link_text=entry["title"], listing={**entry, "document_withdrawn": "no document on "
-                + response.url}, metadata_only=True, record_id=record_id,
+                url=f"{found_on}#{record_id}",
+                source=self.source,
+                scope=scope,
+                found_on=found_on,
+                link_text=entry["title"],
+                listing={**entry, "document_withdrawn": "no document on " + response.url},
+                metadata_only=True,
+                record_id=record_id,
             )
 
 
 # --------------------------------------------------------------------------- library
 RECORD_LABELS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^title", re.I), "title"),
-    (re.compile(r"^(corporate author|publisher|lscb|partnership|organisation)", re.I), "partnership"),
+    (
+        re.compile(r"^(corporate author|publisher|lscb|partnership|organisation)", re.I),
+        "partnership",
+    ),
     (re.compile(r"^(author|personal author)", re.I), "author"),
     (re.compile(r"^(date|publication date|date of publication|year)", re.I), "published"),
     (re.compile(r"^(abstract|summary|précis|precis)", re.I), "precis"),
@@ -228,7 +270,10 @@ RECORD_LABELS: list[tuple[re.Pattern[str], str]] = [
 def record_fields(response: Response) -> dict[str, Selector]:
     """Label -> value cell of a catalogue record (table rows or a definition list)."""
     fields: dict[str, Selector] = {}
-    pairs = [(r.xpath("./th|./td[1]"), r.xpath("./td[last()]")) for r in response.xpath("//tr[count(*)>=2]")]
+    pairs = [
+        (r.xpath("./th|./td[1]"), r.xpath("./td[last()]"))
+        for r in response.xpath("//tr[count(*)>=2]")
+    ]
     pairs += [(dt, dt.xpath("following-sibling::dd[1]")) for dt in response.xpath("//dt")]
     for label_sel, value_sel in pairs:
         if not label_sel or not value_sel:
@@ -260,12 +305,17 @@ class NspccLibrarySpider(ReviewSpider):
             href = a.attrib["href"]
             if re.search(r"retrieve|recordid=|/record/", href, re.I):
                 records += 1
-                request = self.page(clean_url(response.urljoin(href)), self.parse_record, scope=scope)
+                request = self.page(
+                    clean_url(response.urljoin(href)), self.parse_record, scope=scope
+                )
                 if request is not None:
                     yield request
         if records == 0 and not response.xpath("//*[contains(@class,'no-results')]"):
             yield PageProblem(
-                response.url, self.source, scope, "layout",
+                response.url,
+                self.source,
+                scope,
+                "layout",
                 "no catalogue records on a result page: the layout may have changed",
             )
         nxt = response.xpath(
@@ -282,7 +332,10 @@ class NspccLibrarySpider(ReviewSpider):
         fields = record_fields(response)
         if "title" not in fields:
             yield PageProblem(
-                response.url, self.source, scope, "layout",
+                response.url,
+                self.source,
+                scope,
+                "layout",
                 "catalogue record without a Title field: the layout may have changed",
             )
             return
@@ -317,14 +370,24 @@ class NspccLibrarySpider(ReviewSpider):
         href = link.xpath(".//a/@href").get() if link is not None else None
         if href:
             yield ReportLink(
-                url=clean_url(response.urljoin(href)), source=self.source, scope=scope,
-                found_on=response.url, link_text=listing.get("title", ""), listing=listing,
-                record_id=f"nspcc-{record_id}", kind_hint="case review",
+                url=clean_url(response.urljoin(href)),
+                source=self.source,
+                scope=scope,
+                found_on=response.url,
+                link_text=listing.get("title", ""),
+                listing=listing,
+                record_id=f"nspcc-{record_id}",
+                kind_hint="case review",
             )
         else:
             listing["document_withdrawn"] = "no PDF link in the catalogue record"
             yield ReportLink(
-                url=response.url, source=self.source, scope=scope, found_on=response.url,
-                link_text=listing.get("title", ""), listing=listing, metadata_only=True,
+                url=response.url,
+                source=self.source,
+                scope=scope,
+                found_on=response.url,
+                link_text=listing.get("title", ""),
+                listing=listing,
+                metadata_only=True,
                 record_id=f"nspcc-{record_id}",
             )

@@ -21,7 +21,10 @@ from scrkb.ingest.crawl.spiders.base import ReviewSpider
 
 ORGANISATION = "child-safeguarding-practice-review-panel"
 FIELDS = ("title", "link", "description", "public_timestamp", "format")
-DOCUMENT_TYPES = ("application/pdf", "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+DOCUMENT_TYPES = (
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+)
 
 
 def search_url(base: str, start: int, count: int) -> str:
@@ -48,9 +51,12 @@ class GovukPanelSpider(ReviewSpider):
         self.base_url = base_url.rstrip("/")
 
     def first_requests(self) -> Iterator[Request]:
-        url = self.start_urls[0] if self.start_urls else search_url(self.base_url, 0, self.page_size)
-        request = self.page(url, self.parse_search, scope=self.scope_for(self.base_url),
-                            cb_kwargs={"start": 0})
+        url = (
+            self.start_urls[0] if self.start_urls else search_url(self.base_url, 0, self.page_size)
+        )
+        request = self.page(
+            url, self.parse_search, scope=self.scope_for(self.base_url), cb_kwargs={"start": 0}
+        )
         if isinstance(request, Request):
             yield request
 
@@ -61,23 +67,34 @@ class GovukPanelSpider(ReviewSpider):
             results = data["results"]
             total = int(data.get("total", 0))
         except (ValueError, KeyError, TypeError) as exc:
-            yield PageProblem(response.url, self.source, scope, "layout",
-                              f"Search API answer not understood: {exc}")
+            yield PageProblem(
+                response.url,
+                self.source,
+                scope,
+                "layout",
+                f"Search API answer not understood: {exc}",
+            )
             return
         for result in results:
             link = result.get("link")
             if not link:
                 continue
             request = self.page(
-                f"{self.base_url}/api/content{link}", self.parse_content, scope=scope,
+                f"{self.base_url}/api/content{link}",
+                self.parse_content,
+                scope=scope,
                 cb_kwargs={"result": result},
             )
             if request is not None:
                 yield request
         nxt = start + len(results)
         if results and nxt < total:
-            request = self.page(search_url(self.base_url, nxt, self.page_size), self.parse_search,
-                                scope=scope, cb_kwargs={"start": nxt})
+            request = self.page(
+                search_url(self.base_url, nxt, self.page_size),
+                self.parse_search,
+                scope=scope,
+                cb_kwargs={"start": nxt},
+            )
             if request is not None:
                 yield request
 
@@ -87,8 +104,13 @@ class GovukPanelSpider(ReviewSpider):
             item = json.loads(response.text)
             details = item.get("details", {})
         except ValueError as exc:
-            yield PageProblem(response.url, self.source, scope, "layout",
-                              f"Content API answer not understood: {exc}")
+            yield PageProblem(
+                response.url,
+                self.source,
+                scope,
+                "layout",
+                f"Content API answer not understood: {exc}",
+            )
             return
         title = item.get("title") or result.get("title", "")
         published = item.get("first_published_at") or result.get("public_timestamp") or ""
@@ -108,21 +130,37 @@ class GovukPanelSpider(ReviewSpider):
         if code:
             listing["child_code"] = code
         attachments = [a for a in details.get("attachments", []) if a.get("url")]
-        documents = [a for a in attachments if (a.get("content_type") or "").split(";")[0] in DOCUMENT_TYPES
-                     or a["url"].lower().endswith((".pdf", ".docx"))]
+        documents = [
+            a
+            for a in attachments
+            if (a.get("content_type") or "").split(";")[0] in DOCUMENT_TYPES
+            or a["url"].lower().endswith((".pdf", ".docx"))
+        ]
         for attachment in documents:
             yield ReportLink(
-                url=response.urljoin(attachment["url"]), source=self.source, scope=scope,
-                found_on=listing["page_url"], link_text=attachment.get("title") or title,
+                url=response.urljoin(attachment["url"]),
+                source=self.source,
+                scope=scope,
+                found_on=listing["page_url"],
+                link_text=attachment.get("title") or title,
                 heading=title,
-                listing={**listing, "attachment_title": attachment.get("title"),
-                         "pages": attachment.get("number_of_pages")},
+                listing={
+                    **listing,
+                    "attachment_title": attachment.get("title"),
+                    "pages": attachment.get("number_of_pages"),
+                },
                 record_id=attachment.get("id") or attachment["url"],
                 kind_hint=panel_kind(title, listing["format"]),
             )
         if not documents:
-            yield PageProblem(response.url, self.source, scope, "no_attachments",
-                              f"{title!r} has no PDF or DOCX attachment", failed=False)
+            yield PageProblem(
+                response.url,
+                self.source,
+                scope,
+                "no_attachments",
+                f"{title!r} has no PDF or DOCX attachment",
+                failed=False,
+            )
 
 
 def panel_kind(title: str, document_type: str | None) -> str | None:

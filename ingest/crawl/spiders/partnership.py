@@ -30,8 +30,26 @@ from scrkb.ingest.crawl.spiders.base import (
 )
 
 SKIP_SUFFIXES = (
-    ".jpg", ".jpeg", ".png", ".gif", ".svg", ".webp", ".css", ".js", ".ico", ".zip",
-    ".xls", ".xlsx", ".ppt", ".pptx", ".mp3", ".mp4", ".ics", ".xml", ".rss", ".csv",
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".gif",
+    ".svg",
+    ".webp",
+    ".css",
+    ".js",
+    ".ico",
+    ".zip",
+    ".xls",
+    ".xlsx",
+    ".ppt",
+    ".pptx",
+    ".mp3",
+    ".mp4",
+    ".ics",
+    ".xml",
+    ".rss",
+    ".csv",
 )
 # Pages that never hold reviews but can multiply without end: calendars, searches, logins.
 TRAP = re.compile(
@@ -55,7 +73,10 @@ class PartnershipSpider(ReviewSpider):
     source = "partnerships"
 
     def __init__(
-        self, *args: Any, sites: list[dict[str, Any]] | None = None, source: str = "partnerships",
+        self,
+        *args: Any,
+        sites: list[dict[str, Any]] | None = None,
+        source: str = "partnerships",
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -75,7 +96,9 @@ class PartnershipSpider(ReviewSpider):
         for site in self.sites:
             for url in site["urls"]:
                 request = self.page(
-                    url, self.parse_page, scope=self._scope(site, url),
+                    url,
+                    self.parse_page,
+                    scope=self._scope(site, url),
                     cb_kwargs={"site_id": site["id"], "start": url},
                 )
                 if isinstance(request, Request):
@@ -95,7 +118,9 @@ class PartnershipSpider(ReviewSpider):
             if response.body[:1024].lstrip().startswith(b"%PDF"):
                 # A document behind an extension-less link: the pipelines fetch and sniff it.
                 yield ReportLink(
-                    url=response.url, source=self.source, scope=scope,
+                    url=response.url,
+                    source=self.source,
+                    scope=scope,
                     found_on=response.request.headers.get("Referer", b"").decode() or None,
                     link_text=response.meta.get("link_text", ""),
                     listing={"partnership": site.get("name") or ""},
@@ -127,12 +152,17 @@ class PartnershipSpider(ReviewSpider):
             if is_trap(url):
                 continue
             relevant = bool(RELEVANT.search(f"{text} {parts.path}"))
-            paging = bool(NEXT.search(text)) or a.attrib.get("rel") == "next" or "page=" in parts.query
+            paging = (
+                bool(NEXT.search(text)) or a.attrib.get("rel") == "next" or "page=" in parts.query
+            )
             under_start = parts.path.startswith(start_path) and start_path != "/"
             if not (relevant or paging or under_start):
                 continue
             request = self.page(
-                url, self.parse_page, scope=scope, priority=10 if relevant else 0,
+                url,
+                self.parse_page,
+                scope=scope,
+                priority=10 if relevant else 0,
                 cb_kwargs={"site_id": site_id, "start": start},
             )
             if isinstance(request, Request):
@@ -148,8 +178,14 @@ class PartnershipSpider(ReviewSpider):
         return any(registrable(netloc) == registrable(h) for h in hosts)
 
     def _report_link(
-        self, a: Selector, url: str, text: str, response: Response, scope: str,
-        partnership: str, page_title: str,
+        self,
+        a: Selector,
+        url: str,
+        text: str,
+        response: Response,
+        scope: str,
+        partnership: str,
+        page_title: str,
     ) -> ReportLink:
         heading = nearest_heading(a)
         row = row_text(a)
@@ -168,8 +204,13 @@ class PartnershipSpider(ReviewSpider):
         if row and row != text:
             heading_ctx = f"{heading_ctx} | {row}" if heading_ctx else row
         return ReportLink(
-            url=url, source=self.source, scope=scope, found_on=response.url, link_text=text,
-            heading=heading_ctx, listing=listing,
+            url=url,
+            source=self.source,
+            scope=scope,
+            found_on=response.url,
+            link_text=text,
+            heading=heading_ctx,
+            listing=listing,
         )
 
 
@@ -186,7 +227,12 @@ def registrable(netloc: str) -> str:
     if re.fullmatch(r"[\d.]+", host) or host == "localhost":
         return host
     labels = host.split(".")
-    n = 3 if len(labels) >= 3 and labels[-2] in ("gov", "org", "co", "ac", "nhs", "police", "ltd", "me") else 2
+    n = (
+        3
+        if len(labels) >= 3
+        and labels[-2] in ("gov", "org", "co", "ac", "nhs", "police", "ltd", "me")
+        else 2
+    )
     return ".".join(labels[-n:])
 
 

@@ -1,0 +1,126 @@
+"""The CLI contract others rely on: ``search --json``, ``--batch``, ``tag --jsonl`` and friends."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from scrkb.cli import app
+
+pytestmark = pytest.mark.slow
+
+runner = CliRunner()
+
+
+def _run(*args: str, input: str | None = None):  # noqa: A002
+    return runner.invoke(app, list(args), input=input, catch_exceptions=False)
+
+
+def test_cli_search_json_shape(sample_home):
+    result = _run("search", "baby bruised and nobody referred it", "-k", "3", "--json",
+                  "--home", str(sample_home.home))
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["query"] == "baby bruised and nobody referred it"
+    assert [r["rank"] for r in data["results"]] == [1, 2, 3]
+    first = data["results"][0]
+    for key in ("rank", "passage_id", "report_id", "title", "text", "page", "score", "themes"):
+        assert key in first
+    assert isinstance(first["themes"], list) and all(isinstance(t, str) for t in first["themes"])
+    assert isinstance(first["page"], int) and first["page"] >= 1
+
+
+def test_cli_search_filters_by_year_type_and_theme(sample_home):
+    result = _run("search", "learning", "-k", "10", "--json", "--year-from", "2019",
+                  "--type", "lcspr", "--theme", "domestic_abuse", "--home", str(sample_home.home))
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.stdout)["results"]
+    assert hits
+    assert all(h["year"] >= 2019 and h["review_type"] == "lcspr" for h in hits)
+    assert all("domestic_abuse" in h["themes"] for h in hits)
+
+
+def test_cli_search_batch_writes_one_json_line_per_query(sample_home, tmp_path):
+    queries = tmp_path / "queries.txt"
+    queries.write_text("missed health appointments\n\nmother's partner never assessed\n")
+    result = _run("search", "--batch", str(queries), "-k", "2", "--json",
+                  "--home", str(sample_home.home))
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["query"] for line in lines] == [
+        "missed health appointments", "mother's partner never assessed"
+    ]
+    assert all(len(line["results"]) == 2 for line in lines)
+
+
+def test_cli_search_unknown_theme_lists_valid_ids(sample_home):
+    result = runner.invoke(app, ["search", "x", "--theme", "nonsense", "--home",
+                                 str(sample_home.home)])
+    assert result.exit_code == 2
+    assert "unknown theme id(s) nonsense" in result.output
+    assert "threshold_disputes" in result.output
+
+
+def test_cli_search_without_a_knowledge_base_says_what_to_do(tmp_path):
+    result = runner.invoke(app, ["search", "neglect", "--home", str(tmp_path / "none")])
+    assert result.exit_code == 3
+    assert "run `scrkb ingest` first" in result.output
+
+
+def test_cli_report_and_stats_json(sample_home):
+    stats = json.loads(_run("stats", "--json", "--home", str(sample_home.home)).stdout)
+    assert stats["reports"] == 27 and stats["passages"] > 300
+    search = json.loads(_run("search", "sofa", "-k", "1", "--json", "--home",
+                             str(sample_home.home)).stdout)
+    report_id = search["results"][0]["report_id"]
+    report = json.loads(_run("report", report_id, "--json", "--home", str(sample_home.home)).stdout)
+    assert report["id"] == report_id
+    assert report["metadata"]["year"] is not None
+    assert report["passages"] > 0
+    assert report["recommendations"]
+
+
+def test_cli_tag_jsonl_contract(tmp_path):
+    lines = [
+        {"id": "p1", "text": "The health visitor saw the six-week-old baby with a bruise on his "
+         "cheek; the explanation that a sibling had caused it was accepted and no referral to "
+         "children's social care was made."},
+        {"id": 7, "text": "There was no evidence of domestic abuse in the household."},
+    ]
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    result = _run("tag", str(src), "--jsonl")
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["id"] for o in out] == ["p1", 7]
+    themes = {t["id"]: t for t in out[0]["themes"]}
+    assert "non_mobile_injury" in themes
+    tag = themes["non_mobile_injury"]
+    assert 0 <= tag["confidence"] <= 1 and tag["evidence"] in lines[0]["text"]
+    assert "domestic_abuse" not in {t["id"] for t in out[1]["themes"]}
+
+
+def test_cli_tag_jsonl_reports_bad_lines_and_carries_on(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "a", "text": "The school made a referral."}\nnot json\n{"id": "b"}\n')
+    result = runner.invoke(app, ["tag", str(src), "--jsonl"])
+    assert result.exit_code == 1
+    out = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert out[0]["id"] == "a" or out[-1]["id"] == "a"
+    assert sum(1 for o in out if o.get("error")) == 2
+
+
+def test_cli_ingest_exit_code_is_one_when_a_file_fails(tmp_path):
+    good = tmp_path / "note.txt"
+    good.write_text("Serious Case Review: Child Q (fictional)\n\n1.1 The school shared its "
+                    "concerns with children's social care on the same day, and a strategy "
+                    "discussion was held within 24 hours with police and health.\n")
+    bad = tmp_path / "broken.pdf"
+    bad.write_bytes(b"%PDF-1.4\n%garbage")
+    result = runner.invoke(app, ["ingest", str(good), str(bad), "--home", str(tmp_path / "h")])
+    assert result.exit_code == 1
+    assert "documents: 1" in result.output
+    assert "failures: 1" in result.output
+    assert "broken.pdf" in result.output
