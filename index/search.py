@@ -10,8 +10,10 @@ and scores so the ranking can be explained.
 from __future__ import annotations
 
 import re
+import sqlite3
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -102,6 +104,12 @@ class Searcher:
         self._vectors: VectorIndex | None = None
         self._vectors_lock = threading.Lock()
         self._themes = _theme_names()
+        self._df_cache: dict[str, int] = {}
+        self._df_generation = -1
+        self.store.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.passages_vocab "
+            "USING fts5vocab(main, passages_fts, 'row')"
+        )
 
     # ------------------------------------------------------------------ loading
     @property
@@ -143,7 +151,7 @@ class Searcher:
         FTS5's own ``highlight()`` marks the matched words (after its porter stemmer), so
         coverage and snippets come from the same query at no extra cost.
         """
-        terms = query_terms(text)
+        terms = self._selective(query_terms(text))
         if not terms:
             return []
         sql = (
@@ -165,6 +173,40 @@ class Searcher:
             hits.append(LexicalHit(int(rowid), -float(score), min(1.0, len(matched) / n_terms),
                                    marked))
         return hits
+
+    def _selective(self, terms: list[str]) -> list[str]:
+        """Drop terms most passages contain: near-zero IDF, yet the longest posting lists."""
+        if len(terms) < 2 or self.settings.bm25_max_df >= 1:
+            return terms
+        freqs = self._document_frequencies(terms)
+        total = freqs.pop("", 0) or 1
+        kept = [t for t in terms if freqs.get(t, 0) / total <= self.settings.bm25_max_df]
+        if not kept:
+            kept = [min(terms, key=lambda t: freqs.get(t, 0))]
+        return kept
+
+    def _document_frequencies(self, terms: list[str]) -> dict[str, int]:
+        """Passages containing each term, by FTS5's own stemmer and vocabulary.
+
+        Cached per store generation: counting a common term reads its whole doclist.
+        """
+        generation = self.store.generation()
+        if self._df_generation != generation:
+            self._df_cache = {}
+            self._df_generation = generation
+            rows = self.store.execute("SELECT COUNT(*) FROM passages")
+            self._df_cache[""] = int(rows[0][0])
+        missing = [t for t in terms if t not in self._df_cache]
+        if missing:
+            stems = _STEMMER.stems(missing)
+            for term in missing:
+                rows = self.store.execute(
+                    "SELECT doc FROM temp.passages_vocab WHERE term = ?", (stems[term],)
+                )
+                self._df_cache[term] = int(rows[0][0]) if rows else 0
+            if len(self._df_cache) > 20000:
+                self._df_generation = -1  # start afresh next time
+        return {t: self._df_cache[t] for t in [*terms, ""]}
 
     def dense(
         self, text: str, limit: int, allowed: np.ndarray | None = None
@@ -201,14 +243,17 @@ class Searcher:
             depth = max(self.settings.candidates, want)
             lexical: list[LexicalHit] = []
             dense: list[tuple[int, float]] = []
+            future = None
+            if mode in ("hybrid", "dense"):
+                # The arms are independent and both release the GIL (torch, SQLite), so
+                # the dense arm runs beside BM25: latency is the slower arm, not the sum.
+                future = _ARM_POOL.submit(_timed, self.dense, text, depth, allowed)
             if mode in ("hybrid", "bm25"):
                 t = time.perf_counter()
                 lexical = self.lexical(text, depth, allowed_sql)
                 timings["bm25"] = _ms(t)
-            if mode in ("hybrid", "dense"):
-                t = time.perf_counter()
-                dense = self.dense(text, depth, allowed)
-                timings["dense"] = _ms(t)
+            if future is not None:
+                dense, timings["dense"] = future.result()
             fused, parts = self._fuse(lexical, dense, weigh_coverage=mode == "hybrid")
             marked = {h.rowid: h.marked for h in lexical}
 
@@ -377,6 +422,38 @@ class Searcher:
             ):
                 out[column][str(r[0])] = r[1]
         return out
+
+
+class _FtsStemmer:
+    """FTS5's porter tokenizer, run on query terms so they match the index's own stems."""
+
+    def __init__(self) -> None:
+        self._conn = sqlite3.connect(":memory:", check_same_thread=False)
+        self._conn.execute(
+            "CREATE VIRTUAL TABLE q USING fts5(t, tokenize='porter unicode61 remove_diacritics 2')"
+        )
+        self._conn.execute("CREATE VIRTUAL TABLE qv USING fts5vocab(q, 'instance')")
+        self._lock = threading.Lock()
+
+    def stems(self, terms: list[str]) -> dict[str, str]:
+        with self._lock:
+            self._conn.execute("DELETE FROM q")
+            self._conn.executemany("INSERT INTO q(rowid, t) VALUES (?, ?)", list(enumerate(terms)))
+            rows = self._conn.execute("SELECT doc, term FROM qv").fetchall()
+        out = {t: t for t in terms}
+        for doc, stem in rows:
+            out[terms[doc]] = stem
+        return out
+
+
+_STEMMER = _FtsStemmer()
+_ARM_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="scrkb-dense")
+
+
+def _timed(fn, *args):  # noqa: ANN001, ANN002, ANN202
+    t = time.perf_counter()
+    result = fn(*args)
+    return result, _ms(t)
 
 
 def _has_filters(filters: SearchFilters) -> bool:

@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     )
     dense_weight: float = Field(1.0, description="Weight of the embedding arm in rank fusion.")
     candidates: int = Field(100, description="Candidates each arm contributes before fusion.")
+    bm25_max_df: float = Field(
+        0.3,
+        description="Query terms found in more than this share of passages are left out of "
+        "the BM25 arm (they rank nothing and cost the most); the rarest term always stays.",
+    )
     max_file_mb: int = Field(100, description="Files larger than this are refused at ingest.")
     max_pages: int = Field(2000, description="PDFs with more pages than this are refused.")
     admin_token: str | None = Field(None, description="Token for admin API routes; unset = off.")
