@@ -309,6 +309,25 @@ class SemanticStage:
         return _sigmoid(vectors @ self.weights.T + self.bias)
 
 
+VETO_CAP = 0.05
+
+
+def apply_vetoes(probs: np.ndarray, feats: np.ndarray, sections: list[str | None]) -> np.ndarray:
+    """The coding frame's hard rules, whatever the learned stages say.
+
+    A theme mentioned only in negated or ruled-out form is not carried ("there was no
+    evidence of domestic abuse"), and nothing is carried in contents, terms of reference,
+    glossary or methodology sections. The learned stages see the words either way.
+    """
+    out = probs.copy()
+    negated = feats[..., FEATURES.index("negated_only")] > 0
+    out[negated] = np.minimum(out[negated], VETO_CAP)
+    for i, section in enumerate(sections):
+        if section in SUPPRESSED_SECTIONS:
+            out[i] = np.minimum(out[i], VETO_CAP)
+    return out
+
+
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(x, -30, 30)))
 
@@ -468,11 +487,12 @@ class Tagger:
     ) -> tuple[np.ndarray, list[PassageAnalysis]]:
         """(n, n_themes) confidences, and the rule analyses (for evidence)."""
         texts = [t[:MAX_CHARS] for t in texts]
+        sections = sections or [None] * len(texts)
         if vectors is None:
             vectors = self.embedder.encode(texts)
-        analyses = self.rules.analyse_docs(texts, sections or [None] * len(texts))
+        analyses = self.rules.analyse_docs(texts, sections)
         feats = self.features(analyses, vectors)
-        return self.combine(feats), analyses
+        return apply_vetoes(self.combine(feats), feats, sections), analyses
 
     def features(self, analyses: list[PassageAnalysis], vectors: np.ndarray) -> np.ndarray:
         similarity = self.semantic.similarity(vectors)

@@ -17,6 +17,7 @@ from scrkb.nlp.themes import (
     LexicalStage,
     Tagger,
     TaggerModel,
+    apply_vetoes,
     feature_matrix,
     lemma_text,
 )
@@ -160,8 +161,14 @@ def train(
     combiner = LogisticRegression(C=1.0, max_iter=5000)
     combiner.fit(feats, labels)
 
-    probs_sec = 1 / (1 + np.exp(-(f_sec @ combiner.coef_[0] + combiner.intercept_[0])))
-    probs_plain = 1 / (1 + np.exp(-(f_plain @ combiner.coef_[0] + combiner.intercept_[0])))
+    probs_sec = apply_vetoes(
+        1 / (1 + np.exp(-(f_sec @ combiner.coef_[0] + combiner.intercept_[0]))), f_sec, sections
+    )
+    probs_plain = apply_vetoes(
+        1 / (1 + np.exp(-(f_plain @ combiner.coef_[0] + combiner.intercept_[0]))),
+        f_plain,
+        [None] * len(dev),
+    )
     probs = np.concatenate([probs_sec, probs_plain])
     yy = np.concatenate([y, y])
     grid = np.round(np.arange(0.15, 0.91, 0.025), 3)

@@ -68,9 +68,9 @@ def test_pages_search_filter_report_pack_export(page, tmp_path: Path) -> None:
     shared = page.url
 
     # Add a passage to the pack from the results (JS: stays on the page).
-    page.locator(".scrkb-result").first.get_by_role(
-        "button", name=re.compile("^Add to pack")
-    ).click()
+    first_result = page.locator(".scrkb-result").first
+    first_added = first_result.locator("input[name=passage_id]").first.get_attribute("value")
+    first_result.get_by_role("button", name=re.compile("^Add to pack")).click()
     page.wait_for_function("document.querySelector('[data-pack-count]').textContent === '1'")
     assert page.url == shared
 
@@ -84,8 +84,13 @@ def test_pages_search_filter_report_pack_export(page, tmp_path: Path) -> None:
     check_axe(page, "report")
     screenshot(page, "05-report")
 
-    # Add a second passage from the report page.
-    page.locator(".scrkb-rp--tagged .scrkb-add button").nth(1).click()
+    # Add a second passage from the report page: a tagged one not already in the pack.
+    forms = page.locator(".scrkb-rp--tagged form.scrkb-add")
+    other = next(
+        i for i in range(forms.count())
+        if forms.nth(i).locator("input[name=passage_id]").get_attribute("value") != first_added
+    )
+    forms.nth(other).locator("button").click()
     page.wait_for_function("document.querySelector('[data-pack-count]').textContent === '2'")
 
     # The pack: annotate, reorder, export.

@@ -1,0 +1,130 @@
+"""The theme tagger on the coding frame's hard cases, with the real spaCy and MiniLM models."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from scrkb.errors import ConfigError
+from scrkb.nlp.taxonomy import load_taxonomy
+from scrkb.nlp.themes import get_tagger
+
+# The coding frame's ids (shared/coding-frame.md): the taxonomy must carry every one.
+CODING_FRAME_IDS = ["threshold_disputes", "information_sharing", "missed_health_presentations", "unseen_child", "voice_of_child", "was_not_brought", "professional_curiosity", "escalation_challenge", "disguised_compliance", "history_cumulative", "drift_delay", "assessment_quality", "unseen_men", "multi_agency_working", "supervision_workload", "recording", "case_transfer", "family_concerns_ignored", "domestic_abuse", "parental_mental_health", "parental_substance_misuse", "neglect", "non_mobile_injury", "sudi_safe_sleep", "criminal_exploitation", "sexual_exploitation", "intrafamilial_sexual_abuse", "missing_episodes", "education_attendance", "self_harm_suicide", "fabricated_induced_illness", "disability_health_needs", "race_culture_identity", "pre_birth_pregnancy", "poverty_housing"]
+
+SHARED_FRAME = Path(__file__).resolve().parents[3] / "shared" / "coding-frame.md"
+
+
+def test_themes_taxonomy_covers_the_coding_frame():
+    assert set(CODING_FRAME_IDS) <= set(load_taxonomy().ids)
+
+
+@pytest.mark.skipif(not SHARED_FRAME.exists(), reason="../shared not beside the checkout")
+def test_themes_taxonomy_matches_coding_frame_text():
+    rows = [line.split("|") for line in SHARED_FRAME.read_text().splitlines()
+            if line.startswith("| ") and not line.startswith("| id")]
+    frame = {r[1].strip(): (r[2].strip(), r[3].strip()) for r in rows if len(r) > 4}
+    taxonomy = load_taxonomy()
+    for theme_id, (name, definition) in frame.items():
+        theme = taxonomy.get(theme_id)
+        assert (theme.name, theme.definition) == (name, definition)
+
+
+def test_themes_bad_taxonomy_names_the_theme(tmp_path):
+    raw = yaml.safe_load((Path(__file__).resolve().parents[2] / "nlp" / "taxonomy.yaml").read_text())
+    raw["themes"][3]["exemplars"] = ["only one"]
+    bad = tmp_path / "taxonomy.yaml"
+    bad.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ConfigError, match=r"theme 'unseen_child' > exemplars"):
+        load_taxonomy(bad)
+    bad.write_text("themes: [unclosed")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_taxonomy(bad)
+
+
+@pytest.fixture(scope="module")
+def tagger():
+    return get_tagger()
+
+
+def _ids(tagger, text: str, section: str | None = None) -> set[str]:
+    return {t.theme_id for t in tagger.tag_texts([text], sections=[section])[0]}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("text", "theme"),
+    [
+        ("There was no evidence of domestic abuse in the household.", "domestic_abuse"),
+        ("No concerns about the mother's mental health were known to any agency.",
+         "parental_mental_health"),
+        ("Parental substance misuse was considered by the panel and ruled out.",
+         "parental_substance_misuse"),
+        ("The health visitor waited at the threshold of the flat while the mother found the red "
+         "book, and they talked about feeding.", "threshold_disputes"),
+        ("The family shared a house with the paternal grandmother, who helped with the school "
+         "run.", "information_sharing"),
+    ],
+)
+def test_themes_negated_and_homonym_mentions_are_not_tagged(tagger, text, theme):
+    assert theme not in _ids(tagger, text)
+
+
+@pytest.mark.slow
+def test_themes_passing_mentions_in_scope_sections_are_not_tagged(tagger):
+    tor = ("The review considered the following key lines of enquiry: information sharing "
+           "between agencies; the application of thresholds; domestic abuse; neglect; and the "
+           "voice of the child.")
+    assert _ids(tagger, tor, "terms_of_reference") == set()
+    assert _ids(tagger, tor) == set()  # no heading: the text itself reads as a scope list
+    contents = "4.3 Information sharing ........ 22\n4.4 Neglect and home conditions ........ 24"
+    assert _ids(tagger, contents) == set()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("text", "theme"),
+    [
+        # paraphrase: none of the typical wording
+        ("On each of the four home visits the social worker spoke to the mother on the "
+         "doorstep, and the children were said to be asleep upstairs.", "unseen_child"),
+        ("The school's referral about bruising on her arm was judged not to meet the threshold "
+         "for a strategy discussion, and the case was closed with no further action.",
+         "threshold_disputes"),
+        ("The baby was seven weeks old and not yet rolling when the bruise to his ear was seen; "
+         "the bruising protocol required a paediatric assessment that did not happen.",
+         "non_mobile_injury"),
+        ("The police attended the address three times after reports that the father had "
+         "assaulted the mother, and the case was heard at MARAC.", "domestic_abuse"),
+    ],
+)
+def test_themes_substantive_passages_are_tagged_with_evidence(tagger, text, theme):
+    tags = {t.theme_id: t for t in tagger.tag_texts([text])[0]}
+    assert theme in tags
+    tag = tags[theme]
+    assert 0.0 <= tag.confidence <= 1.0
+    assert text[tag.start : tag.end].strip() == tag.evidence
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "text",
+    ["", "   ", "%%%% $$$ ### !!! ***", "Le père n'a jamais été évalué par les services sociaux.",
+     "\x00\x01 binary-ish \ufffd text"],
+)
+def test_themes_odd_input_gives_a_result_not_a_crash(tagger, text):
+    tags = tagger.tag_texts([text])[0]
+    assert isinstance(tags, list)
+    assert not {t.theme_id for t in tags} & {"domestic_abuse", "neglect"}
+
+
+@pytest.mark.slow
+def test_themes_very_long_text_is_bounded(tagger):
+    text = ("The social worker visited the family and discussed the plan with the mother. " * 8000)
+    start = time.perf_counter()
+    tags = tagger.tag_texts([text])[0]
+    assert time.perf_counter() - start < 30
+    assert all(t.end <= len(text) for t in tags)
