@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install web-assets browser demo test test-fast lint eval bench samples clean
+.PHONY: install web-assets browser demo test test-fast lint eval bench bench-api samples clean
 
 install: $(VENV)/.installed web-assets
 
@@ -58,6 +58,11 @@ eval: install
 bench: install
 	$(BIN)/python bench/ingest_throughput.py
 	$(BIN)/python bench/search_latency.py
+	$(BIN)/python bench/retrieval_quality.py
+	$(BIN)/python bench/tagging_throughput.py
+
+bench-api: install
+	$(BIN)/python bench/api_latency.py
 
 clean:
 	rm -rf $(VENV) data samples/build test-artifacts

@@ -20,7 +20,7 @@ from typing import Any, Literal
 import numpy as np
 
 from scrkb.errors import InvalidQuery, NotFound
-from scrkb.index.store import Store
+from scrkb.index.store import Store, report_conditions
 from scrkb.models import Passage, Report, SearchFilters
 
 ReportSort = Literal["year", "-year", "title", "-title"]
@@ -369,24 +369,7 @@ def group_sections(passages: list[Passage]) -> list[Section]:
 
 
 def _report_where(filters: SearchFilters, title_contains: str | None) -> tuple[str, list[Any]]:
-    where: list[str] = []
-    params: list[Any] = []
-    if filters.year_from is not None:
-        where.append("r.year >= ?")
-        params.append(filters.year_from)
-    if filters.year_to is not None:
-        where.append("r.year <= ?")
-        params.append(filters.year_to)
-    for column, values in (
-        ("r.review_type", filters.review_types),
-        ("r.nation", filters.nations),
-        ("r.partnership", filters.partnerships),
-        ("r.age_band", filters.age_bands),
-        ("r.id", filters.report_ids),
-    ):
-        if values:
-            where.append(f"{column} IN ({','.join('?' * len(values))})")
-            params.extend(values)
+    where, params = report_conditions(filters)
     for theme in filters.themes:
         where.append(
             "EXISTS (SELECT 1 FROM passages p JOIN passage_themes t ON t.passage_rowid = p.rowid "

@@ -150,6 +150,29 @@ MIGRATIONS: list[str] = [
 ]
 
 
+def report_conditions(filters: SearchFilters) -> tuple[list[str], list[Any]]:
+    """SQL conditions on ``reports r`` for the report-level filters (not themes)."""
+    where: list[str] = []
+    params: list[Any] = []
+    if filters.year_from is not None:
+        where.append("r.year >= ?")
+        params.append(filters.year_from)
+    if filters.year_to is not None:
+        where.append("r.year <= ?")
+        params.append(filters.year_to)
+    for column, values in (
+        ("r.review_type", filters.review_types),
+        ("r.nation", filters.nations),
+        ("r.partnership", filters.partnerships),
+        ("r.age_band", filters.age_bands),
+        ("r.id", filters.report_ids),
+    ):
+        if values:
+            where.append(f"{column} IN ({','.join('?' * len(values))})")
+            params.extend(values)
+    return where, params
+
+
 def utcnow() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
@@ -549,24 +572,7 @@ class Store:
     # ------------------------------------------------------------------ filters
     def filter_sql(self, filters: SearchFilters) -> tuple[str, list[Any]]:
         """SQL over ``passages p JOIN reports r`` selecting passage rowids that pass the filters."""
-        where: list[str] = []
-        params: list[Any] = []
-        if filters.year_from is not None:
-            where.append("r.year >= ?")
-            params.append(filters.year_from)
-        if filters.year_to is not None:
-            where.append("r.year <= ?")
-            params.append(filters.year_to)
-        for column, values in (
-            ("r.review_type", filters.review_types),
-            ("r.nation", filters.nations),
-            ("r.partnership", filters.partnerships),
-            ("r.age_band", filters.age_bands),
-            ("r.id", filters.report_ids),
-        ):
-            if values:
-                where.append(f"{column} IN ({','.join('?' * len(values))})")
-                params.extend(values)
+        where, params = report_conditions(filters)
         for theme in filters.themes:
             where.append(
                 "p.rowid IN (SELECT passage_rowid FROM passage_themes WHERE theme_id = ?)"

@@ -44,36 +44,16 @@ def _fit_semantic(
     x: np.ndarray, y: np.ndarray, ex_x: np.ndarray, ex_theme: np.ndarray, c: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """One logistic regression per theme; exemplars are extra positives (and negatives)."""
+
+    return _per_theme_logistic(np.vstack([x, ex_x]), y, ex_theme, c)
+
+
+def _per_theme_logistic(
+    x, y: np.ndarray, ex_theme: np.ndarray, c: float  # noqa: ANN001 - dense or sparse rows
+) -> tuple[np.ndarray, np.ndarray]:
+    """One balanced logistic regression per theme over passage rows then exemplar rows."""
     from sklearn.linear_model import LogisticRegression
 
-    n_themes = y.shape[1]
-    weights = np.zeros((n_themes, x.shape[1]), dtype=np.float32)
-    bias = np.zeros(n_themes, dtype=np.float32)
-    xx = np.vstack([x, ex_x])
-    for t in range(n_themes):
-        yy = np.concatenate([y[:, t], (ex_theme == t).astype(np.int8)])
-        if yy.sum() == 0:
-            bias[t] = -10.0
-            continue
-        clf = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
-        clf.fit(xx, yy)
-        weights[t] = clf.coef_[0]
-        bias[t] = clf.intercept_[0]
-    return weights, bias
-
-
-def _fit_lexical(
-    lemma_texts: list[str], y: np.ndarray, ex_lemmas: list[str], ex_theme: np.ndarray, c: float
-) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
-    """TF-IDF vocabulary, idf and one logistic regression per theme (exemplars included)."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-
-    vectoriser = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, lowercase=False)
-    x = vectoriser.fit_transform(lemma_texts + ex_lemmas)
-    vocabulary = [""] * len(vectoriser.vocabulary_)
-    for term, j in vectoriser.vocabulary_.items():
-        vocabulary[j] = term
     n_themes = y.shape[1]
     weights = np.zeros((n_themes, x.shape[1]), dtype=np.float32)
     bias = np.zeros(n_themes, dtype=np.float32)
@@ -86,6 +66,21 @@ def _fit_lexical(
         clf.fit(x, yy)
         weights[t] = clf.coef_[0]
         bias[t] = clf.intercept_[0]
+    return weights, bias
+
+
+def _fit_lexical(
+    lemma_texts: list[str], y: np.ndarray, ex_lemmas: list[str], ex_theme: np.ndarray, c: float
+) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """TF-IDF vocabulary, idf and one logistic regression per theme (exemplars included)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectoriser = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, lowercase=False)
+    x = vectoriser.fit_transform(lemma_texts + ex_lemmas)
+    vocabulary = [""] * len(vectoriser.vocabulary_)
+    for term, j in vectoriser.vocabulary_.items():
+        vocabulary[j] = term
+    weights, bias = _per_theme_logistic(x, y, ex_theme, c)
     return vocabulary, vectoriser.idf_.astype(np.float32), weights, bias
 
 
