@@ -40,6 +40,8 @@ TAGGER_VERSION = "scrkb.themes.v1"
 MODEL_PATH = Path(__file__).with_name("models") / "themes.npz"
 MAX_CHARS = 20000  # longer inputs are tagged on their first MAX_CHARS characters
 
+PARALLEL_MIN_TEXTS = 200  # below this, starting worker processes costs more than it saves
+
 SUPPRESSED_SECTIONS = {"contents", "terms_of_reference", "glossary", "methodology"}
 
 # Cues that negate or rule out what follows in the same clause (NegEx style). Bare "not"
@@ -125,6 +127,7 @@ class RuleStage:
         from spacy.matcher import Matcher, PhraseMatcher
 
         self.taxonomy = taxonomy
+        self._groups = {t.id: t.group for t in taxonomy.themes}
         self.nlp = load_spacy()
         vocab = self.nlp.vocab
         self.strong = PhraseMatcher(vocab, attr="LEMMA")
@@ -146,10 +149,14 @@ class RuleStage:
             if theme.patterns:
                 self.patterns.add(key, theme.patterns)
 
-    def analyse_docs(self, texts: list[str], sections: list[str | None]) -> list[PassageAnalysis]:
+    def analyse_docs(
+        self, texts: list[str], sections: list[str | None], *, processes: int = 1
+    ) -> list[PassageAnalysis]:
+        """``processes`` > 1 parses in worker processes: worth it from a few hundred texts."""
         out: list[PassageAnalysis] = []
+        n_process = processes if len(texts) >= PARALLEL_MIN_TEXTS else 1
         for doc, section in zip(
-            self.nlp.pipe(texts, batch_size=64), sections, strict=True
+            self.nlp.pipe(texts, batch_size=64, n_process=n_process), sections, strict=True
         ):
             out.append(self._analyse(doc, section))
         return out
@@ -161,7 +168,8 @@ class RuleStage:
             sentences=[(s.start_char, s.end_char) for s in sents],
             lemmas=lemma_text(doc),
         )
-        analysis.passing = (section in SUPPRESSED_SECTIONS) or _reads_like_passing(doc.text)
+        text = doc.text  # spaCy rebuilds this from the tokens on every access
+        analysis.passing = (section in SUPPRESSED_SECTIONS) or _reads_like_passing(text)
         sent_of = np.zeros(len(doc) + 1, dtype=np.int32)
         for i, s in enumerate(sents):
             sent_of[s.start : s.end] = i
@@ -192,7 +200,7 @@ class RuleStage:
                 hit.excluded += 1
                 continue
             sent = sents[s_idx]
-            if self._negated(doc, sent, start, end, theme):
+            if self._negated(text, doc, sent, start, end, theme):
                 hit.negated += 1
                 continue
             weight = 2 if strength == "strong" else 1
@@ -205,10 +213,10 @@ class RuleStage:
                 hit.evidence_weight = weight
         return analysis
 
-    def _negated(self, doc, sent, start: int, end: int, theme: str) -> bool:  # noqa: ANN001
-        group = self.taxonomy.get(theme).group
-        before = doc.text[sent.start_char : doc[start].idx]
-        after = doc.text[doc[end - 1].idx + len(doc[end - 1]) : sent.end_char]
+    def _negated(self, text: str, doc, sent, start: int, end: int, theme: str) -> bool:  # noqa: ANN001
+        group = self._groups[theme]
+        before = text[sent.start_char : doc[start].idx]
+        after = text[doc[end - 1].idx + len(doc[end - 1]) : sent.end_char]
         # Only the clause the match sits in: "no concerns about X, but Y" negates X only.
         breaks = list(_CLAUSE_BREAK.finditer(before))
         if breaks:
@@ -484,13 +492,15 @@ class Tagger:
         texts: list[str],
         vectors: np.ndarray | None = None,
         sections: list[str | None] | None = None,
+        *,
+        processes: int = 1,
     ) -> tuple[np.ndarray, list[PassageAnalysis]]:
         """(n, n_themes) confidences, and the rule analyses (for evidence)."""
         texts = [t[:MAX_CHARS] for t in texts]
         sections = sections or [None] * len(texts)
         if vectors is None:
             vectors = self.embedder.encode(texts)
-        analyses = self.rules.analyse_docs(texts, sections)
+        analyses = self.rules.analyse_docs(texts, sections, processes=processes)
         feats = self.features(analyses, vectors)
         return apply_vetoes(self.combine(feats), feats, sections), analyses
 
@@ -520,11 +530,17 @@ class Tagger:
         texts: list[str],
         vectors: np.ndarray | None = None,
         sections: list[str | None] | None = None,
+        *,
+        processes: int = 1,
     ) -> list[list[ThemeTag]]:
-        """Themes above the decision threshold for each text, strongest first."""
+        """Themes above the decision threshold for each text, strongest first.
+
+        ``processes=2`` parses large batches on both cores (batch jobs only: not inside a
+        server, where forking a process that holds model threads is asking for trouble).
+        """
         if not texts:
             return []
-        probs, analyses = self.score(texts, vectors, sections)
+        probs, analyses = self.score(texts, vectors, sections, processes=processes)
         thresholds = self.thresholds()
         out: list[list[ThemeTag]] = []
         for i, text in enumerate(texts):

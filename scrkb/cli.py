@@ -339,7 +339,7 @@ def tag(
     jsonl: Annotated[
         bool, typer.Option("--jsonl", help='Read lines {"id", "text"}; write one JSON line each.')
     ] = False,
-    batch_size: Annotated[int, typer.Option(help="Passages tagged per batch.")] = 64,
+    batch_size: Annotated[int, typer.Option(help="Passages tagged per batch.")] = 512,
 ) -> None:
     """Tag text with the coding frame's themes (confidence and evidence for each)."""
     from scrkb.nlp.themes import get_tagger
@@ -368,7 +368,7 @@ def tag(
     def flush() -> None:
         if not pending:
             return
-        results = tagger.tag_texts([t for _, t in pending])
+        results = tagger.tag_texts([t for _, t in pending], processes=os.cpu_count() or 1)
         for (pid, _), tags in zip(pending, results, strict=True):
             sys.stdout.write(json.dumps({
                 "id": pid,

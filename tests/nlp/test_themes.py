@@ -128,3 +128,21 @@ def test_themes_very_long_text_is_bounded(tagger):
     tags = tagger.tag_texts([text])[0]
     assert time.perf_counter() - start < 30
     assert all(t.end <= len(text) for t in tags)
+
+
+@pytest.mark.slow
+def test_themes_parallel_parsing_gives_identical_tags(tagger):
+    from scrkb.nlp.themes import PARALLEL_MIN_TEXTS
+
+    base = [
+        "The mother's new partner was never seen or assessed by any agency.",
+        "There was no evidence of domestic abuse in the household.",
+        "Three health appointments were missed and the child was discharged from the clinic.",
+    ]
+    texts = [f"{i}. {base[i % 3]}" for i in range(PARALLEL_MIN_TEXTS + 10)]
+    one = tagger.tag_texts(texts)
+    two = tagger.tag_texts(texts, processes=2)
+    assert [[(t.theme_id, t.start, t.end) for t in tags] for tags in two] == [
+        [(t.theme_id, t.start, t.end) for t in tags] for tags in one
+    ]
+    assert any(tags for tags in one)
