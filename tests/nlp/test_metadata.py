@@ -1,0 +1,91 @@
+"""Metadata and recommendations extracted from rendered reports, against the sample corpus's
+front matter (the facts each fictional report states in its text)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from samples.render import build_samples, parse_review
+from scrkb.ingest.extract import extract
+from scrkb.models import ExtractedDoc, Line, PageText
+from scrkb.nlp.annotate import detect_title
+from scrkb.nlp.metadata import age_band, extract_metadata
+from scrkb.nlp.recommendations import extract_recommendations
+from scrkb.nlp.structure import structure
+
+ROOT = Path(__file__).resolve().parents[2]
+FIELDS = ["review_type", "nation", "year", "child_code", "age_band", "outcome"]
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory):
+    out = tmp_path_factory.mktemp("samples")
+    results = []
+    for path in build_samples(ROOT / "samples" / "reviews", out):
+        review = parse_review(ROOT / "samples" / "reviews" / f"{path.stem}.md")
+        doc = extract(path)
+        structured = structure(doc)
+        results.append((review, extract_metadata(doc, structured, detect_title(doc)), structured))
+    return results
+
+
+@pytest.mark.parametrize("field", FIELDS)
+def test_metadata_fields_match_every_sample_report(extracted, field):
+    wrong = [
+        (review.meta["slug"], getattr(meta, field), review.meta[field])
+        for review, meta, _ in extracted
+        if str(getattr(meta, field)).lower() != str(review.meta[field]).lower()
+    ]
+    assert wrong == []
+
+
+def test_metadata_partnership_and_evidence(extracted):
+    for review, meta, _ in extracted:
+        assert meta.partnership == review.meta["partnership"], review.meta["slug"]
+        for name in ("review_type", "year", "child_code", "age"):
+            ev = meta.evidence[name]
+            assert ev.evidence, (review.meta["slug"], name)
+
+
+def test_metadata_sex_is_right_or_left_empty(extracted):
+    # (a thematic review of several babies states no single sex: not scored)
+    found = [(r.meta["sex"], m.sex) for r, m, _ in extracted
+             if m.sex is not None and r.meta.get("sex") is not None]
+    assert len(found) >= 20
+    assert all(expected == got for expected, got in found)
+
+
+def test_metadata_absent_facts_stay_none():
+    doc = ExtractedDoc(
+        source="x", sha256="0", format="text", size_bytes=1, page_count=1,
+        pages=[PageText(number=1, lines=[Line(text="Notes from a team meeting", new_block=True),
+                                         Line(text="We discussed the rota.", new_block=True)])],
+    )
+    meta = extract_metadata(doc, structure(doc))
+    assert (meta.review_type, meta.year, meta.child_code, meta.age_band, meta.outcome) == (
+        None, None, None, None, None)
+
+
+@pytest.mark.parametrize(("years", "band"), [
+    (0.1, "under 1"), (0.99, "under 1"), (1, "1-4"), (4.9, "1-4"), (5, "5-9"),
+    (10, "10-14"), (15, "15-17"), (17.5, "15-17"), (18, None), (None, None),
+])
+def test_metadata_age_bands(years, band):
+    assert age_band(years) == band
+
+
+def test_recommendations_numbered_like_the_source(extracted):
+    checked = 0
+    for review, _, structured in extracted:
+        source = (ROOT / "samples" / "reviews" / f"{review.meta['slug']}.md").read_text()
+        numbers = re.findall(r"^Recommendation (\d+)[:.]", source, re.M)
+        if not numbers:
+            continue
+        recs = extract_recommendations(structured)
+        assert [r.number for r in recs][: len(numbers)] == numbers, review.meta["slug"]
+        assert all(len(r.text.split()) >= 5 for r in recs)
+        checked += 1
+    assert checked >= 15
