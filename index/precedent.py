@@ -271,13 +271,12 @@ def _hits(
     rows: dict[int, tuple[str, str]],
 ) -> dict[int, SearchHit]:
     """The matched passages rendered as the same ``SearchHit`` search returns."""
-    page = [(rowid, best[rowid][0]) for rowid in rowids]
-    parts = {
-        rowid: ScoreParts(dense_score=round(best[rowid][0], 4), fused=best[rowid][0])
+    scored = [
+        (rowid, ScoreParts(dense_score=round(best[rowid][0], 4), fused=best[rowid][0]))
         for rowid in rowids
-    }
+    ]
     # No query text, so no marks: snippets are the plain passage text.
-    hits = searcher._hits(page, parts, "", {}, start_rank=1)  # noqa: SLF001 - same package
+    hits = searcher.hydrate(scored)
     by_id = {h.passage_id: h for h in hits}
     return {rowid: by_id[rows[rowid][0]] for rowid in rowids if rows[rowid][0] in by_id}
 

@@ -317,6 +317,17 @@ class Searcher:
         return [(int(r[0]), 0.0) for r in rows]
 
     # ------------------------------------------------------------------ results
+    def hydrate(
+        self, scored: list[tuple[int, ScoreParts]], *, query: str = "", start_rank: int = 1
+    ) -> list[SearchHit]:
+        """Passages (by rowid, in the given order) rendered as the ``SearchHit`` search returns.
+
+        For callers that rank passages their own way (precedent finder) but must show them
+        exactly as search does.
+        """
+        page = [(rowid, parts.fused) for rowid, parts in scored]
+        return self._hits(page, dict(scored), query, {}, start_rank=start_rank)
+
     def _hits(
         self,
         page: list[tuple[int, float]],
