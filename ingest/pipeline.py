@@ -22,7 +22,7 @@ from scrkb.config import Settings
 from scrkb.errors import ExtractionError, ScrkbError
 from scrkb.index.store import Store
 from scrkb.index.vectors import get_embedder, sync_vector_index
-from scrkb.models import Report
+from scrkb.models import Evidence, Report, ReportMetadata
 
 log = logging.getLogger(__name__)
 
@@ -283,7 +283,7 @@ class Ingestor:
             format=doc.format,
             size_bytes=doc.size_bytes,
             page_count=doc.page_count,
-            metadata=annotation.metadata,
+            metadata=fill_from_listing(annotation.metadata, prov),
             recommendations=annotation.recommendations,
             provenance=prov,
         )
@@ -310,6 +310,36 @@ class Ingestor:
             shutil.copyfile(path, tmp)
             os.replace(tmp, target)
         return target.name
+
+
+_LISTING_FIELDS = ("partnership", "year", "child_code", "review_type")
+
+
+def fill_from_listing(metadata: ReportMetadata, provenance: dict[str, Any]) -> ReportMetadata:
+    """Fields the report's text does not state, taken from the publisher's listing.
+
+    The text wins where it speaks: a listing is often terse or stale ("SCR 2014"). The
+    evidence says the value came from the listing, so a reader can weigh it.
+    """
+    updates: dict[str, Any] = {}
+    evidence = dict(metadata.evidence)
+    for field_name in _LISTING_FIELDS:
+        value = provenance.get(f"listing_{field_name}")
+        if value in (None, "") or getattr(metadata, field_name) is not None:
+            continue
+        if field_name == "year":
+            try:
+                value = int(value)
+            except (TypeError, ValueError):
+                continue
+        updates[field_name] = value
+        evidence[field_name] = Evidence(
+            value=value, evidence=f"listed as {value!r} on {provenance.get('found_on') or 'the publisher site'}",
+            method="listing",
+        )
+    if not updates:
+        return metadata
+    return metadata.model_copy(update={**updates, "evidence": evidence})
 
 
 def embedding_text(text: str, heading_path: list[str]) -> str:

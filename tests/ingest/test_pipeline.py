@@ -166,3 +166,20 @@ def test_pipeline_scanned_pdf_is_kept_without_passages(tmp_path, settings):
 def test_pipeline_missing_file_is_reported(tmp_path, settings):
     summary = ingest_paths([tmp_path / "nope.pdf"], settings)
     assert summary.failures[0].message == "file not found"
+
+
+def test_pipeline_listing_metadata_fills_only_what_the_text_does_not_state():
+    from scrkb.ingest.pipeline import fill_from_listing
+    from scrkb.models import Evidence, ReportMetadata
+
+    meta = ReportMetadata(year=2019, evidence={"year": Evidence(value=2019, evidence="May 2019")})
+    filled = fill_from_listing(meta, {
+        "listing_year": "2017", "listing_partnership": "Eastvale Safeguarding Children "
+        "Partnership", "listing_child_code": "Child P", "found_on": "http://example/reviews",
+    })
+    assert filled.year == 2019  # the report's own title page wins
+    assert filled.partnership == "Eastvale Safeguarding Children Partnership"
+    assert filled.child_code == "Child P"
+    assert filled.evidence["partnership"].method == "listing"
+    assert "http://example/reviews" in filled.evidence["child_code"].evidence
+    assert fill_from_listing(meta, {"listing_year": "not a year"}) == meta
