@@ -41,7 +41,7 @@ Mode = Literal["hybrid", "bm25", "dense"]
 STOPWORDS = frozenset(
     ["a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself", "yourselves", "what's", "who's", "how's", "s", "t", "don", "shouldn", "wasn", "weren", "won", "wouldn", "isn", "aren", "didn", "doesn", "hadn", "hasn", "haven", "also", "per", "via", "within", "without", "upon", "among", "amongst", "across", "etc", "eg", "ie"]
 )
-_TOKEN = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")  # Unicode letters: FTS5 folds the accents
 
 
 def query_terms(text: str) -> list[str]:
@@ -64,17 +64,11 @@ def fts_expression(terms: list[str]) -> str:
 _MARKED = re.compile(f"{MARK_START}([^{MARK_END}]*){MARK_END}")
 
 
-def _stem_key(word: str) -> str:
-    """A crude stem so "child" and "children" count as one matched query term."""
-    word = word.lower()
-    return word[:5] if len(word) > 5 else word
-
-
 @dataclass
 class LexicalHit:
     rowid: int
     score: float
-    coverage: float  # share of the query's terms this passage matched
+    coverage: float  # share of the query's kept (not too common) terms this passage matched
     marked: str  # passage text with matched words between MARK_START and MARK_END
 
 
@@ -104,8 +98,7 @@ class Searcher:
         self._vectors: VectorIndex | None = None
         self._vectors_lock = threading.Lock()
         self._themes = _theme_names()
-        self._df_cache: dict[str, int] = {}
-        self._df_generation = -1
+        self._df: tuple[int, int, dict[str, int]] | None = None
         self.store.execute(
             "CREATE VIRTUAL TABLE IF NOT EXISTS temp.passages_vocab "
             "USING fts5vocab(main, passages_fts, 'row')"
@@ -146,67 +139,76 @@ class Searcher:
     def lexical(
         self, text: str, limit: int, allowed_sql: tuple[str, list] | None = None
     ) -> list[LexicalHit]:
-        """BM25 candidates with the share of query terms each one matched.
+        """BM25 candidates with the share of the (kept) query terms each one matched.
 
-        FTS5's own ``highlight()`` marks the matched words (after its porter stemmer), so
-        coverage and snippets come from the same query at no extra cost.
+        FTS5's own ``highlight()`` marks the matched words in the text and the heading;
+        stemming those words with FTS5's own tokenizer says which query terms they are,
+        so "drug" and "drugs" count once and a match in the heading counts too.
         """
-        terms = self._selective(query_terms(text))
-        if not terms:
+        stems = _STEMMER.stems(query_terms(text))
+        by_stem: dict[str, str] = {}
+        for term, stem in stems.items():
+            by_stem.setdefault(stem, term)  # one term per stem: "neglect neglected" is one
+        kept = self._selective(list(by_stem))
+        if not kept:
             return []
         sql = (
             "SELECT rowid, bm25(passages_fts, 1.0, 0.3) AS score, "
-            f"highlight(passages_fts, 0, '{MARK_START}', '{MARK_END}') "
+            f"highlight(passages_fts, 0, '{MARK_START}', '{MARK_END}'), "
+            f"highlight(passages_fts, 1, '{MARK_START}', '{MARK_END}') "
             "FROM passages_fts WHERE passages_fts MATCH ?"
         )
-        params: list = [fts_expression(terms)]
+        params: list = [fts_expression([by_stem[stem] for stem in kept])]
         if allowed_sql is not None:
             sql += f" AND rowid IN ({allowed_sql[0]})"
             params.extend(allowed_sql[1])
         sql += " ORDER BY score LIMIT ?"
         params.append(limit)
-        n_terms = min(len(terms), 32)
+        rows = self.store.execute(sql, params)
+        words = {w.lower() for r in rows for col in (r[2], r[3]) for w in _MARKED.findall(col)}
+        word_stems = _STEMMER.stems(sorted(words))
+        wanted = set(kept)
         hits = []
-        for rowid, score, marked in self.store.execute(sql, params):
-            matched = {_stem_key(m) for m in _MARKED.findall(marked)}
+        for rowid, score, marked, marked_heading in rows:
+            found = {
+                word_stems.get(w.lower())
+                for col in (marked, marked_heading)
+                for w in _MARKED.findall(col)
+            }
+            coverage = len(found & wanted) / len(wanted)
             # bm25() is lower-is-better; report it as a positive relevance score.
-            hits.append(LexicalHit(int(rowid), -float(score), min(1.0, len(matched) / n_terms),
-                                   marked))
+            hits.append(LexicalHit(int(rowid), -float(score), coverage, marked))
         return hits
 
-    def _selective(self, terms: list[str]) -> list[str]:
-        """Drop terms most passages contain: near-zero IDF, yet the longest posting lists."""
-        if len(terms) < 2 or self.settings.bm25_max_df >= 1:
-            return terms
-        freqs = self._document_frequencies(terms)
-        total = freqs.pop("", 0) or 1
-        kept = [t for t in terms if freqs.get(t, 0) / total <= self.settings.bm25_max_df]
-        if not kept:
-            kept = [min(terms, key=lambda t: freqs.get(t, 0))]
-        return kept
+    def _selective(self, stems: list[str]) -> list[str]:
+        """Drop stems most passages contain: near-zero IDF, yet the longest posting lists."""
+        if len(stems) < 2 or self.settings.bm25_max_df >= 1:
+            return stems
+        total, freqs = self._document_frequencies(stems)
+        kept = [s for s in stems if freqs[s] / (total or 1) <= self.settings.bm25_max_df]
+        return kept or [min(stems, key=lambda s: freqs[s])]
 
-    def _document_frequencies(self, terms: list[str]) -> dict[str, int]:
-        """Passages containing each term, by FTS5's own stemmer and vocabulary.
+    def _document_frequencies(self, stems: list[str]) -> tuple[int, dict[str, int]]:
+        """Passages containing each stem, from FTS5's vocabulary, and the passage count.
 
-        Cached per store generation: counting a common term reads its whole doclist.
+        Cached per store generation (counting a common term reads its whole doclist). The
+        cache is one (generation, total, dict) tuple swapped in whole, so concurrent
+        searches never see a half-built one.
         """
         generation = self.store.generation()
-        if self._df_generation != generation:
-            self._df_cache = {}
-            self._df_generation = generation
-            rows = self.store.execute("SELECT COUNT(*) FROM passages")
-            self._df_cache[""] = int(rows[0][0])
-        missing = [t for t in terms if t not in self._df_cache]
-        if missing:
-            stems = _STEMMER.stems(missing)
-            for term in missing:
+        cache = self._df
+        if cache is None or cache[0] != generation or len(cache[2]) > 20000:
+            total = int(self.store.execute("SELECT COUNT(*) FROM passages")[0][0])
+            cache = (generation, total, {})
+            self._df = cache
+        _, total, freqs = cache
+        for stem in stems:
+            if stem not in freqs:
                 rows = self.store.execute(
-                    "SELECT doc FROM temp.passages_vocab WHERE term = ?", (stems[term],)
+                    "SELECT doc FROM temp.passages_vocab WHERE term = ?", (stem,)
                 )
-                self._df_cache[term] = int(rows[0][0]) if rows else 0
-            if len(self._df_cache) > 20000:
-                self._df_generation = -1  # start afresh next time
-        return {t: self._df_cache[t] for t in [*terms, ""]}
+                freqs[stem] = int(rows[0][0]) if rows else 0
+        return total, {stem: freqs[stem] for stem in stems}
 
     def dense(
         self, text: str, limit: int, allowed: np.ndarray | None = None
@@ -231,7 +233,9 @@ class Searcher:
         filters = query.filters
         has_filters = _has_filters(filters)
         allowed_sql = self.store.filter_sql(filters) if has_filters else None
-        allowed = self.store.filtered_rowids(filters) if has_filters else None
+        # the rowid list only feeds the dense arm's id selector
+        needs_ids = has_filters and bool(text) and mode in ("hybrid", "dense")
+        allowed = self.store.filtered_rowids(filters) if needs_ids else None
         timings["filters"] = _ms(t0)
         want = query.offset + query.k
 
@@ -445,15 +449,27 @@ class _FtsStemmer:
         )
         self._conn.execute("CREATE VIRTUAL TABLE qv USING fts5vocab(q, 'instance')")
         self._lock = threading.Lock()
+        self._cache: dict[str, str] = {}
 
     def stems(self, terms: list[str]) -> dict[str, str]:
-        with self._lock:
-            self._conn.execute("DELETE FROM q")
-            self._conn.executemany("INSERT INTO q(rowid, t) VALUES (?, ?)", list(enumerate(terms)))
-            rows = self._conn.execute("SELECT doc, term FROM qv").fetchall()
-        out = {t: t for t in terms}
-        for doc, stem in rows:
-            out[terms[doc]] = stem
+        """Each term's stem (a term the tokenizer splits keeps its last part)."""
+        cache = self._cache  # read once: another thread may swap in a fresh dict
+        out = {t: cache[t] for t in terms if t in cache}
+        todo = [t for t in dict.fromkeys(terms) if t not in out]
+        if todo:
+            with self._lock:
+                self._conn.execute("DELETE FROM q")
+                self._conn.executemany(
+                    "INSERT INTO q(rowid, t) VALUES (?, ?)", list(enumerate(todo))
+                )
+                rows = self._conn.execute("SELECT doc, term FROM qv").fetchall()
+            fresh = {t: t for t in todo}
+            for doc, stem in rows:
+                fresh[todo[doc]] = stem
+            if len(self._cache) > 50000:
+                self._cache = {}
+            self._cache.update(fresh)
+            out.update(fresh)
         return out
 
 

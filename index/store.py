@@ -168,7 +168,8 @@ def report_conditions(filters: SearchFilters) -> tuple[list[str], list[Any]]:
         ("r.id", filters.report_ids),
     ):
         if values:
-            where.append(f"{column} IN ({','.join('?' * len(values))})")
+            # people type "england" or "Wales": match field values without regard to case
+            where.append(f"{column} COLLATE NOCASE IN ({','.join('?' * len(values))})")
             params.extend(values)
     return where, params
 
@@ -180,8 +181,9 @@ def utcnow() -> str:
 class Store:
     """A connection to one data home's SQLite database.
 
-    Readers and one writer can work at once (WAL mode); a ``Store`` is safe to share
-    between threads because every call takes the lock.
+    WAL mode lets other connections (other workers, an ingest process) read while one
+    writes. Within one ``Store`` every call takes a lock, which makes it safe to share
+    between threads but serialises them: open one ``Store`` per worker process.
     """
 
     def __init__(self, path: Path, *, readonly: bool = False) -> None:
@@ -190,7 +192,7 @@ class Store:
         if readonly:
             if not self.path.exists():
                 raise NotFound(f"no knowledge base at {self.path}: run `scrkb ingest` first")
-            uri = f"file:{self.path}?mode=ro"
+            uri = self.path.resolve().as_uri() + "?mode=ro"  # percent-encodes "#", "?"
             self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -223,11 +225,11 @@ class Store:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            else:
                 self._conn.execute("COMMIT")
+            except BaseException:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
 
     def _schema_version(self) -> int:
         row = self._conn.execute(
@@ -255,15 +257,15 @@ class Store:
                     f"{SCHEMA_VERSION}); upgrade scrkb to read it"
                 )
             for target in range(version + 1, SCHEMA_VERSION + 1):
-                self._conn.executescript("BEGIN;" + MIGRATIONS[target - 1] + ";COMMIT;")
-                self._conn.execute(
-                    "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)",
-                    (str(target),),
+                # The schema change and its version number commit together, or not at all.
+                self._conn.executescript(
+                    "BEGIN;"
+                    + MIGRATIONS[target - 1]
+                    + ";INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', "
+                    f"'{target}');"
+                    "INSERT OR IGNORE INTO meta(key, value) VALUES ('generation', '0');"
+                    "COMMIT;"
                 )
-                self._conn.execute(
-                    "INSERT OR IGNORE INTO meta(key, value) VALUES ('generation', '0')"
-                )
-                self._conn.commit()
 
     # ------------------------------------------------------------------ meta
     def generation(self) -> int:
@@ -440,8 +442,8 @@ class Store:
 
     def delete_report(self, report_id: str) -> None:
         with self.transaction() as conn:
-            conn.execute("DELETE FROM reports WHERE id = ?", (report_id,))
-            self._bump_generation(conn)
+            if conn.execute("DELETE FROM reports WHERE id = ?", (report_id,)).rowcount:
+                self._bump_generation(conn)
 
     # ------------------------------------------------------------------ reads
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:

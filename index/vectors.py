@@ -44,6 +44,7 @@ class Embedder:
         self.batch_size = batch_size
         self._model = SentenceTransformer(str(model_path), device="cpu")
         self._lock = threading.Lock()
+        self._cache_lock = threading.Lock()
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def encode(self, texts: list[str], *, batch_size: int | None = None) -> np.ndarray:
@@ -61,14 +62,16 @@ class Embedder:
 
     def encode_query(self, text: str) -> np.ndarray:
         """One query vector; repeated queries (paging, facets) hit a small cache."""
-        cached = self._query_cache.get(text)
-        if cached is not None:
-            self._query_cache.move_to_end(text)
-            return cached
+        with self._cache_lock:
+            cached = self._query_cache.get(text)
+            if cached is not None:
+                self._query_cache.move_to_end(text)
+                return cached
         vec = self.encode([text])[0]
-        self._query_cache[text] = vec
-        if len(self._query_cache) > 512:
-            self._query_cache.popitem(last=False)
+        with self._cache_lock:
+            self._query_cache[text] = vec
+            while len(self._query_cache) > 512:
+                self._query_cache.popitem(last=False)
         return vec
 
 
@@ -157,12 +160,13 @@ class VectorIndex:
             manifest = json.loads(manifest_path.read_text())
             if manifest.get("dimension") != DIMENSION or manifest.get("model") != MODEL_NAME:
                 return None
+            generation = int(manifest["generation"])
             index = faiss.read_index(str(index_path))
-        except (OSError, ValueError, RuntimeError):
-            return None
+        except (OSError, ValueError, RuntimeError, KeyError, TypeError, AttributeError):
+            return None  # unreadable or foreign: the caller rebuilds from the store
         if int(index.ntotal) != manifest.get("count"):
             return None
-        return cls(index, int(manifest["generation"]))
+        return cls(index, generation)
 
 
 def _atomic_write_text(path: Path, text: str) -> None:

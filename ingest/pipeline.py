@@ -22,7 +22,8 @@ from scrkb.config import Settings
 from scrkb.errors import ExtractionError, ScrkbError
 from scrkb.index.store import Store
 from scrkb.index.vectors import get_embedder, sync_vector_index
-from scrkb.models import Evidence, Report, ReportMetadata
+from scrkb.models import Report, ReportMetadata
+from scrkb.nlp.metadata import fill_from_listing
 
 log = logging.getLogger(__name__)
 
@@ -155,13 +156,14 @@ class Ingestor:
         if on_start:
             on_start(len(files))
         summary = IngestSummary()
+        generation_before = self.store.generation()
         for path in files:
             extra = (provenance or {}).get(str(path))
             outcome = self._ingest_one(path, summary, extra)
             summary.outcomes.append(outcome)
             if on_file:
                 on_file(path, outcome)
-        if any(o.status in ("added", "replaced") for o in summary.outcomes):
+        if self.store.generation() != generation_before:
             t = time.perf_counter()
             sync_vector_index(
                 self.store,
@@ -247,6 +249,7 @@ class Ingestor:
                 page_count=doc.page_count,
                 status="no_text",
                 status_reason="no text layer (needs OCR)",
+                metadata=fill_from_listing(ReportMetadata(), prov),
                 provenance=prov,
             )
             self.store.replace_report(report, [], None)
@@ -310,36 +313,6 @@ class Ingestor:
             shutil.copyfile(path, tmp)
             os.replace(tmp, target)
         return target.name
-
-
-_LISTING_FIELDS = ("partnership", "year", "child_code", "review_type")
-
-
-def fill_from_listing(metadata: ReportMetadata, provenance: dict[str, Any]) -> ReportMetadata:
-    """Fields the report's text does not state, taken from the publisher's listing.
-
-    The text wins where it speaks: a listing is often terse or stale ("SCR 2014"). The
-    evidence says the value came from the listing, so a reader can weigh it.
-    """
-    updates: dict[str, Any] = {}
-    evidence = dict(metadata.evidence)
-    for field_name in _LISTING_FIELDS:
-        value = provenance.get(f"listing_{field_name}")
-        if value in (None, "") or getattr(metadata, field_name) is not None:
-            continue
-        if field_name == "year":
-            try:
-                value = int(value)
-            except (TypeError, ValueError):
-                continue
-        updates[field_name] = value
-        evidence[field_name] = Evidence(
-            value=value, evidence=f"listed as {value!r} on {provenance.get('found_on') or 'the publisher site'}",
-            method="listing",
-        )
-    if not updates:
-        return metadata
-    return metadata.model_copy(update={**updates, "evidence": evidence})
 
 
 def embedding_text(text: str, heading_path: list[str]) -> str:

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from scrkb.models import (
     AGE_BANDS,
@@ -47,31 +48,27 @@ def _sentences(structured: StructuredDoc, *, word_limit: int | None = None) -> I
 
 
 # --------------------------------------------------------------------------- review type
-# (pattern, review_type, implied nation). Order matters: specific before general.
-_TYPES: list[tuple[re.Pattern[str], str, str | None]] = [
-    (re.compile(r"single unified safeguarding review|\bSUSR\b", re.I), "susr", "Wales"),
-    (re.compile(r"child practice review|\bCPR\b(?! training)", re.I), "cpr", "Wales"),
-    (re.compile(r"case management review|\bCMR\b", re.I), "cmr", "Northern Ireland"),
-    (re.compile(r"significant case review", re.I), "scr", "Scotland"),
-    (re.compile(r"\blearning review\b", re.I), "lr", "Scotland"),
-    (
-        re.compile(
-            r"national (?:child safeguarding practice )?review|Child Safeguarding Practice Review Panel"
-            r"|national panel",
-            re.I,
-        ),
-        "national",
-        "England",
-    ),
-    (
-        re.compile(r"(?:local )?child safeguarding practice review|\bL?CSPR\b", re.I),
-        "lcspr",
-        "England",
-    ),
-    (re.compile(r"serious case review|\bSCR\b", re.I), "scr", None),
-    (re.compile(r"\brapid review\b", re.I), "rapid", "England"),
+# (pattern, key, review_type, implied nation). Order matters: specific before general. Keys
+# are distinct so that "significant case review" (Scotland) and "serious case review"
+# (England) keep their own nations though both are reported as "scr".
+_TYPES: list[tuple[re.Pattern[str], str, str, str | None]] = [
+    (re.compile(r"single unified safeguarding review|(?-i:\bSUSR\b)", re.I), "susr", "susr",
+     "Wales"),
+    # "CPR" in capitals only: in lower case, and beside paramedics, it is resuscitation.
+    (re.compile(r"child practice review|(?-i:\bCPR\b)(?! training)", re.I), "cpr", "cpr",
+     "Wales"),
+    (re.compile(r"case management review|(?-i:\bCMR\b)", re.I), "cmr", "cmr",
+     "Northern Ireland"),
+    (re.compile(r"significant case review", re.I), "sigcr", "scr", "Scotland"),
+    (re.compile(r"\blearning review\b", re.I), "lr", "lr", "Scotland"),
+    # The Panel itself is not evidence: every local review notifies it.
+    (re.compile(r"national (?:child safeguarding practice )?review", re.I), "national",
+     "national", "England"),
+    (re.compile(r"(?:local )?child safeguarding practice review|(?-i:\bL?CSPR\b)", re.I),
+     "lcspr", "lcspr", "England"),
+    (re.compile(r"serious case review|(?-i:\bSCR\b)", re.I), "scr", "scr", None),
+    (re.compile(r"\brapid review\b", re.I), "rapid", "rapid", "England"),
 ]
-
 _NATION_CUES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"Northern Ireland|\bSBNI\b|Health and Social Care Trust", re.I), "Northern Ireland"),
     (re.compile(r"\bScotland\b|Scottish|Child Protection Committee|Care Inspectorate", re.I), "Scotland"),
@@ -81,33 +78,47 @@ _NATION_CUES: list[tuple[re.Pattern[str], str]] = [
                 r"Board|Safeguarding (?:Children )?Partnership|\bLSCB\b|\bOfsted\b", re.I), "England"),
 ]
 
+_RESUSCITATION = re.compile(
+    r"resuscitat|paramedic|ambulance|defibrillat|chest compression|"
+    r"\b(?:start|began|begun|commenc|perform|administer|gave|give)\w*\s+(?:\w+\s+)?CPR\b",
+    re.I,
+)
+_PANEL_PUBLISHER = re.compile(r"Child Safeguarding Practice Review Panel")
 
-def _review_type(title: str, sentences: list[_Sentence]) -> tuple[str | None, Evidence | None, str | None]:
-    for pattern, kind, nation in _TYPES:
+
+def _review_type(
+    title: str, sentences: list[_Sentence]
+) -> tuple[str | None, Evidence | None, str | None]:
+    if _PANEL_PUBLISHER.search(title):  # the Panel on the title page publishes national reviews
+        m = _PANEL_PUBLISHER.search(title)
+        assert m is not None
+        return "national", Evidence(value="national", evidence=_line_of(title, m.start()),
+                                    page=1, method="title_page"), "England"
+    for pattern, _key, kind, nation in _TYPES:
         if pattern.search(title):
             return kind, Evidence(value=kind, evidence=title, page=1, method="title_page"), nation
     counts: Counter[str] = Counter()
     first: dict[str, _Sentence] = {}
-    nations: dict[str, str | None] = {}
-    for sent in sentences:
+    first_at: dict[str, int] = {}
+    for i, sent in enumerate(sentences):
         if sent.section in ("glossary", "contents", "references"):
             continue
-        for pattern, kind, nation in _TYPES:
+        for pattern, key, _kind, _nation in _TYPES:
             if pattern.search(sent.text):
-                counts[kind] += 1
-                first.setdefault(kind, sent)
-                nations[kind] = nation
+                if key == "cpr" and _RESUSCITATION.search(sent.text):
+                    continue
+                counts[key] += 1
+                first.setdefault(key, sent)
+                first_at.setdefault(key, i)
                 break  # one type per sentence: the most specific
     if not counts:
         return None, None, None
+    # Most mentions wins; on a tie, the type the report names first (its own, usually).
     # "rapid review" is usually mentioned as the step before the review itself.
-    kind = max(counts, key=lambda k: (counts[k] - (0.5 if k == "rapid" else 0), -_order(k)))
-    sent = first[kind]
-    return kind, Evidence(value=kind, evidence=sent.text[:400], page=sent.page), nations[kind]
-
-
-def _order(kind: str) -> int:
-    return [k for _, k, _ in _TYPES].index(kind)
+    key = max(counts, key=lambda k: (counts[k] - (0.5 if k == "rapid" else 0), -first_at[k]))
+    _, _, kind, nation = next(t for t in _TYPES if t[1] == key)
+    sent = first[key]
+    return kind, Evidence(value=kind, evidence=sent.text[:400], page=sent.page), nation
 
 
 # --------------------------------------------------------------------------- partnership
@@ -120,10 +131,9 @@ _BODY = (
 )
 _NAME = r"(?:[A-Z][\w'’-]+|and|&|of|the)"
 _PARTNERSHIP = re.compile(rf"((?:[A-Z][\w'’-]+)(?: {_NAME}){{0,5}}? {_BODY})")
-# National bodies whose names do not follow "<Place> <body>".
-_SBNI = re.compile(
-    r"Safeguarding Board for Northern Ireland|Child Safeguarding Practice Review Panel"
-)
+# National bodies whose names do not follow "<Place> <body>". The national Panel counts only
+# on the title page: local reviews mention it because they notify it.
+_SBNI = re.compile(r"Safeguarding Board for Northern Ireland")
 _BAD_LEAD = {"The", "This", "A", "An", "Each", "Every", "All", "Local", "Regional", "By", "For"}
 
 
@@ -133,6 +143,8 @@ def _partnership(title_page: str, sentences: list[_Sentence]) -> Evidence | None
         (s.text, s.page, "text") for s in sentences
     ]:
         found: list[tuple[int, str]] = [(m.start(), m.group(0)) for m in _SBNI.finditer(text)]
+        if method == "title_page":
+            found += [(m.start(), m.group(0)) for m in _PANEL_PUBLISHER.finditer(text)]
         for m in _PARTNERSHIP.finditer(text):
             words = m.group(1).split()
             while words and words[0] in _BAD_LEAD:
@@ -263,6 +275,8 @@ def _age(sentences: list[_Sentence], code: str | None) -> tuple[Evidence | None,
                 if years >= 18:
                     continue
                 lead = sent.text[max(0, m.start() - 45) : m.start()]
+                if _PERSON_AFTER.match(sent.text[m.end() :]):
+                    continue  # "his 16-year-old mother": the age is the mother's
                 other = _OTHER_PERSON.search(lead)
                 named_at = lead.rfind(code) if code else -1
                 if other and other.start() >= named_at:
@@ -287,6 +301,12 @@ def _age(sentences: list[_Sentence], code: str | None) -> tuple[Evidence | None,
     return Evidence(value=phrase, evidence=sent.text[:400], page=sent.page), years
 
 
+_PERSON_AFTER = re.compile(
+    r"\s*(?:[a-z-]+\s+){0,2}(?:mother|father|parent|partner|stepfather|stepmother|grandmother|"
+    r"grandfather|uncle|aunt|siblings?|brothers?|sisters?|half-brother|half-sister|cousins?|man|"
+    r"woman|boyfriend|girlfriend|adult)\b",
+    re.I,
+)
 _OTHER_PERSON = re.compile(
     r"\b(mother|father|parent|partner|stepfather|stepmother|grandmother|grandfather|uncle|aunt|"
     r"siblings?|brothers?|sisters?|cousins?|adult|half-brother|half-sister|twins?|son|daughter|"
@@ -526,3 +546,35 @@ def _nation(
         return None
     nation = counts.most_common(1)[0][0]
     return Evidence(value=nation, evidence=first[nation], method="text")
+
+
+_LISTING_FIELDS = ("partnership", "year", "child_code", "review_type")
+
+
+def fill_from_listing(metadata: ReportMetadata, provenance: dict[str, Any]) -> ReportMetadata:
+    """Fields the report's text does not state, taken from the publisher's listing.
+
+    The text wins where it speaks: a listing is often terse or stale ("SCR 2014"). The
+    evidence says the value came from the listing, so a reader can weigh it.
+    """
+    updates: dict[str, Any] = {}
+    evidence = dict(metadata.evidence)
+    for field_name in _LISTING_FIELDS:
+        value = provenance.get(f"listing_{field_name}")
+        if value in (None, "") or getattr(metadata, field_name) is not None:
+            continue
+        if field_name == "year":
+            try:
+                value = int(value)
+            except (TypeError, ValueError):
+                continue
+            if not 1945 <= value <= date.today().year:
+                continue
+        updates[field_name] = value
+        evidence[field_name] = Evidence(
+            value=value, evidence=f"listed as {value!r} on {provenance.get('found_on') or 'the publisher site'}",
+            method="listing",
+        )
+    if not updates:
+        return metadata
+    return metadata.model_copy(update={**updates, "evidence": evidence})

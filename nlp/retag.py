@@ -16,6 +16,7 @@ import numpy as np
 from scrkb.config import Settings
 from scrkb.index.store import Store
 from scrkb.models import Recommendation, ReportMetadata, ThemeTag
+from scrkb.nlp.metadata import fill_from_listing
 
 
 def _passage_vectors(store: Store, report_id: str) -> tuple[list[str], np.ndarray | None]:
@@ -74,6 +75,7 @@ def retag_store(
                 fresh = _reannotate_from_original(settings.home / "files" / str(original))
                 if fresh is not None:
                     metadata, recommendations = fresh
+            metadata = fill_from_listing(metadata, report.provenance)
             if recommendations:
                 tagger.tag_recommendations(recommendations)
             store.replace_annotations(report_id, metadata, recommendations, themes)

@@ -67,7 +67,10 @@ _HYPOTHETICAL = re.compile(
     r"if (?:any|such) concerns?|would need to be alert to|in case of)\b",
     re.I,
 )
-_CLAUSE_BREAK = re.compile(r"\b(but|however|although|though|whereas|yet)\b|[;:]", re.I)
+_CLAUSE_BREAK = re.compile(
+    r"\b(but|however|although|though|whereas|yet|while|and then)\b|,\s*and\b|[;:]", re.I
+)
+NEGATION_WINDOW = 8  # words before a match that a negation cue may sit in (NegEx uses ~6)
 _DOT_LEADER = re.compile(r"(?:\.\s?){4,}\s*\d+|…{2,}\s*\d+")
 _PASSING = re.compile(
     r"terms of reference|key lines of enquiry|lines of enquiry|the review (?:will|would|was asked to) "
@@ -221,6 +224,7 @@ class RuleStage:
         breaks = list(_CLAUSE_BREAK.finditer(before))
         if breaks:
             before = before[breaks[-1].end() :]
+        before = " ".join(before.split()[-NEGATION_WINDOW:])
         after_clause = _CLAUSE_BREAK.split(after, maxsplit=1)[0] if after else ""
         pre = _PRE_NEGATION.search(before)
         if pre and (group == "risk" or re.search(r"evidence|indication|ruled out|suggestion|"

@@ -161,25 +161,38 @@ def search(
         age_bands=age_band or [],
         themes=theme or [],
     )
+    lines: list[str] = []
+    if batch is not None:
+        try:
+            lines = [ln.strip() for ln in batch.read_text(encoding="utf-8").splitlines()]
+        except (OSError, UnicodeDecodeError) as exc:
+            raise _fail(f"cannot read {batch}: {getattr(exc, 'strerror', None) or exc}") from exc
     try:
         searcher = Searcher(settings)
         if batch is not None:
-            lines = batch.read_text(encoding="utf-8").splitlines()
-            for line in lines:
-                if not line.strip():
-                    continue
-                results = searcher.search(
-                    SearchQuery(text=line.strip(), k=k, offset=offset, filters=filters), mode=mode
-                )
-                sys.stdout.write(json.dumps(_results_json(results)) + "\n")
+            failed = 0
+            for line in filter(None, lines):
+                try:
+                    results = searcher.search(
+                        SearchQuery(text=line, k=k, offset=offset, filters=filters), mode=mode
+                    )
+                    record = _results_json(results)
+                except ScrkbError as exc:  # one bad query must not end a researcher's batch
+                    failed += 1
+                    record = {"query": line, "results": [], "error": exc.message}
+                sys.stdout.write(json.dumps(record) + "\n")
+            sys.stdout.flush()
+            if failed:
+                raise typer.Exit(1)
             return
         results = searcher.search(
             SearchQuery(text=query or "", k=k, offset=offset, filters=filters), mode=mode
         )
     except ScrkbError as exc:
         raise _fail(exc.message, _exit_code_for(exc)) from exc
-    except OSError as exc:
-        raise _fail(f"cannot read {batch}: {exc.strerror}") from exc
+    except BrokenPipeError:  # `scrkb search ... | head`: the reader has what it wanted
+        sys.stderr.close()
+        raise typer.Exit(0) from None
     if as_json:
         sys.stdout.write(json.dumps(_results_json(results), indent=2) + "\n")
     else:
@@ -342,12 +355,21 @@ def tag(
     batch_size: Annotated[int, typer.Option(help="Passages tagged per batch.")] = 512,
 ) -> None:
     """Tag text with the coding frame's themes (confidence and evidence for each)."""
-    from scrkb.nlp.themes import get_tagger
 
     try:
         stream = sys.stdin if source == "-" else open(source, encoding="utf-8")  # noqa: SIM115
     except OSError as exc:
         raise _fail(f"cannot read {source}: {exc.strerror}") from exc
+    try:
+        _tag_stream(stream, jsonl=jsonl, batch_size=batch_size)
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
+
+
+def _tag_stream(stream, *, jsonl: bool, batch_size: int) -> None:  # noqa: ANN001
+    from scrkb.nlp.themes import get_tagger
+
     tagger = get_tagger()
     if not jsonl:
         text = stream.read()

@@ -186,7 +186,7 @@ class SearchFilters(BaseModel):
 class SearchQuery(BaseModel):
     text: str = ""
     k: int = Field(default=10, ge=1, le=100)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=1000)
     filters: SearchFilters = Field(default_factory=SearchFilters)
 
 

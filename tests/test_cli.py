@@ -124,3 +124,22 @@ def test_cli_ingest_exit_code_is_one_when_a_file_fails(tmp_path):
     assert "documents: 1" in result.output
     assert "failures: 1" in result.output
     assert "broken.pdf" in result.output
+
+
+def test_cli_search_batch_reports_a_bad_query_and_carries_on(sample_home, tmp_path):
+    queries = tmp_path / "queries.txt"
+    queries.write_text("missed health appointments\n" + "neglect " * 200 + "\nunseen men\n")
+    result = runner.invoke(app, ["search", "--batch", str(queries), "-k", "1", "--json",
+                                 "--home", str(sample_home.home)])
+    assert result.exit_code == 1
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [bool(line.get("error")) for line in lines] == [False, True, False]
+    assert "limit is 1000" in lines[1]["error"]
+    assert len(lines[2]["results"]) == 1
+
+
+def test_cli_search_nation_filter_ignores_case(sample_home):
+    result = _run("search", "neglect", "-k", "3", "--json", "--nation", "wales",
+                  "--home", str(sample_home.home))
+    hits = json.loads(result.stdout)["results"]
+    assert hits and all(h["nation"] == "Wales" for h in hits)

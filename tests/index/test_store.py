@@ -145,3 +145,27 @@ def test_store_update_provenance_merges(tmp_path):
         store.replace_report(make_report("r1"), [], None)
         store.update_provenance("r1", {"no_longer_online_since": "2026-11-01"})
         assert store.get_report("r1").provenance["no_longer_online_since"] == "2026-11-01"
+
+
+def test_store_read_only_path_with_hash_and_question_mark(tmp_path):
+    path = tmp_path / "kb#1?x" / "kb.sqlite"
+    with Store(path) as store:
+        store.replace_report(make_report("r1"), [make_passage("r1", 0, TEXTS[0])], _vectors(1))
+    with Store(path, readonly=True) as ro:
+        assert ro.stats()["passages"] == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kb#1?x"]  # no stray file
+
+
+def test_store_migration_is_atomic_with_its_version(tmp_path):
+    path = tmp_path / "kb.sqlite"
+    with Store(path):
+        pass
+    with Store(path) as again:  # re-opening must not re-run migration 1
+        assert again.stats()["reports"] == 0
+
+
+def test_store_deleting_a_missing_report_changes_nothing(tmp_path):
+    with Store(tmp_path / "kb.sqlite") as store:
+        generation = store.generation()
+        store.delete_report("nope")
+        assert store.generation() == generation

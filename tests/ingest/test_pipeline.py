@@ -169,8 +169,8 @@ def test_pipeline_missing_file_is_reported(tmp_path, settings):
 
 
 def test_pipeline_listing_metadata_fills_only_what_the_text_does_not_state():
-    from scrkb.ingest.pipeline import fill_from_listing
     from scrkb.models import Evidence, ReportMetadata
+    from scrkb.nlp.metadata import fill_from_listing
 
     meta = ReportMetadata(year=2019, evidence={"year": Evidence(value=2019, evidence="May 2019")})
     filled = fill_from_listing(meta, {

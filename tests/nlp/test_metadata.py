@@ -89,3 +89,51 @@ def test_recommendations_numbered_like_the_source(extracted):
         assert all(len(r.text.split()) >= 5 for r in recs)
         checked += 1
     assert checked >= 15
+
+
+def _sentences(*texts):
+    from scrkb.nlp.metadata import _Sentence
+
+    return [_Sentence(t, 1, "body") for t in texts]
+
+
+def test_metadata_review_type_traps():
+    from scrkb.nlp.metadata import _age, _review_type
+
+    # resuscitation is not a Welsh child practice review
+    assert _review_type("", _sentences("Paramedics started CPR at the scene."))[0] is None
+    # a local review that notified the national Panel is still local
+    kind, _, nation = _review_type("", _sentences(
+        "The rapid review was sent to the Child Safeguarding Practice Review Panel.",
+        "The Panel agreed that a local child safeguarding practice review should be held."))
+    assert (kind, nation) == ("lcspr", "England")
+    # the report's own type, named first, wins a tie with a comparison
+    kind, _, nation = _review_type("", _sentences(
+        "This serious case review was commissioned by Eastvale LSCB.",
+        "Unlike a significant case review in Scotland, it had no practitioner event."))
+    assert (kind, nation) == ("scr", None)
+    # an age before a person noun belongs to that person
+    age, years = _age(_sentences("Child A lived with his 16-year-old mother.",
+                                 "Child A was two years old when he was injured."), "Child A")
+    assert (age.value, years) == ("two years old", 2.0)
+
+
+def test_recommendations_traps():
+    from scrkb.models import Block, StructuredDoc
+
+    def block(text, path, kind="recommendations"):
+        return Block(kind="paragraph", text=text, heading_path=path, section_kind=kind,
+                     page_start=1, page_end=1, char_start=0, char_end=len(text))
+
+    recs = extract_recommendations(StructuredDoc(text="", blocks=[
+        block("Recommendation 4 of the 2016 serious case review was not implemented by the "
+              "trust.", ["5. Analysis"], "body"),
+        block("1. It is recommended that the ICB should review its bruising protocol.",
+              ["8. Recommendations"]),
+        block("That the ICB should audit referrals from the emergency department each quarter.",
+              ["8. Findings and Recommendations"]),
+        block("Recommendation 2: The police should share domestic abuse notifications with "
+              "health visitors.", ["8. Recommendations"]),
+    ]))
+    assert [r.number for r in recs] == ["1", "3", "2"]
+    assert [r.addressee for r in recs] == ["ICB", "ICB", "The police"]
