@@ -88,7 +88,7 @@ FEATURES = [
     "negated_only",  # every match of the theme is negated or hypothetical
     "passing",  # text reads like a list of topics (ToR, contents, glossary, methodology)
     "semantic",  # per-theme logistic regression on the passage embedding
-    "similarity",  # max cosine to the theme's exemplars
+    "similarity",  # mean of the 3 best cosines to the theme's exemplars
     "similarity_z",  # that similarity relative to the other themes'
     "semantic_x_rule",
     "lexical",  # per-theme logistic regression on TF-IDF of lemma n-grams
@@ -303,7 +303,7 @@ class SemanticStage:
         self.bias = bias  # (n_themes,)
 
     def similarity(self, vectors: np.ndarray) -> np.ndarray:
-        """(n, n_themes): max cosine between each passage and each theme's exemplars."""
+        """(n, n_themes): mean of each passage's 3 best cosines to a theme's exemplars."""
         sims = vectors @ self.exemplar_vectors.T
         n_themes = len(self.taxonomy.themes)
         out = np.full((len(vectors), n_themes), -1.0, dtype=np.float32)
@@ -461,11 +461,11 @@ class Tagger:
         self.model: TaggerModel | None = None
         if model_path is not None and Path(model_path).exists():
             model = TaggerModel.load(Path(model_path))
-            if model.theme_ids == self.theme_ids:
+            if model.theme_ids == self.theme_ids and len(model.combiner_coef) == len(FEATURES):
                 self.model = model
             else:
-                log.warning("tagger model %s was trained on other themes; retrain it "
-                            "with `scrkb train-tagger`", model_path)
+                log.warning("tagger model %s was trained on other themes or features; "
+                            "retrain it with `scrkb train-tagger`", model_path)
         self.semantic = SemanticStage(
             self.taxonomy,
             ex_vecs,

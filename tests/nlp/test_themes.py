@@ -146,3 +146,13 @@ def test_themes_parallel_parsing_gives_identical_tags(tagger):
         [(t.theme_id, t.start, t.end) for t in tags] for tags in one
     ]
     assert any(tags for tags in one)
+
+
+@pytest.mark.slow
+def test_themes_trained_model_is_loaded_and_vetoes_bind(tagger):
+    from scrkb.nlp.themes import VETO_CAP
+
+    assert tagger.model is not None, "nlp/models/themes.npz missing or stale: scrkb train-tagger"
+    assert tagger.lexical is not None
+    # a vetoed theme can never clear any theme's decision threshold
+    assert float(tagger.thresholds().min()) > VETO_CAP
