@@ -116,6 +116,25 @@ def _describe_location(raw: Any, loc: tuple[Any, ...]) -> str:
     return " > ".join(parts) or "top level"
 
 
+def render_markdown(taxonomy: Taxonomy) -> str:
+    """The themes reference page (docs/themes.md): ids, names and definitions for people."""
+    lines = [
+        "# Themes",
+        "",
+        "The themes scrkb tags, from the shared coding frame (`nlp/taxonomy.yaml`, version "
+        f"{taxonomy.version}). Use the id in `scrkb search --theme ID`, `/api/search?theme=ID` "
+        "and `/themes/ID`. This page is generated from the taxonomy; a test keeps it in step.",
+        "",
+    ]
+    for group, title in (("practice", "Practice and system themes"), ("risk", "Risk and harm themes")):
+        lines += [f"## {title}", "", "| id | name | definition |", "|---|---|---|"]
+        lines += [
+            f"| `{t.id}` | {t.name} | {t.definition} |" for t in taxonomy.themes if t.group == group
+        ]
+        lines.append("")
+    return "\n".join(lines)
+
+
 @lru_cache
 def default_taxonomy() -> Taxonomy:
     return load_taxonomy()
