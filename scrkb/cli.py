@@ -155,11 +155,11 @@ def search(
     filters = SearchFilters(
         year_from=year_from,
         year_to=year_to,
-        review_types=[t.lower() for t in review_type or []],
-        nations=nation or [],
-        partnerships=partnership or [],
-        age_bands=age_band or [],
-        themes=theme or [],
+        review_types=review_type,
+        nations=nation,
+        partnerships=partnership,
+        age_bands=age_band,
+        themes=theme,
     )
     lines: list[str] = []
     if batch is not None:

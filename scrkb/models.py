@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 DocFormat = Literal["pdf", "docx", "html", "text"]
 
@@ -181,6 +181,21 @@ class SearchFilters(BaseModel):
     age_bands: list[str] = Field(default_factory=list)
     themes: list[str] = Field(default_factory=list)  # a passage must carry all of them
     report_ids: list[str] = Field(default_factory=list)
+
+    @field_validator(
+        "review_types", "nations", "partnerships", "age_bands", "themes", "report_ids",
+        mode="before",
+    )
+    @classmethod
+    def _none_is_empty(cls, value: list[str] | None) -> list[str]:
+        """CLI options and query parameters arrive as None when not given."""
+        return [] if value is None else value
+
+    @field_validator("review_types")
+    @classmethod
+    def _lower_types(cls, value: list[str]) -> list[str]:
+        """Review types are stored as lower-case codes (scr, lcspr, cpr, ...)."""
+        return [t.lower() for t in value]
 
 
 class SearchQuery(BaseModel):

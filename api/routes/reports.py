@@ -86,10 +86,10 @@ async def list_reports(
     filters = SearchFilters(
         year_from=year_from,
         year_to=year_to,
-        review_types=[t.lower() for t in review_type or []],
-        nations=nation or [],
-        partnerships=partnership or [],
-        age_bands=age_band or [],
+        review_types=review_type,
+        nations=nation,
+        partnerships=partnership,
+        age_bands=age_band,
         themes=check_themes(theme or []),
     )
     rows, total = await run_in_threadpool(

@@ -57,12 +57,12 @@ async def search(
     filters = SearchFilters(
         year_from=year_from,
         year_to=year_to,
-        review_types=[t.lower() for t in review_type or []],
-        nations=nation or [],
-        partnerships=partnership or [],
-        age_bands=age_band or [],
+        review_types=review_type,
+        nations=nation,
+        partnerships=partnership,
+        age_bands=age_band,
         themes=check_themes(theme or []),
-        report_ids=report_id or [],
+        report_ids=report_id,
     )
     query = SearchQuery(text=q, k=k, offset=offset, filters=filters)
     searcher = services.searcher
