@@ -62,6 +62,13 @@ class ReviewSpider(scrapy.Spider):
     def first_requests(self) -> Iterator[Request]:
         raise NotImplementedError
 
+    def start_url_requests(self, callback: Callable[..., Any]) -> Iterator[Request]:
+        """One page request per start URL, each its own scope (robots and limits apply)."""
+        for url in self.start_urls:
+            request = self.page(url, callback, scope=self.scope_for(url))
+            if isinstance(request, Request):
+                yield request
+
     def scope_for(self, url: str) -> str:
         return f"{self.source}:{url}"
 

@@ -124,10 +124,7 @@ class NspccUpdatesSpider(ReviewSpider):
     source = "nspcc-updates"
 
     def first_requests(self) -> Iterator[Request]:
-        for url in self.start_urls:
-            request = self.page(url, self.parse_updates, scope=self.scope_for(url))
-            if isinstance(request, Request):
-                yield request
+        return self.start_url_requests(self.parse_updates)
 
     def parse_updates(self, response: Response) -> Iterator[Any]:
         scope = response.meta["scope"]
@@ -293,10 +290,7 @@ class NspccLibrarySpider(ReviewSpider):
     source = "nspcc-library"
 
     def first_requests(self) -> Iterator[Request]:
-        for url in self.start_urls:
-            request = self.page(url, self.parse_results, scope=self.scope_for(url))
-            if isinstance(request, Request):
-                yield request
+        return self.start_url_requests(self.parse_results)
 
     def parse_results(self, response: Response) -> Iterator[Any]:
         scope = response.meta["scope"]
