@@ -130,12 +130,6 @@ class Searcher:
         self.embedder.encode_query("warm up")
 
     # ------------------------------------------------------------------ arms
-    def bm25(
-        self, text: str, limit: int, allowed_sql: tuple[str, list] | None = None
-    ) -> list[tuple[int, float]]:
-        """(rowid, score) pairs, best first; see ``lexical`` for coverage and marks."""
-        return [(h.rowid, h.score) for h in self.lexical(text, limit, allowed_sql)]
-
     def lexical(
         self, text: str, limit: int, allowed_sql: tuple[str, list] | None = None
     ) -> list[LexicalHit]:

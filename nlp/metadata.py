@@ -204,9 +204,6 @@ def _year(title_page: str, front_text: str) -> Evidence | None:
 
 
 # --------------------------------------------------------------------------- child
-_CODE = re.compile(
-    r"\b(Child|Baby|Infant|Young Person|Sibling|Family|Children)\s+([A-Z]{1,2}\d?|[A-Z][a-z]+ [A-Z])\b"
-)
 _CODE_SIMPLE = re.compile(r"\b(Child|Baby|Infant|Young Person)\s+([A-Z]{1,2}\d?)\b(?![a-z])")
 
 
