@@ -14,13 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from scrkb.models import (
-    AGE_BANDS,
-    Evidence,
-    ExtractedDoc,
-    ReportMetadata,
-    StructuredDoc,
-)
+from scrkb.models import Evidence, ExtractedDoc, ReportMetadata, StructuredDoc
+from scrkb.reference import AGE_BANDS, REVIEW_TYPE_NAMES
 
 FRONT_WORDS = 4000  # title page, summary and introduction: where reports state their facts
 
@@ -48,26 +43,12 @@ def _sentences(structured: StructuredDoc, *, word_limit: int | None = None) -> I
 
 
 # --------------------------------------------------------------------------- review type
-# (pattern, key, review_type, implied nation). Order matters: specific before general. Keys
-# are distinct so that "significant case review" (Scotland) and "serious case review"
-# (England) keep their own nations though both are reported as "scr".
+# (pattern, key, review_type, implied nation), from the shared reference data. Order
+# matters: specific before general. Keys are distinct so that "significant case review"
+# (Scotland) and "serious case review" (England) keep their own nations though both are
+# reported as "scr".
 _TYPES: list[tuple[re.Pattern[str], str, str, str | None]] = [
-    (re.compile(r"single unified safeguarding review|(?-i:\bSUSR\b)", re.I), "susr", "susr",
-     "Wales"),
-    # "CPR" in capitals only: in lower case, and beside paramedics, it is resuscitation.
-    (re.compile(r"child practice review|(?-i:\bCPR\b)(?! training)", re.I), "cpr", "cpr",
-     "Wales"),
-    (re.compile(r"case management review|(?-i:\bCMR\b)", re.I), "cmr", "cmr",
-     "Northern Ireland"),
-    (re.compile(r"significant case review", re.I), "sigcr", "scr", "Scotland"),
-    (re.compile(r"\blearning review\b", re.I), "lr", "lr", "Scotland"),
-    # The Panel itself is not evidence: every local review notifies it.
-    (re.compile(r"national (?:child safeguarding practice )?review", re.I), "national",
-     "national", "England"),
-    (re.compile(r"(?:local )?child safeguarding practice review|(?-i:\bL?CSPR\b)", re.I),
-     "lcspr", "lcspr", "England"),
-    (re.compile(r"serious case review|(?-i:\bSCR\b)", re.I), "scr", "scr", None),
-    (re.compile(r"\brapid review\b", re.I), "rapid", "rapid", "England"),
+    (name.in_text, name.key, name.code, name.nation) for name in REVIEW_TYPE_NAMES
 ]
 _NATION_CUES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"Northern Ireland|\bSBNI\b|Health and Social Care Trust", re.I), "Northern Ireland"),

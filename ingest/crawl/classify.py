@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
+from scrkb.reference import KEPT_DOCUMENT_KINDS, review_type_in_link
+
 Kind = Literal["review_report", "executive_summary", "learning_brief", "not_review", "unknown"]
-KEPT_KINDS: frozenset[str] = frozenset({"review_report", "executive_summary", "learning_brief"})
+KEPT_KINDS: frozenset[str] = KEPT_DOCUMENT_KINDS
 
 DOCUMENT_SUFFIXES = (".pdf", ".docx", ".doc", ".odt", ".rtf")
 
@@ -77,18 +79,6 @@ NAME_CODE = re.compile(
     r"\s+[A-Z]{1,2}\d{0,2})(?![\w'’])"
 )
 YEAR = re.compile(r"\b(19[89]\d|20[0-4]\d)\b")
-REVIEW_TYPES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\bserious case review|\bSCR\b", _I), "scr"),
-    (re.compile(r"\bchild safeguarding practice review|\bL?CSPR\b", _I), "lcspr"),
-    (re.compile(r"\bnational (child safeguarding practice )?review", _I), "national"),
-    (re.compile(r"\brapid review", _I), "rapid"),
-    (re.compile(r"\bchild practice review|\bCPR\b", _I), "cpr"),
-    (re.compile(r"\bsingle unified safeguarding review|\bSUSR\b", _I), "susr"),
-    (re.compile(r"\bsignificant case review|\blearning review", _I), "lr"),
-    (re.compile(r"\bcase management review|\bCMR\b", _I), "cmr"),
-]
-
-
 @dataclass(frozen=True)
 class Classification:
     kind: Kind
@@ -119,10 +109,9 @@ def name_code(text: str) -> str | None:
 
 
 def review_type(text: str) -> str | None:
-    for pattern, value in REVIEW_TYPES:
-        if pattern.search(text):
-            return value
-    return None
+    """The review type a link, listing or URL names: the same codes metadata extraction
+    gives (``scrkb.reference.REVIEW_TYPE_NAMES``), abbreviations in any case."""
+    return review_type_in_link(text)
 
 
 def year_of(text: str) -> int | None:

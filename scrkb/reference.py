@@ -1,0 +1,228 @@
+"""Reference data: the vocabularies every layer shares, defined once.
+
+Review types (codes, labels, the words reports and publishers use for them, the nation
+each implies and the period it was used), nations, age bands, document formats and
+kinds, upload limits and the example queries. Crawl classification, metadata extraction,
+the API, the web pages and the exports all read them from here, so a review type cannot
+be coded one way by the crawler and another by the metadata, or labelled differently on
+a page and in an export.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+# --------------------------------------------------------------------------- nations
+NATIONS: tuple[str, ...] = ("England", "Wales", "Scotland", "Northern Ireland")
+
+
+# --------------------------------------------------------------------------- review types
+@dataclass(frozen=True)
+class ReviewType:
+    """One kind of case review, as stored in ``reports.review_type``."""
+
+    code: str
+    label: str
+    nations: tuple[str, ...]
+    period: str  # when it was (or is) the statutory review of its nations
+
+
+REVIEW_TYPES: dict[str, ReviewType] = {
+    t.code: t
+    for t in (
+        ReviewType(
+            "scr",
+            "Serious case review",
+            ("England", "Scotland"),
+            "England until 2019 (replaced by local child safeguarding practice reviews); "
+            "Scotland's significant case reviews until 2021",
+        ),
+        ReviewType(
+            "lcspr",
+            "Local child safeguarding practice review",
+            ("England",),
+            "England from 2018",
+        ),
+        ReviewType(
+            "national",
+            "National child safeguarding practice review",
+            ("England",),
+            "England from 2018 (the Child Safeguarding Practice Review Panel)",
+        ),
+        ReviewType("rapid", "Rapid review", ("England",), "England from 2018"),
+        ReviewType("cpr", "Child practice review", ("Wales",), "Wales 2013 to 2024"),
+        ReviewType(
+            "susr", "Single unified safeguarding review", ("Wales",), "Wales from 2024"
+        ),
+        ReviewType("lr", "Learning review", ("Scotland",), "Scotland from 2021"),
+        ReviewType("cmr", "Case management review", ("Northern Ireland",), "Northern Ireland"),
+        ReviewType("other", "Other review", NATIONS, "any"),
+    )
+}
+
+
+def review_type_label(code: str | None) -> str:
+    """The label people see for a review type code (an unknown code is shown in capitals)."""
+    if not code:
+        return "Review type not known"
+    known = REVIEW_TYPES.get(code)
+    return known.label if known else code.upper()
+
+
+@dataclass(frozen=True)
+class ReviewTypeName:
+    """A way reports and publishers name a review type, and the nation that name implies.
+
+    ``phrase`` is matched in any case. ``abbreviation`` is matched in capitals only in a
+    report's prose (in lower case "cpr" is resuscitation), but in any case in links and
+    URLs, which publishers write in lower case (``scr-child-t.pdf``).
+    """
+
+    key: str  # distinct per name: two names may share a code but imply different nations
+    code: str
+    nation: str | None
+    phrase: str
+    abbreviation: str | None = None
+    not_before: str | None = None  # words that, following the abbreviation, mean something else
+
+    @cached_property
+    def in_text(self) -> re.Pattern[str]:
+        """For a report's own words (metadata extraction)."""
+        source = self.phrase
+        if self.abbreviation:
+            source += f"|(?-i:{self.abbreviation})"
+            if self.not_before:
+                source += f"(?!{self.not_before})"
+        return re.compile(source, re.I)
+
+    @cached_property
+    def in_link(self) -> re.Pattern[str]:
+        """For link text, listing text and URL words (crawl classification)."""
+        source = self.phrase
+        if self.abbreviation:
+            source += f"|{self.abbreviation}"
+            if self.not_before:
+                source += f"(?!{self.not_before})"
+        return re.compile(source, re.I)
+
+
+# Specific before general: the first name that matches decides. "significant case review"
+# (Scotland) and "serious case review" (England) are both coded "scr" but keep their nations.
+REVIEW_TYPE_NAMES: tuple[ReviewTypeName, ...] = (
+    ReviewTypeName(
+        "susr", "susr", "Wales", r"single unified safeguarding review", r"\bSUSR\b"
+    ),
+    ReviewTypeName(
+        "cpr", "cpr", "Wales", r"child practice review", r"\bCPR\b", not_before=" training"
+    ),
+    ReviewTypeName(
+        "cmr", "cmr", "Northern Ireland", r"case management review", r"\bCMR\b"
+    ),
+    ReviewTypeName("sigcr", "scr", "Scotland", r"significant case review"),
+    ReviewTypeName("lr", "lr", "Scotland", r"\blearning review\b"),
+    ReviewTypeName(
+        "national", "national", "England", r"national (?:child safeguarding practice )?review"
+    ),
+    ReviewTypeName(
+        "lcspr",
+        "lcspr",
+        "England",
+        r"(?:local )?child safeguarding practice review",
+        r"\bL?CSPR\b",
+    ),
+    ReviewTypeName("scr", "scr", None, r"serious case review", r"\bSCR\b"),
+    ReviewTypeName("rapid", "rapid", "England", r"\brapid review\b"),
+)
+
+
+def review_type_in_link(text: str) -> str | None:
+    """The review type code a link, listing or URL names, if any (first name wins)."""
+    for name in REVIEW_TYPE_NAMES:
+        if name.in_link.search(text):
+            return name.code
+    return None
+
+
+# --------------------------------------------------------------------------- age bands
+AGE_BANDS: tuple[str, ...] = ("under 1", "1-4", "5-9", "10-14", "15-17")
+AGE_BAND_LABELS: dict[str, str] = {
+    "under 1": "Under 1 year",
+    "1-4": "1 to 4 years",
+    "5-9": "5 to 9 years",
+    "10-14": "10 to 14 years",
+    "15-17": "15 to 17 years",
+}
+
+
+# --------------------------------------------------------------------------- documents
+@dataclass(frozen=True)
+class DocumentFormat:
+    """A file format scrkb reads: how it is served and which file names it arrives under."""
+
+    format: str  # models.DocFormat
+    label: str
+    media_type: str
+    suffixes: tuple[str, ...]
+
+
+DOCUMENT_FORMATS: dict[str, DocumentFormat] = {
+    f.format: f
+    for f in (
+        DocumentFormat("pdf", "PDF", "application/pdf", (".pdf",)),
+        DocumentFormat(
+            "docx",
+            "Word document",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            (".docx",),
+        ),
+        DocumentFormat("html", "Web page", "text/html; charset=utf-8", (".html", ".htm")),
+        DocumentFormat(
+            "text",
+            "Text file",
+            "text/plain; charset=utf-8",
+            (".txt", ".md", ".markdown", ".text"),
+        ),
+    )
+}
+# File names ingest picks up in a folder, and uploads (ingest, precedent) accept.
+READABLE_SUFFIXES: frozenset[str] = frozenset(
+    s for f in DOCUMENT_FORMATS.values() for s in f.suffixes
+)
+
+
+def media_type_for(fmt: str) -> str:
+    known = DOCUMENT_FORMATS.get(fmt)
+    return known.media_type if known else "application/octet-stream"
+
+
+# What a crawled document is, decided by crawl classification; the first three are kept.
+DOCUMENT_KINDS: dict[str, str] = {
+    "review_report": "Review report",
+    "executive_summary": "Executive summary",
+    "learning_brief": "Learning brief or 7-minute briefing",
+    "not_review": "Not a case review",
+    "unknown": "Not known",
+}
+KEPT_DOCUMENT_KINDS: frozenset[str] = frozenset(
+    {"review_report", "executive_summary", "learning_brief"}
+)
+
+
+# --------------------------------------------------------------------------- uploads
+# The size limit per file is a setting (SCRKB_MAX_FILE_MB); these are fixed.
+MAX_UPLOAD_FILES = 50  # files in one admin ingest upload
+MAX_DRAFT_CHARS = 200_000  # a pasted precedent draft
+MIN_DRAFT_WORDS = 5
+JSON_BODY_LIMIT = 1 << 20  # bytes of a JSON request body
+
+
+# --------------------------------------------------------------------------- examples
+# Shown on the search page and searched by `scrkb demo` without a server.
+EXAMPLE_QUERIES: tuple[str, ...] = (
+    "baby with a bruise seen in hospital and sent home",
+    "mother's new boyfriend never assessed",
+    "school worried but nobody escalated",
+    "teenager groomed by older men and going missing",
+)
