@@ -55,7 +55,7 @@ def main() -> None:
         files = build_samples(ROOT / "samples" / "reviews", tmp_path / "samples")
         # warm the embedding model so model loading is not counted as ingest
         from scrkb.config import get_settings
-        from scrkb.index.vectors import get_embedder
+        from scrkb.nlp.embedding import get_embedder
 
         get_embedder(get_settings().resolved_model_path()).encode(["warm up"])
         results["sample corpus"] = run(files, tmp_path / "home-samples")

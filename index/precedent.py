@@ -146,7 +146,7 @@ def find_precedent(
     k_passages: int = 10,
 ) -> PrecedentResult:
     """The ``k`` reports most like the draft, the themes shared with each, and their advice."""
-    from scrkb.ingest.pipeline import embedding_text
+    from scrkb.nlp.embedding import embedding_text
     from scrkb.nlp.themes import get_tagger
 
     truncated = len(passages) > MAX_DRAFT_PASSAGES

@@ -22,7 +22,7 @@ import numpy as np
 from scrkb.config import Settings
 from scrkb.errors import InvalidQuery
 from scrkb.index.store import Store
-from scrkb.index.vectors import VectorIndex, get_embedder, sync_vector_index
+from scrkb.index.vectors import VectorIndex, sync_vector_index
 from scrkb.models import (
     HitTheme,
     ScoreParts,
@@ -31,6 +31,7 @@ from scrkb.models import (
     SearchQuery,
     SearchResults,
 )
+from scrkb.nlp.embedding import get_embedder
 
 MAX_QUERY_CHARS = 1000
 MARK_START, MARK_END = "\x02", "\x03"

@@ -1,7 +1,8 @@
-"""Sentence embeddings and the FAISS index over them.
+"""The FAISS index over the passage embeddings kept in the store.
 
-Torch and FAISS are imported lazily, inside the functions that need them, so that the
-lexical arm, the CLI's help and most tests never pay for loading them.
+FAISS is imported lazily, inside the functions that need it, so that the lexical arm,
+the CLI's help and most tests never pay for loading it. The embeddings themselves come
+from ``scrkb.nlp.embedding``.
 """
 
 from __future__ import annotations
@@ -9,75 +10,18 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import threading
-from collections import OrderedDict
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from scrkb.errors import IndexNotReady
+from scrkb.nlp.embedding import DIMENSION, MODEL_NAME
 
 if TYPE_CHECKING:
     from scrkb.index.store import Store
 
-DIMENSION = 384
-MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 INDEX_FILE = "vectors.faiss"
 MANIFEST_FILE = "manifest.json"
-
-
-class Embedder:
-    """all-MiniLM-L6-v2 from the installed package: normalised 384-d vectors, offline."""
-
-    def __init__(self, model_path: Path, *, batch_size: int = 32) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-        if not Path(model_path).exists():
-            raise IndexNotReady(f"embedding model not found at {model_path}")
-        from sentence_transformers import SentenceTransformer
-
-        self.model_path = Path(model_path)
-        self.batch_size = batch_size
-        self._model = SentenceTransformer(str(model_path), device="cpu")
-        self._lock = threading.Lock()
-        self._cache_lock = threading.Lock()
-        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
-
-    def encode(self, texts: list[str], *, batch_size: int | None = None) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, DIMENSION), dtype=np.float32)
-        with self._lock:
-            vecs = self._model.encode(
-                texts,
-                batch_size=batch_size or self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
-        return np.ascontiguousarray(vecs, dtype=np.float32)
-
-    def encode_query(self, text: str) -> np.ndarray:
-        """One query vector; repeated queries (paging, facets) hit a small cache."""
-        with self._cache_lock:
-            cached = self._query_cache.get(text)
-            if cached is not None:
-                self._query_cache.move_to_end(text)
-                return cached
-        vec = self.encode([text])[0]
-        with self._cache_lock:
-            self._query_cache[text] = vec
-            while len(self._query_cache) > 512:
-                self._query_cache.popitem(last=False)
-        return vec
-
-
-@lru_cache(maxsize=4)
-def get_embedder(model_path: Path, batch_size: int = 32) -> Embedder:
-    return Embedder(model_path, batch_size=batch_size)
 
 
 class VectorIndex:
@@ -123,6 +67,11 @@ class VectorIndex:
         scores, ids = self.index.search(q, min(k, self.size), params=params)
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
+
+    def search_many(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, rowids), one row per query: its top ``k``, rowid -1 where fewer exist."""
+        q = np.ascontiguousarray(queries, dtype=np.float32)
+        return self.index.search(q, min(k, self.size))
 
     def save(self, directory: Path, *, model_path: Path) -> None:
         """Write atomically: a temp file in the same folder, then rename over the old one."""

@@ -21,8 +21,9 @@ from typing import Any, Literal
 from scrkb.config import Settings
 from scrkb.errors import ExtractionError, ScrkbError
 from scrkb.index.store import Store
-from scrkb.index.vectors import get_embedder, sync_vector_index
+from scrkb.index.vectors import sync_vector_index
 from scrkb.models import Report, ReportMetadata
+from scrkb.nlp.embedding import embedding_text, get_embedder
 from scrkb.nlp.metadata import fill_from_listing
 
 log = logging.getLogger(__name__)
@@ -313,13 +314,6 @@ class Ingestor:
             shutil.copyfile(path, tmp)
             os.replace(tmp, target)
         return target.name
-
-
-def embedding_text(text: str, heading_path: list[str]) -> str:
-    """What the dense arm sees: the nearest heading gives a passage its topic."""
-    if heading_path:
-        return f"{heading_path[-1]}: {text}"
-    return text
 
 
 def ingest_paths(

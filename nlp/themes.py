@@ -479,7 +479,7 @@ class Tagger:
     def embedder(self):  # noqa: ANN201
         if self._embedder is None:
             from scrkb.config import get_settings
-            from scrkb.index.vectors import get_embedder
+            from scrkb.nlp.embedding import get_embedder
 
             settings = get_settings()
             self._embedder = get_embedder(settings.resolved_model_path(), settings.embed_batch_size)

@@ -26,7 +26,7 @@ FOLDS = 5
 
 
 def embedding_inputs(items: list[GoldPassage], *, with_heading: bool) -> list[str]:
-    from scrkb.ingest.pipeline import embedding_text
+    from scrkb.nlp.embedding import embedding_text
 
     return [embedding_text(g.text, g.heading_path if with_heading else []) for g in items]
 

@@ -73,7 +73,7 @@ def make_settings(home: Path) -> Settings:
 
 def embed(texts: list[str]) -> np.ndarray:
     from scrkb.config import get_settings
-    from scrkb.index.vectors import get_embedder
+    from scrkb.nlp.embedding import get_embedder
 
     settings = get_settings()
     return get_embedder(settings.resolved_model_path(), settings.embed_batch_size).encode(texts)
