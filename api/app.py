@@ -1,42 +1,35 @@
-"""The FastAPI application: routers, error handler, middleware, and the web pages' hook.
+"""The FastAPI application of the JSON API: routers, error handler, middleware.
 
-``create_app(settings)`` builds one app over one data home. Each uvicorn worker builds
-its own (``serve`` with ``workers > 1`` uses the ``app_from_env`` factory), opens the
-store and loads the index once at startup, and shares them between requests.
+``create_app(settings)`` builds the API over one data home: one router per resource
+(``api/routes/``), one error handler (``api/errors.py``), security headers and an access
+log. Its ``Services`` (``app.state.services``) open the store and load the index once per
+worker at startup and are shared between requests.
 
-The web interface (``scrkb.web``) plugs in through ``scrkb.web.routes.mount(app,
-settings)`` when that module exists, and its built assets under ``web/static/`` are
-served at ``/static``; the API never depends on it.
+``scrkb serve`` runs ``scrkb.app.create_app``, which builds this app and mounts the web
+pages (``scrkb.web``) on it over the same services; the API never imports the web.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-import os
 import threading
 import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scrkb.api import errors
-from scrkb.api.deps import Services
 from scrkb.api.routes import admin, health, packs, precedent, reports, search, themes
 from scrkb.config import Settings, get_settings
+from scrkb.services.container import Services
 
 log = logging.getLogger("scrkb.api")
 access_log = logging.getLogger("scrkb.api.access")
 
-SETTINGS_ENV = "SCRKB_API_SETTINGS_JSON"
-WEB_STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
 API_VERSION = "1"
 DESCRIPTION = """
 Search the learning from UK child safeguarding case reviews by theme.
@@ -118,7 +111,7 @@ def _security_headers(path: str) -> list[tuple[bytes, bytes]]:
 
 # --------------------------------------------------------------------------- app
 def create_app(settings: Settings | None = None, *, warm: bool = True) -> FastAPI:
-    """The app over ``settings.home``. ``warm`` loads the model and index at startup
+    """The API over ``settings.home``. ``warm`` loads the model and index at startup
     (in a thread, so /healthz answers at once and /readyz turns 200 when done)."""
     settings = settings or get_settings()
     services = Services(settings)
@@ -151,8 +144,6 @@ def create_app(settings: Settings | None = None, *, warm: bool = True) -> FastAP
     for module in (search, themes, reports, precedent, packs, admin, health):
         app.include_router(module.router)
 
-    _mount_web(app, settings)
-
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -164,72 +155,3 @@ def create_app(settings: Settings | None = None, *, warm: bool = True) -> FastAP
         )
     app.add_middleware(RequestMiddleware, log_queries=settings.log_queries)
     return app
-
-
-def _mount_web(app: FastAPI, settings: Settings) -> None:
-    """Let ``scrkb.web`` add its pages; serve ``web/static``; else send / to the docs."""
-    try:
-        web = importlib.import_module("scrkb.web.routes")
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("scrkb.web", "scrkb.web.routes"):
-            raise  # the web package exists but is broken: say so, don't hide it
-        web = None
-    if web is not None and hasattr(web, "mount"):
-        web.mount(app, settings)
-    names = {getattr(r, "name", None) for r in app.routes}
-    paths = {getattr(r, "path", None) for r in app.routes}
-    if "static" not in names and WEB_STATIC.is_dir():
-        from fastapi.staticfiles import StaticFiles
-
-        app.mount("/static", StaticFiles(directory=WEB_STATIC), name="static")
-    if "/" not in paths:
-
-        @app.get("/", include_in_schema=False)
-        async def root() -> RedirectResponse:
-            return RedirectResponse("/docs")
-
-
-# --------------------------------------------------------------------------- serving
-def app_from_env() -> FastAPI:
-    """Factory for uvicorn workers: settings come from the serving process (as JSON)."""
-    raw = os.environ.get(SETTINGS_ENV)
-    settings = Settings.model_validate_json(raw) if raw else get_settings()
-    return create_app(settings)
-
-
-def serve(
-    settings: Settings,
-    *,
-    host: str = "127.0.0.1",
-    port: int = 8000,
-    workers: int = 1,
-    log_level: str = "info",
-) -> None:
-    """Run uvicorn. Each of ``workers`` processes loads the index once."""
-    import uvicorn
-
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    _configure_logging(log_level)
-    common: dict[str, Any] = {
-        "host": host,
-        "port": port,
-        # uvicorn's own access log prints query strings; ours leaves them out.
-        "access_log": False,
-        "log_level": log_level,
-        "proxy_headers": True,
-        "log_config": None,
-    }
-    if workers > 1:
-        os.environ[SETTINGS_ENV] = settings.model_dump_json()
-        uvicorn.run("scrkb.api.app:app_from_env", factory=True, workers=workers, **common)
-    else:
-        uvicorn.run(create_app(settings), **common)
-
-
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )

@@ -1,22 +1,60 @@
-"""The API's public shapes: what every route returns and accepts.
+"""The API's public shapes: ``scrkb.models`` as the API shows them.
 
-Internal records (``Report``, ``Passage``, the catalog's dataclasses) stay behind
-``index/``; these ``*Public`` models are the contract the web page, partnerships'
-intranets and researchers' scripts code against, so a change here is an API change.
-Search hits are ``scrkb.models.SearchHit`` itself plus rendered fields, so the CLI's
-``--json``, the API and the templates show one shape.
+Every resource has one model in ``scrkb/models.py``, built by the index and the services
+and rendered alike by the CLI, the API and the web templates. A class here exists only
+where the API's shape differs from that model, and only as a subclass that adds links
+(``url``, ``report_url``, ``original_url``, a highlighted snippet) or hides fields (a
+passage's character offsets, the server-side ``source_url`` of a citation). Links are
+derived from the model's own fields as it is validated, so converting a whole tree is
+``Public.model_validate(model.model_dump())``. Shapes that are the API's own protocol
+(errors, health) are here too; a change to any of them is an API change.
 """
 
 from __future__ import annotations
 
 import html
-from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
-from scrkb.index.search import MARK_END, MARK_START, MAX_QUERY_CHARS
-from scrkb.models import Evidence, Recommendation, SearchHit
+from scrkb.index.search import MARK_END, MARK_START
+from scrkb.models import (
+    Citation,
+    Evidence,
+    Job,
+    JobList,
+    Pack,
+    PackItem,
+    PackList,
+    PackSummary,
+    Passage,
+    PassageMatch,
+    Precedent,
+    ReportDetail,
+    ReportList,
+    ReportMatch,
+    ReportMetadata,
+    ReportSource,
+    ReportSummary,
+    SearchHit,
+    SearchResults,
+    Section,
+    SimilarReport,
+    SimilarReports,
+    ThemeDetail,
+    ThemeTag,
+)
+
+
+class Public(BaseModel):
+    """Base of the public subclasses: ``of(model)`` converts a model and everything in it."""
+
+    # A response always carries every field, defaults included: say so in the schema.
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+    @classmethod
+    def of(cls, model: BaseModel) -> Self:
+        return cls.model_validate(model.model_dump())
 
 
 def snippet_html(snippet: str) -> str:
@@ -26,6 +64,18 @@ def snippet_html(snippet: str) -> str:
 
 def plain_snippet(snippet: str) -> str:
     return snippet.replace(MARK_START, "").replace(MARK_END, "")
+
+
+def original_url(report_id: str, source_url: str | None) -> str:
+    """Where to read a report's original: its URL online, or the copy this server keeps."""
+    return source_url or f"/api/reports/{report_id}/original"
+
+
+def _with(data: Any, **links: Any) -> Any:
+    """``data`` (a dict being validated) with links added where it lacks them."""
+    if isinstance(data, dict):
+        return {**{k: v for k, v in links.items() if k not in data}, **data}
+    return data
 
 
 # --------------------------------------------------------------------------- errors
@@ -45,27 +95,29 @@ class ErrorPublic(BaseModel):
 
 
 # --------------------------------------------------------------------------- search
-class SearchHitPublic(SearchHit):
+class SearchHitPublic(SearchHit, Public):
     """A ranked passage: ``SearchHit`` plus what a page needs to show and link it."""
 
     snippet_html: str = Field(description="HTML-escaped text with query terms in <mark>.")
     report_url: str = Field(description="API path of the report.")
     original_url: str = Field(description="Where to read the original: its URL, or our copy.")
 
+    @model_validator(mode="before")
     @classmethod
-    def from_hit(cls, hit: SearchHit) -> SearchHitPublic:
-        data = hit.model_dump()
-        data["snippet"] = plain_snippet(hit.snippet)
-        return cls(
-            **data,
-            snippet_html=snippet_html(hit.snippet),
-            report_url=f"/api/reports/{hit.report_id}",
-            original_url=hit.source_url or f"/api/reports/{hit.report_id}/original",
-        )
+    def _links(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "snippet_html" not in data:
+            snippet = data.get("snippet", "")
+            data = {
+                **data,
+                "snippet": plain_snippet(snippet),
+                "snippet_html": snippet_html(snippet),
+                "report_url": f"/api/reports/{data['report_id']}",
+                "original_url": original_url(data["report_id"], data.get("source_url")),
+            }
+        return data
 
 
-class SearchResultsPublic(BaseModel):
-    query: str
+class SearchResultsPublic(SearchResults, Public):
     total: int = Field(description="Passages matching (a lower bound when capped at 1000).")
     k: int
     offset: int
@@ -74,328 +126,156 @@ class SearchResultsPublic(BaseModel):
         description="Counts over the whole result set: theme (passages), year, review_type, "
         "nation, age_band (reports)."
     )
-    timings_ms: dict[str, float]
 
 
 # --------------------------------------------------------------------------- themes
-class ThemePublic(BaseModel):
-    id: str
-    name: str
-    group: str
-    definition: str
-    reports: int = Field(description="Reports with at least one passage carrying the theme.")
-    passages: int
-
-
-class ThemesPublic(BaseModel):
-    data: list[ThemePublic]
-    count: int
-
-
-class TrendPoint(BaseModel):
-    year: int
-    reports: int = Field(description="Reports published that year carrying the theme.")
-    all_reports: int = Field(description="All reports published that year.")
-
-
-class CoThemePublic(BaseModel):
-    id: str
-    name: str
-    passages: int = Field(description="Passages tagged with both themes.")
-    reports: int = Field(description="Reports carrying both themes.")
-
-
-class ThemeRecommendationPublic(BaseModel):
-    report_id: str
-    title: str
-    year: int | None
-    partnership: str | None
-    number: str
-    text: str
-    page: int | None
-    themes: list[str]
-
-
-class ThemeDetailPublic(ThemePublic):
-    trend: list[TrendPoint]
-    co_occurring: list[CoThemePublic]
+class ThemeDetailPublic(ThemeDetail, Public):
     strongest_passages: list[SearchHitPublic]
-    recommendations: list[ThemeRecommendationPublic]
-    recommendations_total: int
 
 
 # --------------------------------------------------------------------------- reports
-class ThemeCountPublic(BaseModel):
-    id: str
-    name: str
-    passages: int
-
-
-class ReportSummaryPublic(BaseModel):
-    id: str
-    title: str
-    year: int | None
-    partnership: str | None
-    review_type: str | None
-    nation: str | None
-    age_band: str | None
-    child_code: str | None
-    outcome: str | None
-    status: str
-    page_count: int
-    passages: int
-    source_url: str | None
+class ReportSummaryPublic(ReportSummary, Public):
     url: str
-    top_themes: list[ThemeCountPublic]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _links(cls, data: Any) -> Any:
+        return _with(data, url=f"/api/reports/{data['id']}") if isinstance(data, dict) else data
 
 
-class ReportsPublic(BaseModel):
+class ReportsPublic(ReportList, Public):
     data: list[ReportSummaryPublic]
-    count: int = Field(description="Reports matching the filters, in all.")
-    limit: int
-    offset: int
 
 
-class ThemeProfilePublic(BaseModel):
-    id: str
-    name: str
-    passages: int
-    max_confidence: float
-
-
-class PassageThemePublic(BaseModel):
-    id: str
-    name: str
-    confidence: float
-    evidence: str
-    stage: str
-
-
-class PassagePublic(BaseModel):
-    id: str
-    ordinal: int
-    text: str
-    heading_path: list[str]
-    section_kind: str
-    page: int
-    page_end: int
-    themes: list[PassageThemePublic]
-
-
-class SectionPublic(BaseModel):
-    heading: str
-    section_kind: str
-    passages: list[PassagePublic]
-
-
-class ReportMetadataPublic(BaseModel):
-    review_type: str | None
-    nation: str | None
-    partnership: str | None
-    year: int | None
-    child_code: str | None
-    age_text: str | None
-    age_band: str | None
-    sex: str | None
-    outcome: str | None
-    agencies: list[str]
-    evidence: dict[str, Evidence] = Field(description="Where each value was found in the text.")
-
-
-class SourcePublic(BaseModel):
-    source_url: str | None
-    original_url: str = Field(description="The original online, or the copy kept at ingest.")
-    format: str
-    sha256: str
-    size_bytes: int
-    page_count: int
-    file_name: str | None
-
-
-class ReportDetailPublic(BaseModel):
-    id: str
-    title: str
-    status: str
-    status_reason: str | None
-    metadata: ReportMetadataPublic
-    passages: int
-    theme_profile: list[ThemeProfilePublic]
-    recommendations: list[Recommendation]
-    sections: list[SectionPublic]
-    source: SourcePublic
-    provenance: dict[str, str | int | float | bool | None]
-    ingested_at: datetime | None
-
-
-class SimilarReportPublic(BaseModel):
+class SimilarReportPublic(SimilarReport, Public):
     report: ReportSummaryPublic
-    score: float = Field(description="Cosine similarity of the reports' mean passage vectors.")
-    shared_themes: list[str]
 
 
-class SimilarReportsPublic(BaseModel):
-    report_id: str
+class SimilarReportsPublic(SimilarReports, Public):
     data: list[SimilarReportPublic]
 
 
-# --------------------------------------------------------------------------- precedent
-class PrecedentRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PassageThemePublic(ThemeTag, Public):
+    """A theme on a passage: id, name, confidence, evidence and stage (no character span)."""
 
-    text: str = Field(
-        min_length=1,
-        max_length=200_000,
-        description="The draft: findings, analysis or the whole review, as plain text.",
+    theme_id: str = Field(
+        serialization_alias="id", validation_alias=AliasChoices("theme_id", "id")
     )
-    k: int = Field(10, ge=1, le=50, description="Reports to return.")
-    passages_per_report: int = Field(3, ge=1, le=10)
-
-
-class DraftThemePublic(BaseModel):
-    id: str
     name: str
-    confidence: float
-    passages: int = Field(description="Draft passages carrying the theme.")
+    start: int = Field(0, exclude=True)
+    end: int = Field(0, exclude=True)
 
 
-class PassageMatchPublic(BaseModel):
-    hit: SearchHitPublic
-    similarity: float
-    draft_passage: int = Field(description="1-based number of the draft passage it matched.")
-    draft_excerpt: str
+class PassagePublic(Passage, Public):
+    """A passage of a report as the API shows it: ``page`` is where it starts."""
 
-
-class ReportMatchPublic(BaseModel):
-    report: ReportSummaryPublic
-    score: float
-    shared_themes: list[ThemeCountPublic] = Field(
-        description="Themes of the draft that this report also carries (passages in the report)."
+    report_id: str = Field("", exclude=True)
+    page_start: int = Field(
+        serialization_alias="page", validation_alias=AliasChoices("page_start", "page")
     )
+    char_start: int = Field(0, exclude=True)
+    char_end: int = Field(0, exclude=True)
+    themes: list[PassageThemePublic]
+
+
+class SectionPublic(Section, Public):
+    passages: list[PassagePublic]
+
+
+class ReportMetadataPublic(ReportMetadata, Public):
+    age_years: float | None = Field(None, exclude=True)
+    evidence: dict[str, Evidence] = Field(description="Where each value was found in the text.")
+
+
+class SourcePublic(ReportSource, Public):
+    original_url: str = Field(description="The original online, or the copy kept at ingest.")
+
+
+class ReportDetailPublic(ReportDetail, Public):
+    metadata: ReportMetadataPublic
+    sections: list[SectionPublic]
+    source: SourcePublic
+
+    @model_validator(mode="before")
+    @classmethod
+    def _links(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("source"), dict):
+            source = data["source"]
+            data = {
+                **data,
+                "source": _with(
+                    source, original_url=original_url(data["id"], source.get("source_url"))
+                ),
+            }
+        return data
+
+
+# --------------------------------------------------------------------------- precedent
+class PassageMatchPublic(PassageMatch, Public):
+    hit: SearchHitPublic
+
+
+class ReportMatchPublic(ReportMatch, Public):
+    report: ReportSummaryPublic
     passages: list[PassageMatchPublic]
-    recommendations: list[Recommendation]
 
 
-class PrecedentPublic(BaseModel):
-    draft_passages: int
-    draft_words: int
-    truncated: bool = Field(description="True when only the draft's first passages were used.")
-    themes: list[DraftThemePublic]
+class PrecedentPublic(Precedent, Public):
     reports: list[ReportMatchPublic]
     passages: list[PassageMatchPublic]
 
 
 # --------------------------------------------------------------------------- packs
-class PackCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CitationPublic(Citation, Public):
+    """A citation with one link to the original (its URL, or the copy this server keeps)."""
 
-    title: str = Field(min_length=1, max_length=200)
-    description: str = Field("", max_length=4000)
-
-
-class PackUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    title: str | None = Field(None, min_length=1, max_length=200)
-    description: str | None = Field(None, max_length=4000)
-
-
-class PackItemCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    passage_id: str = Field(min_length=1, max_length=200)
-    note: str = Field("", max_length=4000, description="The trainer's note on this passage.")
-    position: int | None = Field(
-        None, ge=1, le=10_000, description="1-based place to insert at (default: the end)."
-    )
-
-
-class PackItemUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    note: str = Field(max_length=4000)
-
-
-class PackOrder(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    passage_ids: list[str] = Field(max_length=200, description="Every item, in the new order.")
-
-
-class CitationPublic(BaseModel):
-    report_id: str
-    title: str
-    partnership: str | None
-    year: int | None
-    page: int
-    page_end: int
+    source_url: str | None = Field(None, exclude=True)
     url: str
-    review_type: str | None
-    nation: str | None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _links(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return _with(data, url=original_url(data["report_id"], data.get("source_url")))
+        return data
 
 
-class PackItemPublic(BaseModel):
-    passage_id: str
-    position: int
-    note: str
-    text: str
-    heading_path: list[str]
-    themes: list[str]
+class PackItemPublic(PackItem, Public):
     citation: CitationPublic
-    added_at: str
-    missing: bool = Field(description="The passage left the index; the snapshot is shown.")
 
 
-class PackSummaryPublic(BaseModel):
-    id: str
-    title: str
-    description: str
-    created_at: str
-    updated_at: str
-    item_count: int
+class PackSummaryPublic(PackSummary, Public):
     url: str
 
+    @model_validator(mode="before")
+    @classmethod
+    def _links(cls, data: Any) -> Any:
+        return _with(data, url=f"/api/packs/{data['id']}") if isinstance(data, dict) else data
 
-class PackPublic(PackSummaryPublic):
+
+class PackPublic(Pack, PackSummaryPublic):
     items: list[PackItemPublic]
 
 
-class PacksPublic(BaseModel):
+class PacksPublic(PackList, Public):
     data: list[PackSummaryPublic]
-    count: int
 
 
-# --------------------------------------------------------------------------- admin, health
-class CrawlRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    source: str = Field(
-        min_length=1,
-        max_length=100,
-        pattern=r"^[a-z0-9][a-z0-9_.-]*$",
-        description="Source id from the sources registry (as `scrkb crawl` takes it).",
-    )
-    limit: int | None = Field(None, ge=1, le=100_000, description="Stop after this many reports.")
-
-
-class JobPublic(BaseModel):
-    id: str
-    kind: Literal["ingest", "crawl"]
-    status: Literal["queued", "running", "succeeded", "failed"]
-    params: dict[str, Any]
-    result: dict[str, Any] | None
-    message: str | None
-    output_tail: str | None
-    created_at: str
-    started_at: str | None
-    finished_at: str | None
+# --------------------------------------------------------------------------- jobs
+class JobPublic(Job, Public):
     url: str
 
+    @model_validator(mode="before")
+    @classmethod
+    def _links(cls, data: Any) -> Any:
+        return _with(data, url=f"/api/jobs/{data['id']}") if isinstance(data, dict) else data
 
-class JobsPublic(BaseModel):
+
+class JobsPublic(JobList, Public):
     data: list[JobPublic]
-    count: int
 
 
+# --------------------------------------------------------------------------- health
 class HealthPublic(BaseModel):
     status: Literal["ok"]
 
@@ -405,23 +285,3 @@ class ReadyPublic(BaseModel):
     passages: int
     vectors: int
     generation: int
-
-
-class StatsPublic(BaseModel):
-    reports: int
-    reports_without_text: int
-    passages: int
-    pages: int
-    tagged_passages: int
-    theme_tags: int
-    recommendations: int
-    years: list[int]
-    review_types: dict[str, int]
-    nations: dict[str, int]
-    generation: int
-    themes: int = Field(description="Themes in the taxonomy.")
-    packs: int
-    jobs_active: int
-
-
-QUERY_MAX = MAX_QUERY_CHARS

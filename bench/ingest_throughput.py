@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from samples.render import build_samples, parse_review, render_pdf  # noqa: E402
 from scrkb.config import Settings  # noqa: E402
-from scrkb.ingest.pipeline import Ingestor  # noqa: E402
+from scrkb.services.ingest import Ingestor  # noqa: E402
 
 
 def run(files: list[Path], home: Path) -> dict:

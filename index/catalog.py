@@ -14,16 +14,32 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from scrkb.errors import InvalidQuery, NotFound
 from scrkb.index.store import Store, report_conditions
-from scrkb.models import Passage, Report, SearchFilters
+from scrkb.models import (
+    CitedRecommendation,
+    CoTheme,
+    Passage,
+    ReportDetail,
+    ReportList,
+    ReportSource,
+    ReportSummary,
+    SearchFilters,
+    Section,
+    SimilarReport,
+    SimilarReports,
+    Theme,
+    ThemeCount,
+    ThemeProfileEntry,
+    TrendPoint,
+)
+from scrkb.nlp.taxonomy import default_taxonomy, theme_name, theme_names
 
-ReportSort = Literal["year", "-year", "title", "-title"]
 REPORT_SORTS: dict[str, str] = {
     "year": "r.year IS NULL, r.year, r.title COLLATE NOCASE, r.id",
     "-year": "r.year IS NULL, r.year DESC, r.title COLLATE NOCASE, r.id",
@@ -31,79 +47,8 @@ REPORT_SORTS: dict[str, str] = {
     "-title": "r.title COLLATE NOCASE DESC, r.id",
 }
 FRONT_MATTER = "Front matter"
-
-
-@dataclass
-class ThemeCount:
-    theme_id: str
-    reports: int
-    passages: int
-
-
-@dataclass
-class CoTheme:
-    theme_id: str
-    passages: int  # passages tagged with both themes
-    reports: int  # reports carrying both (not necessarily in one passage)
-
-
-@dataclass
-class ThemeRecommendation:
-    report_id: str
-    title: str
-    year: int | None
-    partnership: str | None
-    number: str
-    text: str
-    page: int | None
-    themes: list[str]
-
-
-@dataclass
-class ReportSummary:
-    id: str
-    title: str
-    year: int | None
-    partnership: str | None
-    review_type: str | None
-    nation: str | None
-    age_band: str | None
-    child_code: str | None
-    outcome: str | None
-    status: str
-    page_count: int
-    passages: int
-    source_url: str | None
-    top_themes: list[tuple[str, int]] = field(default_factory=list)
-
-
-@dataclass
-class ThemeProfileEntry:
-    theme_id: str
-    passages: int
-    max_confidence: float
-
-
-@dataclass
-class Section:
-    heading: str
-    section_kind: str
-    passages: list[Passage]
-
-
-@dataclass
-class ReportDetail:
-    report: Report
-    passages: int
-    theme_profile: list[ThemeProfileEntry]
-    sections: list[Section]
-
-
-@dataclass
-class SimilarReport:
-    summary: ReportSummary
-    score: float
-    shared_themes: list[str]
+# Provenance keys that describe the server's disk, not the report: never shown.
+PRIVATE_PROVENANCE = frozenset({"ingested_from", "original", "path", "file"})
 
 
 class Catalog:
@@ -115,15 +60,44 @@ class Catalog:
         self._centroid_lock = threading.Lock()
 
     # ------------------------------------------------------------------ themes
-    def theme_counts(self) -> dict[str, ThemeCount]:
+    def themes(self) -> list[Theme]:
+        """Every theme of the taxonomy, in its order, with passage and report counts."""
+        counts = self.theme_counts()
+        out = []
+        for t in default_taxonomy().themes:
+            reports, passages = counts.get(t.id, (0, 0))
+            out.append(
+                Theme(
+                    id=t.id,
+                    name=t.name,
+                    group=t.group,
+                    definition=t.definition,
+                    reports=reports,
+                    passages=passages,
+                )
+            )
+        return out
+
+    def theme(self, theme_id: str) -> Theme:
+        """One theme with its counts; NotFound (listing the valid ids) for an unknown id."""
+        for t in self.themes():
+            if t.id == theme_id:
+                return t
+        ids = default_taxonomy().ids
+        exc = NotFound(f"no theme {theme_id!r}. Valid ids: {', '.join(ids)}")
+        exc.details = {"valid": ids}  # type: ignore[attr-defined]
+        raise exc
+
+    def theme_counts(self) -> dict[str, tuple[int, int]]:
+        """Theme id -> (reports, passages) carrying it."""
         rows = self.store.execute(
             "SELECT t.theme_id, COUNT(DISTINCT p.report_id), COUNT(*) FROM passage_themes t "
             "JOIN passages p ON p.rowid = t.passage_rowid GROUP BY t.theme_id"
         )
-        return {r[0]: ThemeCount(r[0], int(r[1]), int(r[2])) for r in rows}
+        return {r[0]: (int(r[1]), int(r[2])) for r in rows}
 
-    def theme_trend(self, theme_id: str) -> list[tuple[int, int, int]]:
-        """(year, reports carrying the theme, all reports that year), oldest first.
+    def theme_trend(self, theme_id: str) -> list[TrendPoint]:
+        """Per year: reports carrying the theme and all reports that year, oldest first.
 
         Both counts are given so a chart can show the share, not just the volume:
         more reviews are published in some years than others.
@@ -143,7 +117,10 @@ class Catalog:
                 "SELECT year, COUNT(*) FROM reports WHERE year IS NOT NULL GROUP BY year"
             )
         }
-        return [(year, tagged.get(year, 0), totals[year]) for year in sorted(totals)]
+        return [
+            TrendPoint(year=year, reports=tagged.get(year, 0), all_reports=totals[year])
+            for year in sorted(totals)
+        ]
 
     def co_occurring(self, theme_id: str, limit: int = 10) -> list[CoTheme]:
         by_passage = {
@@ -165,14 +142,22 @@ class Catalog:
                 (theme_id,),
             )
         }
-        themes = set(by_passage) | set(by_report)
-        out = [CoTheme(t, by_passage.get(t, 0), by_report.get(t, 0)) for t in themes]
-        out.sort(key=lambda c: (-c.passages, -c.reports, c.theme_id))
+        names = theme_names()
+        out = [
+            CoTheme(
+                id=t,
+                name=theme_name(t, names),
+                passages=by_passage.get(t, 0),
+                reports=by_report.get(t, 0),
+            )
+            for t in set(by_passage) | set(by_report)
+        ]
+        out.sort(key=lambda c: (-c.passages, -c.reports, c.id))
         return out[:limit]
 
     def recommendations_for_theme(
         self, theme_id: str, *, limit: int = 20, offset: int = 0
-    ) -> tuple[list[ThemeRecommendation], int]:
+    ) -> tuple[list[CitedRecommendation], int]:
         """Recommendations the tagger gave this theme, newest reviews first, and the total."""
         where = (
             "FROM recommendations rc JOIN reports r ON r.id = rc.report_id "
@@ -181,12 +166,12 @@ class Catalog:
         total = int(self.store.execute(f"SELECT COUNT(*) {where}", (theme_id,))[0][0])
         rows = self.store.execute(
             "SELECT rc.report_id, r.title, r.year, r.partnership, rc.number, rc.text, rc.page, "
-            f"rc.themes_json {where} "
+            f"rc.themes_json, rc.addressee {where} "
             "ORDER BY r.year IS NULL, r.year DESC, r.title, rc.ordinal LIMIT ? OFFSET ?",
             (theme_id, limit, offset),
         )
         recs = [
-            ThemeRecommendation(
+            CitedRecommendation(
                 report_id=r[0],
                 title=r[1],
                 year=r[2],
@@ -195,6 +180,7 @@ class Catalog:
                 text=r[5],
                 page=r[6],
                 themes=json.loads(r[7]),
+                addressee=r[8],
             )
             for r in rows
         ]
@@ -209,7 +195,7 @@ class Catalog:
         sort: str = "-year",
         limit: int = 20,
         offset: int = 0,
-    ) -> tuple[list[ReportSummary], int]:
+    ) -> ReportList:
         """A page of reports passing the filters, and how many pass in all.
 
         A theme filter keeps reports with at least one passage carrying each theme.
@@ -225,7 +211,7 @@ class Catalog:
             f"FROM reports r WHERE {where} ORDER BY {REPORT_SORTS[sort]} LIMIT ? OFFSET ?",
             [*params, limit, offset],
         )
-        return self._summaries(rows), total
+        return ReportList(data=self._summaries(rows), count=total, limit=limit, offset=offset)
 
     def report_summaries(self, report_ids: list[str]) -> dict[str, ReportSummary]:
         if not report_ids:
@@ -260,11 +246,12 @@ class Catalog:
             for r in rows
         ]
 
-    def report_themes(self, report_ids: list[str]) -> dict[str, list[tuple[str, int]]]:
-        """Per report: (theme, passages carrying it), most frequent first."""
+    def report_themes(self, report_ids: list[str]) -> dict[str, list[ThemeCount]]:
+        """Per report: the themes its passages carry, most frequent first."""
         if not report_ids:
             return {}
-        out: dict[str, list[tuple[str, int]]] = {}
+        names = theme_names()
+        out: dict[str, list[ThemeCount]] = {}
         for r in self.store.execute(
             "SELECT p.report_id, t.theme_id, COUNT(*) FROM passage_themes t "
             "JOIN passages p ON p.rowid = t.passage_rowid "
@@ -272,51 +259,100 @@ class Catalog:
             "GROUP BY p.report_id, t.theme_id ORDER BY 3 DESC, 2",
             report_ids,
         ):
-            out.setdefault(r[0], []).append((r[1], int(r[2])))
+            out.setdefault(r[0], []).append(
+                ThemeCount(id=r[1], name=theme_name(r[1], names), passages=int(r[2]))
+            )
         return out
 
     def report_detail(self, report_id: str) -> ReportDetail:
+        """Metadata with evidence, theme profile, recommendations, passages by section."""
         report = self.store.get_report(report_id)  # NotFound for an unknown id
-        passages = self.store.passages_for_report(report_id)
+        names = theme_names()
+        passages = [
+            p.model_copy(
+                update={
+                    "themes": [
+                        t.model_copy(
+                            update={
+                                "name": theme_name(t.theme_id, names),
+                                "confidence": round(t.confidence, 3),
+                            }
+                        )
+                        for t in p.themes
+                    ]
+                }
+            )
+            for p in self.store.passages_for_report(report_id)
+        ]
         profile: dict[str, ThemeProfileEntry] = {}
         for p in passages:
             for t in p.themes:
-                entry = profile.setdefault(t.theme_id, ThemeProfileEntry(t.theme_id, 0, 0.0))
+                entry = profile.setdefault(
+                    t.theme_id,
+                    ThemeProfileEntry(
+                        id=t.theme_id, name=t.name or t.theme_id, passages=0, max_confidence=0.0
+                    ),
+                )
                 entry.passages += 1
                 entry.max_confidence = max(entry.max_confidence, round(t.confidence, 3))
-        ranked = sorted(
-            profile.values(), key=lambda e: (-e.passages, -e.max_confidence, e.theme_id)
-        )
+        ranked = sorted(profile.values(), key=lambda e: (-e.passages, -e.max_confidence, e.id))
+        provenance = report.provenance
         return ReportDetail(
-            report=report,
+            id=report.id,
+            title=report.title,
+            status=report.status,
+            status_reason=report.status_reason,
+            metadata=report.metadata,
             passages=len(passages),
             theme_profile=ranked,
+            recommendations=report.recommendations,
             sections=group_sections(passages),
+            source=ReportSource(
+                source_url=report.source_url,
+                format=report.format,
+                sha256=report.sha256,
+                size_bytes=report.size_bytes,
+                page_count=report.page_count,
+                file_name=file_name(report.source, provenance.get("ingested_from"))
+                if provenance.get("original") or report.source
+                else None,
+            ),
+            provenance={
+                k: v
+                for k, v in provenance.items()
+                if k not in PRIVATE_PROVENANCE and isinstance(v, str | int | float | bool | None)
+            },
+            ingested_at=report.ingested_at,
         )
 
     # ------------------------------------------------------------------ similarity
-    def similar_reports(self, report_id: str, *, k: int = 10) -> list[SimilarReport]:
+    def similar_reports(self, report_id: str, *, k: int = 10) -> SimilarReports:
         """Reports whose mean passage embedding is closest (cosine) to this one's."""
         if not self.store.execute("SELECT 1 FROM reports WHERE id = ?", (report_id,)):
             raise NotFound(f"no report with id {report_id!r}")
         ids, matrix = self.centroids()
         if report_id not in ids:
-            return []  # a report without passages (no text layer) resembles nothing
+            # a report without passages (no text layer) resembles nothing
+            return SimilarReports(report_id=report_id, data=[])
         target = matrix[ids.index(report_id)]
         scores = matrix @ target
         order = [i for i in np.argsort(-scores) if ids[i] != report_id][:k]
         chosen = [ids[i] for i in order]
         summaries = self.report_summaries(chosen)
         themes = self.report_themes([report_id, *chosen])
-        mine = {t for t, _ in themes.get(report_id, [])}
+        mine = {t.id for t in themes.get(report_id, [])}
         out: list[SimilarReport] = []
         for i in order:
             rid = ids[i]
             if rid not in summaries:  # deleted since the centroids were built
                 continue
-            shared = [t for t, _ in themes.get(rid, []) if t in mine]
-            out.append(SimilarReport(summaries[rid], round(float(scores[i]), 4), shared))
-        return out
+            shared = [t.id for t in themes.get(rid, []) if t.id in mine]
+            out.append(
+                SimilarReport(
+                    report=summaries[rid], score=round(float(scores[i]), 4), shared_themes=shared
+                )
+            )
+        return SimilarReports(report_id=report_id, data=out)
 
     def centroids(self) -> tuple[list[str], np.ndarray]:
         """(report ids, unit mean passage vectors), rebuilt when the store generation moves."""
@@ -364,7 +400,7 @@ def group_sections(passages: list[Passage]) -> list[Section]:
         if sections and sections[-1].heading == heading:
             sections[-1].passages.append(p)
         else:
-            sections.append(Section(heading, p.section_kind, [p]))
+            sections.append(Section(heading=heading, section_kind=p.section_kind, passages=[p]))
     return sections
 
 
@@ -381,3 +417,12 @@ def _report_where(filters: SearchFilters, title_contains: str | None) -> tuple[s
         where.append("r.title LIKE ? ESCAPE '\\'")
         params.append(f"%{escaped}%")
     return (" AND ".join(where) or "1"), params
+
+
+def file_name(source: str, ingested_from: object) -> str | None:
+    """The file's own name (never the server's folders)."""
+    candidate = ingested_from if isinstance(ingested_from, str) else source
+    if candidate.startswith(("http://", "https://")):
+        candidate = candidate.rstrip("/").rsplit("/", 1)[-1]
+    name = Path(candidate).name
+    return name or None

@@ -32,6 +32,7 @@ from scrkb.models import (
     SearchResults,
 )
 from scrkb.nlp.embedding import get_embedder
+from scrkb.nlp.taxonomy import theme_name, theme_names
 
 MAX_QUERY_CHARS = 1000
 MARK_START, MARK_END = "\x02", "\x03"
@@ -73,23 +74,6 @@ class LexicalHit:
     marked: str  # passage text with matched words between MARK_START and MARK_END
 
 
-@dataclass
-class ThemeNames:
-    names: dict[str, str]
-
-    def name(self, theme_id: str) -> str:
-        return self.names.get(theme_id, theme_id.replace("_", " ").capitalize())
-
-
-def _theme_names() -> ThemeNames:
-    try:
-        from scrkb.nlp.taxonomy import default_taxonomy
-
-        return ThemeNames({t.id: t.name for t in default_taxonomy().themes})
-    except Exception:  # a missing or broken taxonomy must not stop search
-        return ThemeNames({})
-
-
 class Searcher:
     """Answers queries over one data home. Load once; share between requests/threads."""
 
@@ -98,7 +82,7 @@ class Searcher:
         self.store = store or Store(settings.db_path)
         self._vectors: VectorIndex | None = None
         self._vectors_lock = threading.Lock()
-        self._themes = _theme_names()
+        self._theme_names = theme_names()  # read once: the taxonomy is fixed per process
         self._df: tuple[int, int, dict[str, int]] | None = None
         self.store.execute(
             "CREATE VIRTUAL TABLE IF NOT EXISTS temp.passages_vocab "
@@ -365,7 +349,7 @@ class Searcher:
                     themes=[
                         HitTheme(
                             id=t.theme_id,
-                            name=self._themes.name(t.theme_id),
+                            name=theme_name(t.theme_id, self._theme_names),
                             confidence=round(t.confidence, 3),
                         )
                         for t in passage.themes

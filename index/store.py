@@ -555,6 +555,54 @@ class Store:
             themes=themes,
         )
 
+    def passage_count(self) -> int:
+        return int(self.execute("SELECT COUNT(*) FROM passages")[0][0])
+
+    def passage_vectors(self, report_id: str) -> tuple[list[str], np.ndarray | None]:
+        """A report's passage ids in reading order and their stored embeddings (None when
+        any passage lacks one)."""
+        rows = self.execute(
+            "SELECT id, embedding FROM passages WHERE report_id = ? ORDER BY ordinal",
+            (report_id,),
+        )
+        if not rows or any(r[1] is None for r in rows):
+            return [r[0] for r in rows], None
+        return [r[0] for r in rows], np.vstack(
+            [np.frombuffer(r[1], dtype=np.float32) for r in rows]
+        )
+
+    def passage_refs(self, rowids: Sequence[int]) -> dict[int, tuple[str, str]]:
+        """rowid -> (passage id, report id), for the rowids still in the store."""
+        out: dict[int, tuple[str, str]] = {}
+        for start in range(0, len(rowids), 900):
+            chunk = list(rowids[start : start + 900])
+            for r in self.execute(
+                "SELECT rowid, id, report_id FROM passages "
+                f"WHERE rowid IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                out[int(r[0])] = (r[1], r[2])
+        return out
+
+    def recommendations_for_reports(
+        self, report_ids: Sequence[str]
+    ) -> dict[str, list[Recommendation]]:
+        """Each report's recommendations, in the report's order."""
+        if not report_ids:
+            return {}
+        out: dict[str, list[Recommendation]] = {}
+        for r in self.execute(
+            "SELECT report_id, number, text, addressee, page, themes_json FROM recommendations "
+            f"WHERE report_id IN ({','.join('?' * len(report_ids))}) ORDER BY report_id, ordinal",
+            list(report_ids),
+        ):
+            out.setdefault(r[0], []).append(
+                Recommendation(
+                    number=r[1], text=r[2], addressee=r[3], page=r[4], themes=json.loads(r[5])
+                )
+            )
+        return out
+
     def iter_embeddings(self, batch: int = 20000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Yield (rowids, vectors) in batches, for rebuilding the vector index."""
         last = 0

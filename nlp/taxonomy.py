@@ -138,3 +138,18 @@ def render_markdown(taxonomy: Taxonomy) -> str:
 @lru_cache
 def default_taxonomy() -> Taxonomy:
     return load_taxonomy()
+
+
+def theme_names() -> dict[str, str]:
+    """Theme id -> display name. A broken taxonomy gives {} here (search and pages keep
+    working, showing ids prettified); ``default_taxonomy()`` itself says what is wrong."""
+    try:
+        return {t.id: t.name for t in default_taxonomy().themes}
+    except ConfigError:
+        return {}
+
+
+def theme_name(theme_id: str, names: dict[str, str] | None = None) -> str:
+    """The one place a theme id becomes a name: the taxonomy's, else the id prettified."""
+    names = theme_names() if names is None else names
+    return names.get(theme_id) or theme_id.replace("_", " ").capitalize()

@@ -1,5 +1,8 @@
 """The ``scrkb`` command line: one command per pipeline stage.
 
+Commands only: each parses its options, calls a use case (``scrkb/services/``, or a stage
+directly) and hands the result to ``scrkb/console.py``, which prints it.
+
 Exit codes: 0 success, 1 some input failed (the rest was processed), 2 usage or
 configuration error, 3 knowledge base not ready.
 """
@@ -11,22 +14,27 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
+from scrkb import console as show
 from scrkb.config import Settings, settings_for
+from scrkb.console import console, out
 from scrkb.errors import ConfigError, IndexNotReady, NotFound, ScrkbError
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
 
 app = typer.Typer(
     help="scrkb: search the learning from UK child safeguarding case reviews by theme.",
@@ -36,9 +44,6 @@ app = typer.Typer(
 )
 samples_app = typer.Typer(help="The bundled fictional sample corpus.", no_args_is_help=True)
 app.add_typer(samples_app, name="samples")
-
-console = Console(stderr=True, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
 
 HomeOpt = Annotated[
     Path | None,
@@ -69,7 +74,7 @@ def ingest(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Extract, structure, tag and index report files (PDF, DOCX, HTML, text)."""
-    from scrkb.ingest.pipeline import ingest_paths
+    from scrkb.services.ingest import ingest_paths
 
     settings = _settings(home)
     logging.basicConfig(level=logging.WARNING)
@@ -99,21 +104,9 @@ def ingest(
     if as_json:
         out.print_json(json.dumps(summary.as_dict()))
     else:
-        _print_ingest_summary(summary)
+        show.print_ingest_summary(summary)
     if summary.failures:
         raise typer.Exit(1)
-
-
-def _print_ingest_summary(summary) -> None:  # noqa: ANN001
-    d = summary.as_dict()
-    out.print(
-        f"documents: {d['documents']} (added {d['added']}, replaced {d['replaced']}, "
-        f"no text {d['no_text']}), unchanged: {d['unchanged']}, duplicates: {d['duplicates']}, "
-        f"passages: {d['passages']}, pages: {d['pages']}, failures: {d['failed']}"
-    )
-    for o in summary.outcomes:
-        if o.status in ("failed", "no_text", "duplicate"):
-            out.print(f"  {o.status}: {escape(o.path)}: {escape(o.message or '')}")
 
 
 # --------------------------------------------------------------------------- search
@@ -176,7 +169,7 @@ def search(
                     results = searcher.search(
                         SearchQuery(text=line, k=k, offset=offset, filters=filters), mode=mode
                     )
-                    record = _results_json(results)
+                    record = show.results_json(results)
                 except ScrkbError as exc:  # one bad query must not end a researcher's batch
                     failed += 1
                     record = {"query": line, "results": [], "error": exc.message}
@@ -194,9 +187,9 @@ def search(
         sys.stderr.close()
         raise typer.Exit(0) from None
     if as_json:
-        sys.stdout.write(json.dumps(_results_json(results), indent=2) + "\n")
+        show.write_json(show.results_json(results))
     else:
-        _print_results(results, explain=explain)
+        show.print_results(results, explain=explain)
 
 
 def _check_themes(themes: list[str]) -> None:
@@ -206,66 +199,6 @@ def _check_themes(themes: list[str]) -> None:
     unknown = [t for t in themes if t not in valid]
     if unknown:
         raise _fail(f"unknown theme id(s) {', '.join(unknown)}; valid ids: {', '.join(valid)}")
-
-
-def _results_json(results) -> dict:  # noqa: ANN001
-    from scrkb.index.search import MARK_END, MARK_START
-
-    return {
-        "query": results.query,
-        "total": results.total,
-        "results": [
-            {
-                "rank": h.rank,
-                "passage_id": h.passage_id,
-                "report_id": h.report_id,
-                "title": h.title,
-                "text": h.text,
-                "page": h.page,
-                "page_end": h.page_end,
-                "score": h.score,
-                "themes": [t.id for t in h.themes],
-                "theme_confidence": {t.id: t.confidence for t in h.themes},
-                "snippet": h.snippet.replace(MARK_START, "[").replace(MARK_END, "]"),
-                "heading_path": h.heading_path,
-                "year": h.year,
-                "partnership": h.partnership,
-                "review_type": h.review_type,
-                "nation": h.nation,
-                "source_url": h.source_url,
-                "score_parts": h.score_parts.model_dump(),
-            }
-            for h in results.hits
-        ],
-    }
-
-
-def _print_results(results, *, explain: bool) -> None:  # noqa: ANN001
-    from scrkb.index.search import MARK_END, MARK_START
-
-    if not results.hits:
-        out.print("No passages found. Try fewer or different words, or remove filters.")
-        return
-    for h in results.hits:
-        where = ", ".join(
-            str(x) for x in (h.partnership, h.year, f"page {h.page}") if x is not None
-        )
-        out.print(f"[bold]{h.rank}. {escape(h.title)}[/bold]  [dim]({escape(where)})[/dim]")
-        if h.heading_path:
-            out.print(f"   [dim]{escape(' › '.join(h.heading_path))}[/dim]")
-        snippet = escape(h.snippet).replace(MARK_START, "[bold yellow]").replace(
-            MARK_END, "[/bold yellow]"
-        )
-        out.print(f"   {snippet}")
-        if h.themes:
-            out.print("   themes: " + ", ".join(escape(t.name) for t in h.themes))
-        if explain:
-            p = h.score_parts
-            out.print(
-                f"   [dim]fused {p.fused:.4f}; bm25 rank {p.bm25_rank} ({p.bm25_score}); "
-                f"dense rank {p.dense_rank} ({p.dense_score})[/dim]"
-            )
-        out.print(f"   [dim]passage {h.passage_id}[/dim]\n")
 
 
 # --------------------------------------------------------------------------- report, stats
@@ -287,60 +220,30 @@ def report(
         except NotFound as exc:
             raise _fail(exc.message, 3) from exc
         passages = store.passages_for_report(report_id)
-    profile: dict[str, int] = {}
-    for p in passages:
-        for t in p.themes:
-            profile[t.theme_id] = profile.get(t.theme_id, 0) + 1
     if as_json:
-        data = rep.model_dump(mode="json")
-        data["passages"] = len(passages)
-        data["theme_profile"] = dict(sorted(profile.items(), key=lambda kv: -kv[1]))
-        sys.stdout.write(json.dumps(data, indent=2) + "\n")
-        return
-    m = rep.metadata
-    out.print(f"[bold]{escape(rep.title)}[/bold]  ({rep.id})")
-    table = Table(show_header=False, box=None)
-    for label, value in (
-        ("Review type", m.review_type),
-        ("Nation", m.nation),
-        ("Partnership", m.partnership),
-        ("Year", m.year),
-        ("Child", m.child_code),
-        ("Age", m.age_text),
-        ("Age band", m.age_band),
-        ("Outcome", m.outcome),
-        ("Agencies", ", ".join(m.agencies) or None),
-        ("Pages", rep.page_count),
-        ("Passages", len(passages)),
-        ("Source", rep.source_url or rep.source),
-        ("Status", rep.status_reason or rep.status),
-    ):
-        table.add_row(label, escape(str(value)) if value is not None else "[dim]not found[/dim]")
-    out.print(table)
-    if profile:
-        out.print("[bold]Themes[/bold] (passages): " + ", ".join(
-            f"{t} {n}" for t, n in sorted(profile.items(), key=lambda kv: -kv[1])
-        ))
-    for r in rep.recommendations:
-        out.print(f"  Recommendation {escape(r.number)}: {escape(r.text)}")
+        show.write_json(show.report_json(rep, passages))
+    else:
+        show.print_report(rep, passages)
 
 
 @app.command()
 def stats(as_json: Annotated[bool, typer.Option("--json")] = False, home: HomeOpt = None) -> None:
     """Counts of reports, passages and tags in the knowledge base."""
-    from scrkb.index.store import Store
+    from scrkb.services.container import Services
+    from scrkb.services.reports import stats as kb_stats
 
     settings = _settings(home)
     if not settings.db_path.exists():
         raise _fail(f"no knowledge base in {settings.home}: run `scrkb ingest` first", 3)
-    with Store(settings.db_path) as store:
-        data = store.stats()
-    data["home"] = str(settings.home)
+    services = Services(settings)
+    try:
+        counts = kb_stats(services)
+    finally:
+        services.close()
     if as_json:
-        sys.stdout.write(json.dumps(data, indent=2) + "\n")
-        return
-    for key, value in data.items():
-        out.print(f"{key}: {value}")
+        show.write_json(show.stats_json(counts, str(settings.home)))
+    else:
+        show.print_stats(counts, str(settings.home))
 
 
 # --------------------------------------------------------------------------- tagging
@@ -355,79 +258,41 @@ def tag(
     batch_size: Annotated[int, typer.Option(help="Passages tagged per batch.")] = 512,
 ) -> None:
     """Tag text with the coding frame's themes (confidence and evidence for each)."""
+    from scrkb.nlp.tagging import tag_jsonl
+    from scrkb.nlp.themes import get_tagger
 
     try:
         stream = sys.stdin if source == "-" else open(source, encoding="utf-8")  # noqa: SIM115
     except OSError as exc:
         raise _fail(f"cannot read {source}: {exc.strerror}") from exc
     try:
-        _tag_stream(stream, jsonl=jsonl, batch_size=batch_size)
+        if jsonl:
+            bad = tag_jsonl(stream, _write_line, batch_size=batch_size, on_bad_line=_skipped)
+            if bad:
+                raise typer.Exit(1)
+        else:
+            text = stream.read()
+            if not text.strip():
+                raise _fail("no text to tag")
+            show.print_tags(get_tagger().tag_texts([text])[0])
     finally:
         if stream is not sys.stdin:
             stream.close()
 
 
-def _tag_stream(stream, *, jsonl: bool, batch_size: int) -> None:  # noqa: ANN001
-    from scrkb.nlp.themes import get_tagger
+def _write_line(line: str) -> None:
+    sys.stdout.write(line)
+    sys.stdout.flush()
 
-    tagger = get_tagger()
-    if not jsonl:
-        text = stream.read()
-        if not text.strip():
-            raise _fail("no text to tag")
-        tags = tagger.tag_texts([text])[0]
-        table = Table("theme", "confidence", "evidence", title="Themes found")
-        for t in tags:
-            table.add_row(t.theme_id, f"{t.confidence:.2f}", escape(t.evidence[:160]))
-        if not tags:
-            out.print("No theme above the decision threshold.")
-        else:
-            out.print(table)
-        return
-    bad = 0
-    pending: list[tuple[object, str]] = []
 
-    def flush() -> None:
-        if not pending:
-            return
-        results = tagger.tag_texts([t for _, t in pending], processes=os.cpu_count() or 1)
-        for (pid, _), tags in zip(pending, results, strict=True):
-            sys.stdout.write(json.dumps({
-                "id": pid,
-                "themes": [
-                    {"id": t.theme_id, "confidence": t.confidence, "evidence": t.evidence,
-                     "start": t.start, "end": t.end}
-                    for t in tags
-                ],
-            }) + "\n")
-        sys.stdout.flush()
-        pending.clear()
-
-    for lineno, line in enumerate(stream, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-            pid, text = record["id"], record["text"]
-            if not isinstance(text, str):
-                raise TypeError("text is not a string")
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            bad += 1
-            console.print(f"[yellow]line {lineno} skipped:[/yellow] {escape(str(exc))}")
-            sys.stdout.write(json.dumps({"id": None, "line": lineno, "error": str(exc)}) + "\n")
-            continue
-        pending.append((pid, text))
-        if len(pending) >= batch_size:
-            flush()
-    flush()
-    if bad:
-        raise typer.Exit(1)
+def _skipped(lineno: int, reason: str) -> None:
+    console.print(f"[yellow]line {lineno} skipped:[/yellow] {escape(reason)}")
 
 
 @app.command()
 def retag(home: HomeOpt = None) -> None:
     """Re-tag every passage and re-extract metadata after a taxonomy or model change."""
-    from scrkb.nlp.retag import retag_store
+    from scrkb.services.retag import retag_store
 
     settings = _settings(home)
     if not settings.db_path.exists():
@@ -473,34 +338,23 @@ def evaluate_cmd(
 
 
 # --------------------------------------------------------------------------- samples, demo
-def _samples_module():  # noqa: ANN202
-    if str(REPO_ROOT) not in sys.path:
-        sys.path.insert(0, str(REPO_ROOT))
-    try:
-        from samples import render
-    except ImportError as exc:
-        raise _fail(f"the sample corpus is not available ({exc}); run from a scrkb checkout") from exc
-    return render
-
-
 @samples_app.command("build")
 def samples_build(
-    out_dir: Annotated[Path, typer.Option("--out", help="Where to write the files.")] = REPO_ROOT
-    / "samples"
-    / "build",
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Where to write the files (default: samples/build).",
+                     show_default=False),
+    ] = None,
 ) -> None:
     """Render the fictional sample reviews to real PDF, DOCX, HTML and text files."""
-    render = _samples_module()
-    files = render.build_samples(REPO_ROOT / "samples" / "reviews", out_dir)
-    out.print(f"{len(files)} sample files in {out_dir}")
+    from scrkb.services.samples import BUILD_DIR, build_samples
 
-
-DEMO_QUERIES = [
-    "baby with a bruise seen in hospital and sent home",
-    "mother's new boyfriend never assessed",
-    "school worried but nobody escalated",
-    "teenager groomed by older men and going missing",
-]
+    target = out_dir or BUILD_DIR
+    try:
+        files = build_samples(target)
+    except ScrkbError as exc:
+        raise _fail(exc.message) from exc
+    out.print(f"{len(files)} sample files in {target}")
 
 
 @app.command()
@@ -511,44 +365,126 @@ def demo(
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Build only, then exit.")] = False,
 ) -> None:
     """Build the sample corpus into its own home (if missing), then serve the app."""
-    from scrkb.ingest.pipeline import ingest_paths
+    from scrkb.app import serve
+    from scrkb.services.samples import build_demo
 
     settings = settings_for(home or Path("data") / "demo")
     if not settings.db_path.exists():
-        render = _samples_module()
-        build_dir = REPO_ROOT / "samples" / "build"
-        console.print("Rendering the fictional sample corpus ...")
-        render.build_samples(REPO_ROOT / "samples" / "reviews", build_dir)
-        console.print(f"Ingesting into {settings.home} ...")
-        summary = ingest_paths([build_dir], settings)
-        _print_ingest_summary(summary)
-    if no_serve:
-        return
+        console.print(f"Rendering the fictional sample corpus and ingesting it into {settings.home} ...")
     try:
-        from scrkb.api.app import serve
-    except ImportError:
-        _demo_searches(settings)
+        summary = build_demo(settings)
+    except ScrkbError as exc:
+        raise _fail(exc.message) from exc
+    if summary is not None:
+        show.print_ingest_summary(summary)
+    if no_serve:
         return
     serve(settings, host=host, port=port)
 
 
-def _demo_searches(settings: Settings) -> None:
-    from scrkb.index.search import Searcher
-    from scrkb.models import SearchQuery
+# --------------------------------------------------------------------------- serve, crawl
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    home: HomeOpt = None,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes; each loads the index once.")
+    ] = 1,
+) -> None:
+    """Serve the API (OpenAPI at /docs) and the web pages over a data home."""
+    from scrkb import app as server
 
-    searcher = Searcher(settings)
-    for q in DEMO_QUERIES:
-        out.rule(f"[bold]{escape(q)}")
-        _print_results(searcher.search(SearchQuery(text=q, k=3)), explain=False)
+    settings = _settings(home)
+    if not settings.db_path.exists():
+        console.print(
+            f"note: no knowledge base in {settings.home} yet; starting empty "
+            "(`scrkb ingest` or POST /api/ingest fills it)"
+        )
+    server.serve(settings, host=host, port=port, workers=workers)
 
 
-from scrkb.api.cli import serve_cmd  # noqa: E402 - registered after the core commands
+CRAWL_SOURCES = (
+    "nspcc-updates, nspcc-library, govuk-panel, partnerships (all in the registry), "
+    "site (one start URL), or all."
+)
 
-app.command("serve")(serve_cmd)
 
-from scrkb.ingest.crawl.cli import crawl as _crawl  # noqa: E402 - scrapy loads lazily
+@app.command()
+def crawl(
+    source: Annotated[str, typer.Argument(help=CRAWL_SOURCES, show_default=False)],
+    start_url: Annotated[
+        str | None,
+        typer.Option("--start-url", help="Start here instead of the source's configured URL."),
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Store at most N new or changed documents.")
+    ] = None,
+    since: Annotated[
+        int | None, typer.Option("--since", help="Skip reviews dated before this year.")
+    ] = None,
+    no_ingest: Annotated[
+        bool, typer.Option("--no-ingest", help="Download only; ingest on a later run.")
+    ] = False,
+    home: HomeOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Find and fetch published case reviews, politely and incrementally, then ingest them."""
+    from scrkb.services.crawl import crawl_and_ingest
 
-app.command("crawl")(_crawl)
+    settings = _settings(home)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        TextColumn("{task.fields[stats]}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+
+        def on_crawl(name: str) -> Any:
+            counts = {"pages": 0, "found": 0, "new": 0, "changed": 0, "skipped": 0, "failed": 0}
+            task = progress.add_task(f"crawl {name}", stats="")
+
+            def on_event(event: dict[str, Any]) -> None:
+                if event.get("event") == "page":
+                    counts["pages"] += 1
+                elif event.get("event") == "item" and event.get("outcome") in counts:
+                    counts[event["outcome"]] += 1
+                progress.update(task, stats=" · ".join(f"{k} {v}" for k, v in counts.items()))
+
+            return on_event
+
+        done = {"n": 0, "total": 0, "task": None}
+
+        def on_start(total: int) -> None:
+            done["total"] = total
+            done["task"] = progress.add_task("ingest", stats="")
+
+        def on_file(path: Path, outcome: Any) -> None:
+            done["n"] += 1
+            progress.update(done["task"], stats=f"{done['n']}/{done['total']} {outcome.status}")
+
+        try:
+            outcome = crawl_and_ingest(
+                source,
+                settings,
+                start_url=start_url,
+                limit=limit,
+                since=since,
+                ingest=not no_ingest,
+                on_crawl=on_crawl,
+                on_file=on_file,
+                on_start=on_start,
+            )
+        except ScrkbError as exc:
+            raise _fail(exc.message) from None
+    if as_json:
+        print(json.dumps(outcome.as_dict(), indent=2))
+    else:
+        show.print_crawl_outcome(outcome, ingested=not no_ingest)
+    if outcome.failed:
+        raise typer.Exit(1)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -56,3 +56,31 @@ class NotFound(ScrkbError):
 
 class InvalidQuery(ScrkbError):
     status_code = 422
+
+
+class Conflict(ScrkbError):
+    """The change clashes with the current state (e.g. the passage is already in the pack)."""
+
+    status_code = 409
+    code = "conflict"
+
+
+class TooLarge(ScrkbError):
+    """An upload is over its size limit (``SCRKB_MAX_FILE_MB`` for files)."""
+
+    status_code = 413
+    code = "too_large"
+
+
+class UnsupportedType(ScrkbError):
+    """An upload's name says it is not a format scrkb reads."""
+
+    status_code = 415
+    code = "unsupported_media_type"
+
+
+class EmptyUpload(ScrkbError):
+    """An uploaded file has no bytes."""
+
+    status_code = 422
+    code = "empty"

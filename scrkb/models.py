@@ -1,16 +1,25 @@
 """One data model for every stage: fetch -> extract -> structure -> tag -> index -> serve.
 
-Internal records (``ExtractedDoc``, ``Block``, ``Passage``) are what the pipeline
-passes along; the search result (``SearchHit``) is the public shape that the CLI's
-``--json``, the API and the web templates all render, so they cannot drift apart.
+Pipeline records (``ExtractedDoc``, ``Block``, ``Passage``, ``Report``) are what the
+stages pass along and the store keeps. Above them, one model per resource that people
+see: hits (``SearchHit``), themes (``Theme``, ``ThemeDetail``), reports
+(``ReportSummary``, ``ReportDetail``), recommendations, packs, jobs and precedents
+(``Precedent``). The index and the services build these, and the CLI's ``--json``, the
+API and the web templates all render them, so they cannot drift apart. Where the API's
+public shape differs, it is a subclass in ``api/schemas.py`` that adds links or hides
+fields; request bodies (``PackCreate``, ``PrecedentRequest``...) live here too.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from scrkb.reference import AGE_BANDS, MAX_DRAFT_CHARS
+
+__all__ = ["AGE_BANDS"]  # re-exported: the bands are reference data
 
 DocFormat = Literal["pdf", "docx", "html", "text"]
 
@@ -27,8 +36,6 @@ SectionKind = Literal[
     "references",
     "appendix",
 ]
-
-AGE_BANDS = ("under 1", "1-4", "5-9", "10-14", "15-17")
 
 
 # --------------------------------------------------------------------------- extract
@@ -105,6 +112,7 @@ class ThemeTag(BaseModel):
     start: int  # character span of the evidence in the passage text
     end: int
     stage: str = "rules"  # which stage decided: rules, semantic, both
+    name: str | None = None  # display name, filled when a passage is served
 
 
 class Evidence(BaseModel):
@@ -137,6 +145,15 @@ class Recommendation(BaseModel):
     addressee: str | None = None
     page: int | None = None
     themes: list[str] = Field(default_factory=list)
+
+
+class CitedRecommendation(Recommendation):
+    """A recommendation with the report it comes from (theme pages list them)."""
+
+    report_id: str
+    title: str
+    year: int | None
+    partnership: str | None
 
 
 # --------------------------------------------------------------------------- passages
@@ -248,3 +265,322 @@ class SearchResults(BaseModel):
     hits: list[SearchHit]
     facets: dict[str, dict[str, int]] | None = None  # counts over the whole result set
     timings_ms: dict[str, float] = Field(default_factory=dict)
+
+
+# =========================================================================== resources
+# What people see. Built by ``index/`` (catalog, search) and ``scrkb/services/``; rendered
+# by the CLI, the API (through ``api/schemas.py``) and the web templates.
+
+
+# --------------------------------------------------------------------------- themes
+class ThemeCount(BaseModel):
+    """A theme and how many passages carry it (in one report, or shared with a draft)."""
+
+    id: str
+    name: str
+    passages: int
+
+
+class Theme(BaseModel):
+    """A theme of the coding frame, with how often it occurs in the knowledge base."""
+
+    id: str
+    name: str
+    group: str
+    definition: str
+    reports: int = Field(description="Reports with at least one passage carrying the theme.")
+    passages: int
+
+
+class ThemeList(BaseModel):
+    data: list[Theme]
+    count: int
+
+
+class TrendPoint(BaseModel):
+    year: int
+    reports: int = Field(description="Reports published that year carrying the theme.")
+    all_reports: int = Field(description="All reports published that year.")
+
+
+class CoTheme(BaseModel):
+    id: str
+    name: str
+    passages: int = Field(description="Passages tagged with both themes.")
+    reports: int = Field(description="Reports carrying both themes.")
+
+
+class ThemeDetail(Theme):
+    trend: list[TrendPoint]
+    co_occurring: list[CoTheme]
+    strongest_passages: list[SearchHit]
+    recommendations: list[CitedRecommendation]
+    recommendations_total: int
+
+
+# --------------------------------------------------------------------------- reports
+class ReportSummary(BaseModel):
+    """A report in a list: its facts and the themes its passages carry most."""
+
+    id: str
+    title: str
+    year: int | None
+    partnership: str | None
+    review_type: str | None
+    nation: str | None
+    age_band: str | None
+    child_code: str | None
+    outcome: str | None
+    status: str
+    page_count: int
+    passages: int
+    source_url: str | None
+    top_themes: list[ThemeCount]
+
+
+class ReportList(BaseModel):
+    data: list[ReportSummary]
+    count: int = Field(description="Reports matching the filters, in all.")
+    limit: int
+    offset: int
+
+
+class ThemeProfileEntry(BaseModel):
+    id: str
+    name: str
+    passages: int
+    max_confidence: float
+
+
+class Section(BaseModel):
+    """Consecutive passages under one top-level heading, in reading order."""
+
+    heading: str
+    section_kind: str
+    passages: list[Passage]
+
+
+class ReportSource(BaseModel):
+    """The file a report was read from."""
+
+    source_url: str | None
+    format: str
+    sha256: str
+    size_bytes: int
+    page_count: int
+    file_name: str | None
+
+
+class ReportDetail(BaseModel):
+    """One report in full: metadata with evidence, themes, recommendations, its text."""
+
+    id: str
+    title: str
+    status: str
+    status_reason: str | None
+    metadata: ReportMetadata
+    passages: int
+    theme_profile: list[ThemeProfileEntry]
+    recommendations: list[Recommendation]
+    sections: list[Section]
+    source: ReportSource
+    provenance: dict[str, str | int | float | bool | None]
+    ingested_at: datetime | None
+
+
+class SimilarReport(BaseModel):
+    report: ReportSummary
+    score: float = Field(description="Cosine similarity of the reports' mean passage vectors.")
+    shared_themes: list[str]
+
+
+class SimilarReports(BaseModel):
+    report_id: str
+    data: list[SimilarReport]
+
+
+class Stats(BaseModel):
+    """Counts over the knowledge base (``scrkb stats``, ``/api/stats``)."""
+
+    reports: int
+    reports_without_text: int
+    passages: int
+    pages: int
+    tagged_passages: int
+    theme_tags: int
+    recommendations: int
+    years: list[int]
+    review_types: dict[str, int]
+    nations: dict[str, int]
+    generation: int
+    themes: int = Field(description="Themes in the taxonomy.")
+    packs: int
+    jobs_active: int
+
+
+# --------------------------------------------------------------------------- precedents
+class PrecedentRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(
+        min_length=1,
+        max_length=MAX_DRAFT_CHARS,
+        description="The draft: findings, analysis or the whole review, as plain text.",
+    )
+    k: int = Field(10, ge=1, le=50, description="Reports to return.")
+    passages_per_report: int = Field(3, ge=1, le=10)
+
+
+class DraftTheme(BaseModel):
+    id: str
+    name: str
+    confidence: float  # the strongest tag among the draft's passages
+    passages: int = Field(description="Draft passages carrying the theme.")
+
+
+class PassageMatch(BaseModel):
+    hit: SearchHit
+    similarity: float
+    draft_passage: int = Field(description="1-based number of the draft passage it matched.")
+    draft_excerpt: str
+
+
+class ReportMatch(BaseModel):
+    report: ReportSummary
+    score: float
+    shared_themes: list[ThemeCount] = Field(
+        description="Themes of the draft that this report also carries (passages in the report)."
+    )
+    passages: list[PassageMatch]
+    recommendations: list[Recommendation]
+
+
+class Precedent(BaseModel):
+    """Earlier reviews like a draft: the themes it carries, the closest reports and passages."""
+
+    draft_passages: int
+    draft_words: int
+    truncated: bool = Field(description="True when only the draft's first passages were used.")
+    themes: list[DraftTheme]
+    reports: list[ReportMatch]
+    passages: list[PassageMatch]
+
+
+# --------------------------------------------------------------------------- packs
+class PackCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=4000)
+
+
+class PackUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = Field(None, max_length=4000)
+
+
+class PackItemCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    passage_id: str = Field(min_length=1, max_length=200)
+    note: str = Field("", max_length=4000, description="The trainer's note on this passage.")
+    position: int | None = Field(
+        None, ge=1, le=10_000, description="1-based place to insert at (default: the end)."
+    )
+
+
+class PackItemUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str = Field(max_length=4000)
+
+
+class PackOrder(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    passage_ids: list[str] = Field(max_length=200, description="Every item, in the new order.")
+
+
+class Citation(BaseModel):
+    """What a reader needs to find a passage again, and to cite it."""
+
+    report_id: str
+    title: str
+    partnership: str | None
+    year: int | None
+    page: int
+    page_end: int
+    source_url: str | None
+    review_type: str | None = None
+    nation: str | None = None
+
+
+class PackItem(BaseModel):
+    passage_id: str
+    position: int
+    note: str
+    text: str
+    heading_path: list[str]
+    themes: list[str]
+    citation: Citation
+    added_at: str
+    missing: bool = Field(
+        False, description="The passage left the index; the snapshot is shown."
+    )
+
+
+class PackSummary(BaseModel):
+    id: str
+    title: str
+    description: str
+    created_at: str
+    updated_at: str
+    item_count: int
+
+
+class Pack(PackSummary):
+    items: list[PackItem] = Field(default_factory=list)
+
+
+class PackList(BaseModel):
+    data: list[PackSummary]
+    count: int
+
+
+# --------------------------------------------------------------------------- jobs
+JobKind = Literal["ingest", "crawl"]
+JobStatus = Literal["queued", "running", "succeeded", "failed"]
+
+
+class CrawlRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    source: str = Field(
+        min_length=1,
+        max_length=100,
+        pattern=r"^[a-z0-9][a-z0-9_.-]*$",
+        description="Source id from the sources registry (as `scrkb crawl` takes it).",
+    )
+    limit: int | None = Field(None, ge=1, le=100_000, description="Stop after this many reports.")
+
+
+class Job(BaseModel):
+    """A background ingest or crawl, as recorded in the store."""
+
+    id: str
+    kind: JobKind
+    status: JobStatus
+    params: dict[str, Any]
+    result: dict[str, Any] | None
+    message: str | None
+    output_tail: str | None
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+
+
+class JobList(BaseModel):
+    data: list[Job]
+    count: int

@@ -19,7 +19,7 @@ def sample_home(tmp_path_factory):
     """The fictional sample corpus rendered to PDF/DOCX/HTML/text and ingested for real."""
     from samples.render import build_samples
     from scrkb.config import Settings
-    from scrkb.ingest.pipeline import ingest_paths
+    from scrkb.services.ingest import ingest_paths
 
     base = tmp_path_factory.mktemp("sample-corpus")
     files = build_samples(ROOT / "samples" / "reviews", base / "build")

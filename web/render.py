@@ -16,25 +16,14 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from scrkb.index.search import MARK_END, MARK_START
+from scrkb.nlp.taxonomy import theme_name
+from scrkb.reference import review_type_label
 
 WEB_DIR = Path(__file__).resolve().parent
 TEMPLATE_DIR = WEB_DIR / "templates"
 STATIC_DIR = WEB_DIR / "static"
 
 SERVICE_NAME = "Case review knowledge base"
-
-REVIEW_TYPES: dict[str, str] = {
-    "scr": "Serious case review",
-    "lcspr": "Local child safeguarding practice review",
-    "national": "National review",
-    "rapid": "Rapid review",
-    "cpr": "Child practice review",
-    "susr": "Single unified safeguarding review",
-    "lr": "Learning review",
-    "cmr": "Case management review",
-    "other": "Other review",
-}
-NATIONS = ("England", "Wales", "Scotland", "Northern Ireland")
 
 EVIDENCE_METHODS: dict[str, str] = {
     "text": "found in the report's text",
@@ -114,12 +103,6 @@ def evidence_marked(text: str, tags: list) -> Markup:  # list[ThemeTag]
     return Markup("".join(out))
 
 
-def review_type_label(code: str | None) -> str:
-    if not code:
-        return "Review type not known"
-    return REVIEW_TYPES.get(code, code.upper())
-
-
 def plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
@@ -165,7 +148,7 @@ def environment() -> Environment:
         plural=plural,
         highlight_span=highlight_span,
         evidence_marked=evidence_marked,
-        review_types=REVIEW_TYPES,
         evidence_methods=EVIDENCE_METHODS,
+        theme_name=theme_name,
     )
     return env

@@ -1,6 +1,6 @@
 """Admin: upload reports to ingest, start a crawl, follow a job. Token required.
 
-Ingest and crawl run in the background (``index/jobs.py``) and return 202 with the job;
+Ingest and crawl run in the background (``scrkb/services/jobs.py``) and return 202 with the job;
 searches keep answering meanwhile, and the new index is swapped in when the job ends.
 """
 
@@ -14,18 +14,15 @@ from starlette.concurrency import run_in_threadpool
 
 from scrkb.api.deps import AdminDep, ServicesDep
 from scrkb.api.errors import ApiError
-from scrkb.api.schemas import CrawlRequest, ErrorPublic, JobPublic, JobsPublic
-from scrkb.api.uploads import check_content_length, max_upload_bytes, save_upload
-from scrkb.index.jobs import Job
+from scrkb.api.schemas import ErrorPublic, JobPublic, JobsPublic
+from scrkb.api.uploads import check_content_length
+from scrkb.models import CrawlRequest, JobList
+from scrkb.reference import MAX_UPLOAD_FILES
+from scrkb.services.uploads import max_upload_bytes, save_upload
 
 router = APIRouter(prefix="/api", tags=["admin"])
 
-MAX_FILES = 50
 AUTH_ERRORS = {401: {"model": ErrorPublic}, 403: {"model": ErrorPublic}}
-
-
-def job_public(job: Job) -> JobPublic:
-    return JobPublic(**job.__dict__, url=f"/api/jobs/{job.id}")
 
 
 @router.post(
@@ -41,12 +38,12 @@ async def ingest(
     files: Annotated[list[UploadFile], File(description="Report files: PDF, DOCX, HTML, text.")],
 ) -> JobPublic:
     """Upload report files; they are ingested in the background (poll the job)."""
-    limit = max_upload_bytes(services.settings.max_file_mb)
-    check_content_length(request, limit, files=MAX_FILES)
+    limit = max_upload_bytes(services.settings)
+    check_content_length(request, limit, files=MAX_UPLOAD_FILES)
     if not files:
         raise ApiError(422, "send at least one file", code="invalid_request")
-    if len(files) > MAX_FILES:
-        raise ApiError(413, f"at most {MAX_FILES} files per upload")
+    if len(files) > MAX_UPLOAD_FILES:
+        raise ApiError(413, f"at most {MAX_UPLOAD_FILES} files per upload")
     upload_dir = services.settings.home / "uploads" / secrets.token_hex(8)
     saved = []
     try:
@@ -58,7 +55,7 @@ async def ingest(
         shutil.rmtree(upload_dir, ignore_errors=True)
         raise
     job = await run_in_threadpool(services.jobs.start_ingest, upload_dir, [p.name for p in saved])
-    return job_public(job)
+    return JobPublic.of(job)
 
 
 @router.post(
@@ -70,7 +67,7 @@ async def ingest(
 async def crawl(services: ServicesDep, _admin: AdminDep, body: CrawlRequest) -> JobPublic:
     """Start `scrkb crawl SOURCE` in the background; its output tail is kept on the job."""
     job = await run_in_threadpool(services.jobs.start_crawl, body.source, limit=body.limit)
-    return job_public(job)
+    return JobPublic.of(job)
 
 
 @router.get("/jobs", response_model=JobsPublic, responses=AUTH_ERRORS)
@@ -81,7 +78,7 @@ async def list_jobs(
 ) -> JobsPublic:
     """Recent jobs, newest first."""
     jobs = await run_in_threadpool(services.jobs.recent, limit)
-    return JobsPublic(data=[job_public(j) for j in jobs], count=len(jobs))
+    return JobsPublic.of(JobList(data=jobs, count=len(jobs)))
 
 
 @router.get(
@@ -93,4 +90,4 @@ async def get_job(
     services: ServicesDep, _admin: AdminDep, job_id: Annotated[str, Path(max_length=64)]
 ) -> JobPublic:
     """A job's state, result (per-file outcomes for ingest) and output tail (crawl)."""
-    return job_public(await run_in_threadpool(services.jobs.get, job_id))
+    return JobPublic.of(await run_in_threadpool(services.jobs.get, job_id))

@@ -6,8 +6,10 @@ from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
 from scrkb.api.deps import ServicesDep
-from scrkb.api.schemas import ErrorPublic, HealthPublic, ReadyPublic, StatsPublic
+from scrkb.api.schemas import ErrorPublic, HealthPublic, ReadyPublic
 from scrkb.errors import IndexNotReady
+from scrkb.models import Stats
+from scrkb.services.reports import stats as kb_stats
 
 router = APIRouter(tags=["health"])
 
@@ -27,10 +29,9 @@ async def readyz(services: ServicesDep) -> ReadyPublic:
 
     def counts() -> ReadyPublic:
         vectors = services.searcher.vectors()
-        passages = services.store.execute("SELECT COUNT(*) FROM passages")[0][0]
         return ReadyPublic(
             status="ready",
-            passages=int(passages),
+            passages=services.store.passage_count(),
             vectors=vectors.size,
             generation=vectors.generation,
         )
@@ -38,19 +39,7 @@ async def readyz(services: ServicesDep) -> ReadyPublic:
     return await run_in_threadpool(counts)
 
 
-@router.get("/api/stats", response_model=StatsPublic)
-async def stats(services: ServicesDep) -> StatsPublic:
+@router.get("/api/stats", response_model=Stats)
+async def stats(services: ServicesDep) -> Stats:
     """Counts of reports, passages, tags and recommendations in the knowledge base."""
-    from scrkb.nlp.taxonomy import default_taxonomy
-
-    def gather() -> StatsPublic:
-        data = services.store.stats()
-        packs = services.store.execute("SELECT COUNT(*) FROM packs")[0][0]
-        return StatsPublic(
-            **data,
-            themes=len(default_taxonomy().themes),
-            packs=int(packs),
-            jobs_active=services.jobs.active(),
-        )
-
-    return await run_in_threadpool(gather)
+    return await run_in_threadpool(kb_stats, services)

@@ -14,69 +14,15 @@ from starlette.concurrency import run_in_threadpool
 
 from scrkb.api.deps import ServicesDep, is_admin
 from scrkb.api.errors import ApiError
-from scrkb.api.exports import FORMATS, ThemeInfo, export_pack
-from scrkb.api.schemas import (
-    CitationPublic,
-    ErrorPublic,
-    PackCreate,
-    PackItemCreate,
-    PackItemPublic,
-    PackItemUpdate,
-    PackOrder,
-    PackPublic,
-    PacksPublic,
-    PackSummaryPublic,
-    PackUpdate,
-)
-from scrkb.index.packs import Pack
+from scrkb.api.schemas import ErrorPublic, PackPublic, PacksPublic
+from scrkb.models import PackCreate, PackItemCreate, PackItemUpdate, PackList, PackOrder, PackUpdate
+from scrkb.services.exports import FORMATS, LAYOUTS, export_pack
 
 router = APIRouter(prefix="/api/packs", tags=["packs"])
 
 PackId = Annotated[str, Path(max_length=64, description="The pack's id (keep it private).")]
 PassageId = Annotated[str, Path(max_length=200)]
 NOT_FOUND = {404: {"model": ErrorPublic}}
-
-
-def summary_public(p: Pack) -> PackSummaryPublic:
-    return PackSummaryPublic(
-        id=p.id,
-        title=p.title,
-        description=p.description,
-        created_at=p.created_at,
-        updated_at=p.updated_at,
-        item_count=p.item_count,
-        url=f"/api/packs/{p.id}",
-    )
-
-
-def pack_public(p: Pack) -> PackPublic:
-    return PackPublic(
-        **summary_public(p).model_dump(),
-        items=[
-            PackItemPublic(
-                passage_id=i.passage_id,
-                position=i.position,
-                note=i.note,
-                text=i.text,
-                heading_path=i.heading_path,
-                themes=i.themes,
-                citation=CitationPublic(
-                    report_id=i.citation.report_id,
-                    title=i.citation.title,
-                    partnership=i.citation.partnership,
-                    year=i.citation.year,
-                    page=i.citation.page,
-                    page_end=i.citation.page_end,
-                    url=i.citation.source_url or f"/api/reports/{i.citation.report_id}/original",
-                    review_type=i.citation.review_type,
-                    nation=i.citation.nation,
-                ),
-                added_at=i.added_at,
-                missing=i.missing,
-            )
-            for i in p.items
-        ],
-    )
 
 
 @router.post(
@@ -87,7 +33,7 @@ async def create_pack(services: ServicesDep, body: PackCreate) -> PackPublic:
     pack = await run_in_threadpool(
         services.packs.create, title=body.title, description=body.description
     )
-    return pack_public(pack)
+    return PackPublic.of(pack)
 
 
 @router.get("", response_model=PacksPublic)
@@ -104,12 +50,12 @@ async def list_packs(
         packs = await run_in_threadpool(services.packs.list)
     else:
         packs = await run_in_threadpool(services.packs.list, ids=id or [])
-    return PacksPublic(data=[summary_public(p) for p in packs], count=len(packs))
+    return PacksPublic.of(PackList(data=packs, count=len(packs)))
 
 
 @router.get("/{pack_id}", response_model=PackPublic, responses=NOT_FOUND)
 async def get_pack(services: ServicesDep, pack_id: PackId) -> PackPublic:
-    return pack_public(await run_in_threadpool(services.packs.get, pack_id))
+    return PackPublic.of(await run_in_threadpool(services.packs.get, pack_id))
 
 
 @router.patch("/{pack_id}", response_model=PackPublic, responses=NOT_FOUND)
@@ -118,7 +64,7 @@ async def update_pack(services: ServicesDep, pack_id: PackId, body: PackUpdate) 
     pack = await run_in_threadpool(
         services.packs.update, pack_id, title=body.title, description=body.description
     )
-    return pack_public(pack)
+    return PackPublic.of(pack)
 
 
 @router.delete("/{pack_id}", status_code=204, response_class=Response, responses=NOT_FOUND)
@@ -138,7 +84,7 @@ async def add_item(services: ServicesDep, pack_id: PackId, body: PackItemCreate)
     pack = await run_in_threadpool(
         services.packs.add_item, pack_id, body.passage_id, note=body.note, position=body.position
     )
-    return pack_public(pack)
+    return PackPublic.of(pack)
 
 
 @router.patch("/{pack_id}/items/{passage_id}", response_model=PackPublic, responses=NOT_FOUND)
@@ -147,12 +93,12 @@ async def update_item(
 ) -> PackPublic:
     """Change the note on a passage."""
     pack = await run_in_threadpool(services.packs.update_item, pack_id, passage_id, note=body.note)
-    return pack_public(pack)
+    return PackPublic.of(pack)
 
 
 @router.delete("/{pack_id}/items/{passage_id}", response_model=PackPublic, responses=NOT_FOUND)
 async def remove_item(services: ServicesDep, pack_id: PackId, passage_id: PassageId) -> PackPublic:
-    return pack_public(await run_in_threadpool(services.packs.remove_item, pack_id, passage_id))
+    return PackPublic.of(await run_in_threadpool(services.packs.remove_item, pack_id, passage_id))
 
 
 @router.put(
@@ -162,7 +108,7 @@ async def remove_item(services: ServicesDep, pack_id: PackId, passage_id: Passag
 )
 async def reorder(services: ServicesDep, pack_id: PackId, body: PackOrder) -> PackPublic:
     """Reorder the passages: list every passage id once, in the new order."""
-    return pack_public(await run_in_threadpool(services.packs.reorder, pack_id, body.passage_ids))
+    return PackPublic.of(await run_in_threadpool(services.packs.reorder, pack_id, body.passage_ids))
 
 
 @router.get(
@@ -198,28 +144,16 @@ async def export(
     URL), the trainer's notes, and a reference list."""
     if format not in FORMATS:
         raise ApiError(415, f"unknown export format {format!r}: use md, docx, pdf or csv")
-    if layout not in ("standard", "briefing"):
+    if layout not in LAYOUTS:
         raise ApiError(
             422, f"unknown layout {layout!r}: use standard or briefing", code="invalid_request"
         )
     pack = await run_in_threadpool(services.packs.get, pack_id)
-    themes = _theme_info()
-    data, media_type, filename = await run_in_threadpool(
-        export_pack,
-        pack,
-        format,  # type: ignore[arg-type]
-        layout=layout,  # type: ignore[arg-type]
-        base_url=str(request.base_url),
-        themes=themes,
+    file = await run_in_threadpool(
+        export_pack, pack, format, layout=layout, base_url=str(request.base_url)
     )
     return Response(
-        data,
-        media_type=media_type,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        file.content,
+        media_type=file.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{file.filename}"'},
     )
-
-
-def _theme_info() -> dict[str, ThemeInfo]:
-    from scrkb.nlp.taxonomy import default_taxonomy
-
-    return {t.id: ThemeInfo(t.name, t.definition) for t in default_taxonomy().themes}

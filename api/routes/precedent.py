@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -13,37 +10,26 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from scrkb.api.deps import ServicesDep, theme_name, theme_names
+from scrkb.api.deps import ServicesDep
 from scrkb.api.errors import ApiError
-from scrkb.api.routes.reports import summary_public
-from scrkb.api.schemas import (
-    DraftThemePublic,
-    ErrorPublic,
-    PassageMatchPublic,
-    PrecedentPublic,
-    PrecedentRequest,
-    ReportMatchPublic,
-    SearchHitPublic,
-    ThemeCountPublic,
-)
-from scrkb.api.uploads import check_content_length, max_upload_bytes, read_body, save_upload
-from scrkb.index.precedent import (
-    PassageMatch,
-    PrecedentResult,
-    draft_from_file,
-    draft_from_text,
-    find_precedent,
-)
+from scrkb.api.schemas import ErrorPublic, PrecedentPublic
+from scrkb.api.uploads import check_content_length, read_body
+from scrkb.models import PrecedentRequest
+from scrkb.reference import JSON_BODY_LIMIT, MAX_DRAFT_CHARS
+from scrkb.services.precedent import draft_from_text, draft_from_upload, find_precedent
+from scrkb.services.uploads import max_upload_bytes
 
 router = APIRouter(prefix="/api", tags=["precedent"])
-
-JSON_BODY_LIMIT = 1 << 20  # the text field is capped at 200k characters anyway
 
 _MULTIPART_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
         "file": {"type": "string", "format": "binary", "description": "PDF, DOCX, HTML or text."},
-        "text": {"type": "string", "maxLength": 200_000, "description": "Or the draft as text."},
+        "text": {
+            "type": "string",
+            "maxLength": MAX_DRAFT_CHARS,
+            "description": "Or the draft as text.",
+        },
         "k": {"type": "integer", "minimum": 1, "maximum": 50, "default": 10},
         "passages_per_report": {"type": "integer", "minimum": 1, "maximum": 10, "default": 3},
     },
@@ -95,17 +81,18 @@ async def precedent(request: Request, services: ServicesDep) -> PrecedentPublic:
         passages = await run_in_threadpool(draft_from_text, req.text)
         k, per_report = req.k, req.passages_per_report
     elif ctype in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        limit = max_upload_bytes(settings.max_file_mb)
-        check_content_length(request, limit)
+        check_content_length(request, max_upload_bytes(settings))
         async with request.form(max_files=1, max_fields=10) as form:
             k = _form_int(form.get("k"), "k", 10, 1, 50)
             per_report = _form_int(form.get("passages_per_report"), "passages_per_report", 3, 1, 10)
             upload, text = form.get("file"), form.get("text")
             if isinstance(upload, UploadFile) and upload.filename:
-                passages = await _passages_from_upload(upload, limit, settings.max_pages)
+                passages = await draft_from_upload(upload, settings)
             elif isinstance(text, str) and text.strip():
-                if len(text) > 200_000:
-                    raise ApiError(422, "text: at most 200000 characters", code="invalid_request")
+                if len(text) > MAX_DRAFT_CHARS:
+                    raise ApiError(
+                        422, f"text: at most {MAX_DRAFT_CHARS} characters", code="invalid_request"
+                    )
                 passages = await run_in_threadpool(draft_from_text, text)
             else:
                 raise ApiError(
@@ -127,16 +114,7 @@ async def precedent(request: Request, services: ServicesDep) -> PrecedentPublic:
         k=k,
         passages_per_report=per_report,
     )
-    return _public(result)
-
-
-async def _passages_from_upload(upload: UploadFile, limit: int, max_pages: int) -> list:
-    tmp = Path(tempfile.mkdtemp(prefix="scrkb-draft-"))
-    try:
-        path = await save_upload(upload, tmp, limit)
-        return await run_in_threadpool(draft_from_file, path, max_bytes=limit, max_pages=max_pages)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    return PrecedentPublic.of(result)
 
 
 def _form_int(value: object, name: str, default: int, low: int, high: int) -> int:
@@ -148,44 +126,3 @@ def _form_int(value: object, name: str, default: int, low: int, high: int) -> in
     if not low <= number <= high:
         raise ApiError(422, f"{name}: must be between {low} and {high}", code="invalid_request")
     return number
-
-
-def _match(m: PassageMatch) -> PassageMatchPublic:
-    return PassageMatchPublic(
-        hit=SearchHitPublic.from_hit(m.hit),
-        similarity=m.similarity,
-        draft_passage=m.draft_passage,
-        draft_excerpt=m.draft_excerpt,
-    )
-
-
-def _public(result: PrecedentResult) -> PrecedentPublic:
-    names = theme_names()
-    return PrecedentPublic(
-        draft_passages=result.draft_passages,
-        draft_words=result.draft_words,
-        truncated=result.truncated,
-        themes=[
-            DraftThemePublic(
-                id=t.theme_id,
-                name=theme_name(t.theme_id, names),
-                confidence=t.confidence,
-                passages=t.passages,
-            )
-            for t in result.themes
-        ],
-        reports=[
-            ReportMatchPublic(
-                report=summary_public(r.summary, names),
-                score=r.score,
-                shared_themes=[
-                    ThemeCountPublic(id=t, name=theme_name(t, names), passages=n)
-                    for t, n in r.shared_themes
-                ],
-                passages=[_match(m) for m in r.passages],
-                recommendations=r.recommendations,
-            )
-            for r in result.reports
-        ],
-        passages=[_match(m) for m in result.passages],
-    )

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from scrkb.api.deps import ServicesDep, check_themes
-from scrkb.api.schemas import ErrorPublic, SearchHitPublic, SearchResultsPublic
+from scrkb.api.schemas import ErrorPublic, SearchResultsPublic
 from scrkb.index.search import MAX_QUERY_CHARS
 from scrkb.models import SearchFilters, SearchQuery
 
@@ -65,15 +65,10 @@ async def search(
         report_ids=report_id,
     )
     query = SearchQuery(text=q, k=k, offset=offset, filters=filters)
-    searcher = services.searcher
     # Search is CPU and SQLite work: run it off the event loop so health checks stay live.
-    results = await run_in_threadpool(searcher.search, query, mode=mode, with_facets=facets)
-    return SearchResultsPublic(
-        query=results.query,
-        total=results.total,
-        k=k,
-        offset=offset,
-        hits=[SearchHitPublic.from_hit(h) for h in results.hits],
-        facets=results.facets or {},
-        timings_ms=results.timings_ms,
+    results = await run_in_threadpool(
+        services.searcher.search, query, mode=mode, with_facets=facets
+    )
+    return SearchResultsPublic.model_validate(
+        {**results.model_dump(), "k": k, "offset": offset, "facets": results.facets or {}}
     )

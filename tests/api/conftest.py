@@ -34,7 +34,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def kb_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from scrkb.ingest.pipeline import ingest_paths
+    from scrkb.services.ingest import ingest_paths
 
     root = tmp_path_factory.mktemp("kb")
     sources = write_reports(root / "sources")

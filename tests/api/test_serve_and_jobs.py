@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from scrkb.cli import app as cli_app
 from scrkb.config import Settings
-from scrkb.index.jobs import Jobs
 from scrkb.index.store import Store, utcnow
+from scrkb.services.jobs import Jobs
 
 
 def test_serve_command_passes_options(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -22,7 +22,7 @@ def test_serve_command_passes_options(monkeypatch: pytest.MonkeyPatch, tmp_path:
     def fake_serve(settings: Settings, **kwargs: object) -> None:
         calls.append({"home": settings.home, **kwargs})
 
-    monkeypatch.setattr("scrkb.api.app.serve", fake_serve)
+    monkeypatch.setattr("scrkb.app.serve", fake_serve)
     result = CliRunner().invoke(
         cli_app,
         ["serve", "--home", str(tmp_path), "--port", "8123", "--workers", "2", "--host", "0.0.0.0"],
@@ -36,7 +36,7 @@ def test_serve_command_passes_options(monkeypatch: pytest.MonkeyPatch, tmp_path:
 def test_worker_factory_reads_settings_from_environment(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from scrkb.api.app import SETTINGS_ENV, app_from_env
+    from scrkb.app import SETTINGS_ENV, app_from_env
 
     settings = Settings(home=tmp_path, admin_token="t", cors_origins=["https://a.example"])
     monkeypatch.setenv(SETTINGS_ENV, settings.model_dump_json())

@@ -1,8 +1,8 @@
 """Browser-test harness: one real uvicorn server over a small fictional home, one Chromium.
 
 The home is built once per session with the real ingest pipeline from the reviews in
-``reports.py``; the server runs the same app ``scrkb serve`` runs (``create_app`` when the
-API package provides it, else the web pages mounted on a bare FastAPI app). Chromium is
+``reports.py``; the server runs the same app ``scrkb serve`` runs (``scrkb.app.create_app``:
+the API with the web pages mounted on it). Chromium is
 Debian's (``/usr/bin/chromium``, installed by ``.ci/run``/``make test``); Playwright's own
 browser downloads are never used. Each page gets axe-core (from ``web/node_modules``) and a
 console-error check, and full-page screenshots go to ``test-artifacts/web/``.
@@ -48,7 +48,7 @@ def _require_tools() -> None:
 def web_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _require_tools()
     from scrkb.config import settings_for
-    from scrkb.ingest.pipeline import ingest_paths
+    from scrkb.services.ingest import ingest_paths
     from tests.web.reports import FILES
 
     root = tmp_path_factory.mktemp("web")
@@ -69,20 +69,10 @@ def _free_port() -> int:
 
 
 def build_app(home: Path):  # noqa: ANN201
+    from scrkb.app import create_app
     from scrkb.config import settings_for
 
-    settings = settings_for(home)
-    try:
-        from scrkb.api.app import create_app
-    except ImportError:
-        from fastapi import FastAPI
-
-        from scrkb.web.routes import mount
-
-        app = FastAPI()
-        mount(app, settings)
-        return app
-    return create_app(settings)
+    return create_app(settings_for(home))
 
 
 @pytest.fixture(scope="session")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from scrkb.models import ThemeTag
+from scrkb.web.deps import safe_next
 from scrkb.web.render import evidence_marked, marked, page_range, query_string
-from scrkb.web.routes import safe_next
 
 
 def test_render_marked_escapes_before_marking() -> None:

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from scrkb.cli import app
 from scrkb.config import Settings
 from scrkb.index.store import Store
-from scrkb.ingest.pipeline import ingest_paths
+from scrkb.services.ingest import ingest_paths
 
 pytestmark = pytest.mark.slow
 

@@ -10,8 +10,8 @@ from samples.render import parse_review_text, render_docx, render_html, render_p
 from scrkb.config import Settings
 from scrkb.index.search import Searcher
 from scrkb.index.store import Store
-from scrkb.ingest.pipeline import ingest_paths
 from scrkb.models import SearchQuery
+from scrkb.services.ingest import ingest_paths
 
 pytestmark = pytest.mark.slow
 

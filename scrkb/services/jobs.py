@@ -1,6 +1,6 @@
 """Background jobs (ingest an upload, run a crawl), recorded in the SQLite store.
 
-A job is a row in ``jobs``: whichever API worker started it runs it in a thread, and
+A job is a row in ``jobs`` (``index/userdata.py``): whichever API worker started it runs it in a thread, and
 every worker can report it because the state is in the shared database, not in memory.
 Jobs of one process run one at a time (a second waits as ``queued``): two ingests at
 once would only fight over SQLite's single writer.
@@ -12,7 +12,6 @@ client polling it never waits forever.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import secrets
@@ -23,74 +22,57 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from scrkb.config import Settings
-from scrkb.errors import NotFound
 from scrkb.index.search import Searcher
-from scrkb.index.store import Store, utcnow
+from scrkb.index.store import Store
+from scrkb.index.userdata import JobTable
 from scrkb.index.vectors import VectorIndex
+from scrkb.models import Job, JobKind, JobStatus
 
 log = logging.getLogger(__name__)
 
-JobKind = Literal["ingest", "crawl"]
-JobStatus = Literal["queued", "running", "succeeded", "failed"]
 OUTPUT_TAIL_CHARS = 8000
 
 # One job at a time per process: ingest and crawl both end in writes to the one store.
 _RUN_LOCK = threading.Lock()
 
 
-@dataclass
-class Job:
-    id: str
-    kind: str
-    status: str
-    params: dict[str, Any]
-    result: dict[str, Any] | None
-    message: str | None
-    output_tail: str | None
-    created_at: str
-    started_at: str | None
-    finished_at: str | None
-
-
 class Jobs:
     """The job registry of one data home."""
 
     def __init__(self, store: Store, settings: Settings) -> None:
-        self.store = store
+        self.table = JobTable(store)
         self.settings = settings
 
     # ------------------------------------------------------------------ reads
     def get(self, job_id: str) -> Job:
-        rows = self.store.execute("SELECT * FROM jobs WHERE id = ?", (job_id,))
-        if not rows:
-            raise NotFound(f"no job with id {job_id!r}")
-        row = rows[0]
-        if row["status"] in ("queued", "running") and self._orphaned(row):
+        job, pid, host = self.table.get(job_id)
+        if job.status in ("queued", "running") and _orphaned(pid, host):
             self._finish(job_id, "failed", message="the server process running this job exited")
             return self.get(job_id)
-        return _row_to_job(row)
+        return job
 
     def recent(self, limit: int = 50) -> list[Job]:
-        rows = self.store.execute("SELECT id FROM jobs ORDER BY created_at DESC LIMIT ?", (limit,))
-        return [self.get(r[0]) for r in rows]
+        return [self.get(job_id) for job_id in self.table.recent_ids(limit)]
 
     def active(self) -> int:
         """How many jobs are queued or running (any worker): searches use a pinned index."""
-        rows = self.store.execute("SELECT id FROM jobs WHERE status IN ('queued', 'running')")
         # get() retires jobs whose worker died, so a crash cannot pin the index forever.
-        return sum(1 for r in rows if self.get(r[0]).status in ("queued", "running"))
+        return sum(
+            1
+            for job_id in self.table.unfinished_ids()
+            if self.get(job_id).status in ("queued", "running")
+        )
 
     # ------------------------------------------------------------------ starting
     def start_ingest(self, upload_dir: Path, filenames: list[str]) -> Job:
         """Ingest the files saved in ``upload_dir``, then delete them (the store keeps copies)."""
 
         def work(job_id: str) -> tuple[dict[str, Any], str | None]:
-            from scrkb.ingest.pipeline import ingest_paths
+            from scrkb.services.ingest import ingest_paths
 
             try:
                 summary = ingest_paths([upload_dir], self.settings)
@@ -106,7 +88,7 @@ class Jobs:
         return self._start("ingest", {"files": filenames}, work)
 
     def start_crawl(self, source: str, *, limit: int | None = None) -> Job:
-        """Run ``scrkb crawl SOURCE --home HOME`` as a child process and keep its output tail.
+        """Crawl and ingest (``scrkb.services.crawl``) in a child process; keep its output tail.
 
         A subprocess rather than a thread: Scrapy's reactor cannot be restarted within one
         process, and a crawl that crashes must not take the API worker with it.
@@ -114,9 +96,8 @@ class Jobs:
         params: dict[str, Any] = {"source": source}
         argv = [
             sys.executable,
-            "-c",
-            "from scrkb.cli import app; app()",
-            "crawl",
+            "-m",
+            "scrkb.services.crawl",
             source,
             "--home",
             str(self.settings.home),
@@ -149,7 +130,7 @@ class Jobs:
             code = proc.wait()
             self._set_tail(job_id, tail.text)
             if code != 0:
-                raise _JobFailed(f"scrkb crawl exited with status {code}", {"exit_code": code})
+                raise _JobFailed(f"the crawl exited with status {code}", {"exit_code": code})
             return {"exit_code": code}, "crawl finished"
 
         return self._start("crawl", params, work)
@@ -162,12 +143,7 @@ class Jobs:
         work: Callable[[str], tuple[dict[str, Any], str | None]],
     ) -> Job:
         job_id = "j" + secrets.token_urlsafe(12)
-        with self.store.transaction() as conn:
-            conn.execute(
-                "INSERT INTO jobs (id, kind, status, params_json, pid, host, created_at) "
-                "VALUES (?,?,?,?,?,?,?)",
-                (job_id, kind, "queued", json.dumps(params), os.getpid(), _host(), utcnow()),
-            )
+        self.table.insert(job_id, kind, params, os.getpid(), _host())
         thread = threading.Thread(
             target=self._run, args=(job_id, work), name=f"scrkb-job-{job_id}", daemon=True
         )
@@ -176,11 +152,7 @@ class Jobs:
 
     def _run(self, job_id: str, work: Callable[[str], tuple[dict[str, Any], str | None]]) -> None:
         with _RUN_LOCK:
-            with self.store.transaction() as conn:
-                conn.execute(
-                    "UPDATE jobs SET status = 'running', started_at = ? WHERE id = ?",
-                    (utcnow(), job_id),
-                )
+            self.table.mark_running(job_id)
             try:
                 result, message = work(job_id)
             except _JobFailed as exc:
@@ -208,36 +180,23 @@ class Jobs:
         message: str | None = None,
         result: dict[str, Any] | None = None,
     ) -> None:
-        with self.store.transaction() as conn:
-            conn.execute(
-                "UPDATE jobs SET status = ?, message = ?, result_json = ?, finished_at = ? "
-                "WHERE id = ?",
-                (
-                    status,
-                    message,
-                    json.dumps(result) if result is not None else None,
-                    utcnow(),
-                    job_id,
-                ),
-            )
+        self.table.finish(job_id, status, message=message, result=result)
 
     def _set_tail(self, job_id: str, text: str) -> None:
-        with self.store.transaction() as conn:
-            conn.execute("UPDATE jobs SET output_tail = ? WHERE id = ?", (text, job_id))
+        self.table.set_tail(job_id, text)
 
-    @staticmethod
-    def _orphaned(row: Any) -> bool:
-        if row["host"] != _host() or row["pid"] is None:
-            return False
-        if row["pid"] == os.getpid():
-            return False
-        try:
-            os.kill(int(row["pid"]), 0)
-        except ProcessLookupError:
-            return True
-        except PermissionError:
-            return False
+
+def _orphaned(pid: int | None, host: str | None) -> bool:
+    """A job whose process (on this host) is gone will never finish."""
+    if host != _host() or pid is None or pid == os.getpid():
         return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 class _JobFailed(Exception):
@@ -255,21 +214,6 @@ class _Tail:
 
     def add(self, chunk: str) -> None:
         self.text = (self.text + chunk)[-self.limit :]
-
-
-def _row_to_job(row: Any) -> Job:
-    return Job(
-        id=row["id"],
-        kind=row["kind"],
-        status=row["status"],
-        params=json.loads(row["params_json"]),
-        result=json.loads(row["result_json"]) if row["result_json"] else None,
-        message=row["message"],
-        output_tail=row["output_tail"],
-        created_at=row["created_at"],
-        started_at=row["started_at"],
-        finished_at=row["finished_at"],
-    )
 
 
 def _host() -> str:

@@ -11,21 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-
 from scrkb.config import Settings
 from scrkb.index.store import Store
 from scrkb.models import Recommendation, ReportMetadata, ThemeTag
 from scrkb.nlp.metadata import fill_from_listing
-
-
-def _passage_vectors(store: Store, report_id: str) -> tuple[list[str], np.ndarray | None]:
-    rows = store.execute(
-        "SELECT id, embedding FROM passages WHERE report_id = ? ORDER BY ordinal", (report_id,)
-    )
-    if not rows or any(r[1] is None for r in rows):
-        return [r[0] for r in rows], None
-    return [r[0] for r in rows], np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
 
 
 def _reannotate_from_original(
@@ -66,7 +55,7 @@ def retag_store(
         for report_id in report_ids:
             report = store.get_report(report_id)
             passages = store.passages_for_report(report_id)
-            ids, vectors = _passage_vectors(store, report_id)
+            ids, vectors = store.passage_vectors(report_id)
             tagged = tagger.tag_passages(passages, vectors) if passages else []
             themes: dict[str, list[ThemeTag]] = {p.id: p.themes for p in tagged}
             metadata, recommendations = report.metadata, report.recommendations

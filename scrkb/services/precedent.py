@@ -10,65 +10,35 @@ how strongly, and by how many of their passages, they match the draft as a whole
 
 from __future__ import annotations
 
-import json
+import asyncio
 import re
-from dataclasses import dataclass, field
+import shutil
+import tempfile
 from pathlib import Path
 
-import numpy as np
-
+from scrkb.config import Settings
 from scrkb.errors import ExtractionError, InvalidQuery
-from scrkb.index.catalog import Catalog, ReportSummary
+from scrkb.index.catalog import Catalog
 from scrkb.index.search import Searcher
 from scrkb.models import (
+    DraftTheme,
     ExtractedDoc,
     Passage,
-    Recommendation,
+    PassageMatch,
+    Precedent,
+    ReportMatch,
     ScoreParts,
     SearchHit,
     ThemeTag,
 )
+from scrkb.nlp.taxonomy import theme_name, theme_names
+from scrkb.reference import MAX_DRAFT_CHARS, MIN_DRAFT_WORDS
+from scrkb.services.uploads import Upload, max_upload_bytes, save_upload
 
-MAX_DRAFT_CHARS = 200_000
-MIN_DRAFT_WORDS = 5
 MAX_DRAFT_PASSAGES = 80  # a long draft is matched on its first 80 passages
 PER_PASSAGE_DEPTH = 50  # indexed passages fetched per draft passage
 REPORT_TOP_PASSAGES = 3  # a report scores the mean of its three best-matching passages
 DRAFT_REPORT_ID = "draft"
-
-
-@dataclass
-class DraftTheme:
-    theme_id: str
-    confidence: float  # the strongest tag among the draft's passages
-    passages: int  # draft passages carrying it
-
-
-@dataclass
-class PassageMatch:
-    hit: SearchHit
-    similarity: float
-    draft_passage: int  # 1-based ordinal of the draft passage it matched best
-    draft_excerpt: str
-
-
-@dataclass
-class ReportMatch:
-    summary: ReportSummary
-    score: float
-    shared_themes: list[tuple[str, int]]  # (theme, passages carrying it in the report)
-    passages: list[PassageMatch]
-    recommendations: list[Recommendation]
-
-
-@dataclass
-class PrecedentResult:
-    draft_passages: int
-    draft_words: int
-    truncated: bool
-    themes: list[DraftTheme]
-    reports: list[ReportMatch]
-    passages: list[PassageMatch] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- draft → passages
@@ -109,6 +79,20 @@ def draft_from_file(path: Path, *, max_bytes: int, max_pages: int) -> list[Passa
     return _passages(doc, fallback=None)
 
 
+async def draft_from_upload(upload: Upload, settings: Settings) -> list[Passage]:
+    """Passages of an uploaded draft: saved to a private temporary folder (size limit and
+    accepted names from the settings and reference data), read, then deleted."""
+    limit = max_upload_bytes(settings)
+    tmp = Path(tempfile.mkdtemp(prefix="scrkb-draft-"))
+    try:
+        path = await save_upload(upload, tmp, limit)
+        return await asyncio.to_thread(
+            draft_from_file, path, max_bytes=limit, max_pages=settings.max_pages
+        )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def _passages(doc: ExtractedDoc, *, fallback: str | None) -> list[Passage]:
     from scrkb.nlp.passages import split_passages
     from scrkb.nlp.structure import structure
@@ -144,7 +128,7 @@ def find_precedent(
     k: int = 10,
     passages_per_report: int = 3,
     k_passages: int = 10,
-) -> PrecedentResult:
+) -> Precedent:
     """The ``k`` reports most like the draft, the themes shared with each, and their advice."""
     from scrkb.nlp.embedding import embedding_text
     from scrkb.nlp.themes import get_tagger
@@ -158,12 +142,22 @@ def find_precedent(
     draft_themes = _draft_themes(tags)
     words = sum(len(p.text.split()) for p in passages)
 
+    def result(
+        reports: list[ReportMatch], top_passages: list[PassageMatch] | None = None
+    ) -> Precedent:
+        return Precedent(
+            draft_passages=len(passages),
+            draft_words=words,
+            truncated=truncated,
+            themes=draft_themes,
+            reports=reports,
+            passages=top_passages or [],
+        )
+
     index = searcher.vectors()
     if index.size == 0:
-        return PrecedentResult(len(passages), words, truncated, draft_themes, [])
-    scores, ids = index.index.search(
-        np.ascontiguousarray(vectors, dtype=np.float32), min(PER_PASSAGE_DEPTH, index.size)
-    )
+        return result([])
+    scores, ids = index.search_many(vectors, PER_PASSAGE_DEPTH)
     # For every indexed passage: its best similarity to any draft passage, and which one.
     best: dict[int, tuple[float, int]] = {}
     for draft_i in range(len(passages)):
@@ -174,10 +168,10 @@ def find_precedent(
             if rowid not in best or score > best[rowid][0]:
                 best[rowid] = (score, draft_i)
     if not best:
-        return PrecedentResult(len(passages), words, truncated, draft_themes, [])
+        return result([])
 
     ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))
-    rows = _passage_rows(searcher, [rowid for rowid, _ in ranked])
+    rows = searcher.store.passage_refs([rowid for rowid, _ in ranked])
     report_of = {rowid: rid for rowid, (_pid, rid) in rows.items()}
     per_report: dict[str, list[tuple[int, float, int]]] = {}
     for rowid, (score, draft_i) in ranked:
@@ -192,7 +186,7 @@ def find_precedent(
     order = sorted(per_report, key=lambda rid: (-report_score(per_report[rid]), rid))[:k]
     summaries = catalog.report_summaries(order)
     report_themes = catalog.report_themes(order)
-    draft_ids = {t.theme_id for t in draft_themes}
+    draft_ids = {t.id for t in draft_themes}
 
     shown_rowids = {rowid for rid in order for rowid, _, _ in per_report[rid][:passages_per_report]}
     shown_rowids |= {rowid for rowid, _ in ranked[:k_passages] if rowid in report_of}
@@ -211,18 +205,18 @@ def find_precedent(
         )
 
     reports: list[ReportMatch] = []
-    recs = _recommendations(searcher, order)
+    recs = searcher.store.recommendations_for_reports(order)
     for rid in order:
         if rid not in summaries:
             continue
-        shared = [(t, n) for t, n in report_themes.get(rid, []) if t in draft_ids]
-        shared_ids = {t for t, _ in shared}
+        shared = [t for t in report_themes.get(rid, []) if t.id in draft_ids]
+        shared_ids = {t.id for t in shared}
         report_recs = recs.get(rid, [])
         # Recommendations on the shared themes first: those are the ones the author wants.
         report_recs.sort(key=lambda r: -len(set(r.themes) & shared_ids))
         reports.append(
             ReportMatch(
-                summary=summaries[rid],
+                report=summaries[rid],
                 score=round(report_score(per_report[rid]), 4),
                 shared_themes=shared,
                 passages=[
@@ -236,32 +230,26 @@ def find_precedent(
     top_passages = [m for rowid, _ in ranked[:k_passages] if (m := match(rowid)) is not None]
     for rank, m in enumerate(top_passages, start=1):
         m.hit = m.hit.model_copy(update={"rank": rank})
-    return PrecedentResult(
-        len(passages), words, truncated, draft_themes, reports, passages=top_passages
-    )
+    return result(reports, top_passages)
 
 
 def _draft_themes(tags: list[list[ThemeTag]]) -> list[DraftTheme]:
+    names = theme_names()
     themes: dict[str, DraftTheme] = {}
     for passage_tags in tags:
         for t in passage_tags:
-            entry = themes.setdefault(t.theme_id, DraftTheme(t.theme_id, 0.0, 0))
+            entry = themes.setdefault(
+                t.theme_id,
+                DraftTheme(
+                    id=t.theme_id,
+                    name=theme_name(t.theme_id, names),
+                    confidence=0.0,
+                    passages=0,
+                ),
+            )
             entry.passages += 1
             entry.confidence = max(entry.confidence, round(float(t.confidence), 3))
-    return sorted(themes.values(), key=lambda d: (-d.passages, -d.confidence, d.theme_id))
-
-
-def _passage_rows(searcher: Searcher, rowids: list[int]) -> dict[int, tuple[str, str]]:
-    """rowid → (passage id, report id), for rowids still in the store."""
-    out: dict[int, tuple[str, str]] = {}
-    for start in range(0, len(rowids), 900):
-        chunk = rowids[start : start + 900]
-        for r in searcher.store.execute(
-            f"SELECT rowid, id, report_id FROM passages WHERE rowid IN ({','.join('?' * len(chunk))})",
-            chunk,
-        ):
-            out[int(r[0])] = (r[1], r[2])
-    return out
+    return sorted(themes.values(), key=lambda d: (-d.passages, -d.confidence, d.id))
 
 
 def _hits(
@@ -279,23 +267,6 @@ def _hits(
     hits = searcher.hydrate(scored)
     by_id = {h.passage_id: h for h in hits}
     return {rowid: by_id[rows[rowid][0]] for rowid in rowids if rows[rowid][0] in by_id}
-
-
-def _recommendations(searcher: Searcher, report_ids: list[str]) -> dict[str, list[Recommendation]]:
-    if not report_ids:
-        return {}
-    out: dict[str, list[Recommendation]] = {}
-    for r in searcher.store.execute(
-        "SELECT report_id, number, text, addressee, page, themes_json FROM recommendations "
-        f"WHERE report_id IN ({','.join('?' * len(report_ids))}) ORDER BY report_id, ordinal",
-        report_ids,
-    ):
-        out.setdefault(r[0], []).append(
-            Recommendation(
-                number=r[1], text=r[2], addressee=r[3], page=r[4], themes=json.loads(r[5])
-            )
-        )
-    return out
 
 
 def _excerpt(text: str, limit: int = 300) -> str:

@@ -1,5 +1,9 @@
 """Ingest: files on disk → extracted, structured, tagged, embedded passages in the store.
 
+The use case that runs every stage in turn: ``ingest.extract`` → ``nlp.structure`` →
+``nlp.passages`` → ``nlp.embedding`` → ``nlp.annotate`` (themes, metadata,
+recommendations) → ``index.store`` and ``index.vectors``.
+
 Each file is one unit of work that either lands whole (one SQLite transaction) or not at
 all; a bad file is reported with a one-line reason and the batch carries on. The vector
 index is brought up to date once, at the end of the batch.
@@ -7,7 +11,6 @@ index is brought up to date once, at the end of the batch.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import shutil
@@ -22,13 +25,12 @@ from scrkb.config import Settings
 from scrkb.errors import ExtractionError, ScrkbError
 from scrkb.index.store import Store
 from scrkb.index.vectors import sync_vector_index
+from scrkb.ingest.files import discover, report_id_for, sha256_file
 from scrkb.models import Report, ReportMetadata
 from scrkb.nlp.embedding import embedding_text, get_embedder
 from scrkb.nlp.metadata import fill_from_listing
 
 log = logging.getLogger(__name__)
-
-SUPPORTED_SUFFIXES = {".pdf", ".docx", ".html", ".htm", ".txt", ".md", ".markdown", ".text"}
 
 Status = Literal["added", "replaced", "unchanged", "duplicate", "no_text", "failed"]
 
@@ -92,36 +94,6 @@ class IngestSummary:
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
             "files": [o.__dict__ for o in self.outcomes],
         }
-
-
-def discover(paths: Iterable[Path]) -> list[Path]:
-    """Files to ingest: named files as given, folders walked recursively for known types."""
-    found: list[Path] = []
-    for path in paths:
-        path = Path(path)
-        if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(files):
-                    candidate = Path(root) / name
-                    if not name.startswith(".") and candidate.suffix.lower() in SUPPORTED_SUFFIXES:
-                        found.append(candidate)
-        else:
-            found.append(path)
-    return found
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def report_id_for(source: str) -> str:
-    """Stable per source (path or URL): re-ingesting a changed file replaces the same report."""
-    return "r" + hashlib.sha1(source.encode("utf-8")).hexdigest()[:11]
 
 
 class Ingestor:

@@ -17,10 +17,13 @@ import csv
 import io
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal
 
-from scrkb.index.packs import Pack, PackItem
+from scrkb.errors import InvalidQuery
+from scrkb.models import Pack, PackItem
+from scrkb.nlp.taxonomy import default_taxonomy
+from scrkb.reference import REVIEW_TYPES
 
 ExportFormat = Literal["md", "docx", "pdf", "csv"]
 Layout = Literal["standard", "briefing"]
@@ -30,22 +33,26 @@ FORMATS: dict[str, tuple[str, str]] = {
     "pdf": ("application/pdf", "pdf"),
     "csv": ("text/csv; charset=utf-8", "csv"),
 }
-REVIEW_TYPES = {
-    "scr": "Serious case review",
-    "lcspr": "Local child safeguarding practice review",
-    "national": "National child safeguarding practice review",
-    "rapid": "Rapid review",
-    "cpr": "Child practice review",
-    "susr": "Single unified safeguarding review",
-    "lr": "Learning review",
-    "cmr": "Case management review",
-}
+LAYOUTS = ("standard", "briefing")
 
 
 @dataclass
 class ThemeInfo:
     name: str
     definition: str
+
+
+@dataclass
+class ExportFile:
+    """A pack rendered for download."""
+
+    content: bytes
+    media_type: str
+    filename: str
+
+
+def theme_info() -> dict[str, ThemeInfo]:
+    return {t.id: ThemeInfo(t.name, t.definition) for t in default_taxonomy().themes}
 
 
 @dataclass
@@ -62,8 +69,9 @@ class Reference:
         """Partnership (Year) Title. Review type. URL"""
         who = self.partnership or "Unknown publisher"
         year = f"({self.year})" if self.year else "(n.d.)"
-        kind = f" {REVIEW_TYPES.get(self.review_type or '', '')}." if self.review_type else ""
-        kind = "" if kind == " ." else kind
+        known = REVIEW_TYPES.get(self.review_type or "")
+        # "other" says nothing a reader can use in a reference list
+        kind = f" {known.label}." if known and known.code != "other" else ""
         return f"{who} {year} {self.title}.{kind} {self.url}"
 
 
@@ -166,14 +174,26 @@ class Document:
 # --------------------------------------------------------------------------- rendering
 def export_pack(
     pack: Pack,
-    fmt: ExportFormat,
+    fmt: str,
     *,
-    layout: Layout = "standard",
+    layout: str = "standard",
     base_url: str = "",
     themes: dict[str, ThemeInfo] | None = None,
-) -> tuple[bytes, str, str]:
-    """(file bytes, media type, file name) for the pack in ``fmt``."""
-    doc = Document(pack, layout=layout, base_url=base_url, themes=themes or {})
+) -> ExportFile:
+    """The pack as a file in ``fmt`` (md, docx, pdf, csv) and ``layout`` (standard, briefing).
+
+    The API and the web page both download packs through this one function.
+    """
+    if fmt not in FORMATS:
+        raise InvalidQuery(f"unknown export format {fmt!r}: use md, docx, pdf or csv")
+    if layout not in LAYOUTS:
+        raise InvalidQuery(f"unknown layout {layout!r}: use standard or briefing")
+    doc = Document(
+        pack,
+        layout=layout,  # type: ignore[arg-type]
+        base_url=base_url,
+        themes=theme_info() if themes is None else themes,
+    )
     renderers: dict[str, Callable[[Document], bytes]] = {
         "md": render_md,
         "docx": render_docx,
@@ -183,7 +203,7 @@ def export_pack(
     media_type, ext = FORMATS[fmt]
     slug = re.sub(r"[^a-z0-9]+", "-", pack.title.lower()).strip("-")[:60] or "pack"
     suffix = "-briefing" if layout == "briefing" and fmt != "csv" else ""
-    return renderers[fmt](doc), media_type, f"{slug}{suffix}.{ext}"
+    return ExportFile(renderers[fmt](doc), media_type, f"{slug}{suffix}.{ext}")
 
 
 def _md_escape(text: str) -> str:
@@ -400,14 +420,21 @@ def _clean(text: str) -> str:
 
 def _sanitised(pack: Pack) -> Pack:
     items = [
-        replace(
-            item,
-            note=_clean(item.note),
-            text=_clean(item.text),
-            citation=replace(item.citation, title=_clean(item.citation.title)),
+        item.model_copy(
+            update={
+                "note": _clean(item.note),
+                "text": _clean(item.text),
+                "citation": item.citation.model_copy(
+                    update={"title": _clean(item.citation.title)}
+                ),
+            }
         )
         for item in pack.items
     ]
-    return replace(
-        pack, title=_clean(pack.title), description=_clean(pack.description), items=items
+    return pack.model_copy(
+        update={
+            "title": _clean(pack.title),
+            "description": _clean(pack.description),
+            "items": items,
+        }
     )

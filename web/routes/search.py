@@ -1,0 +1,58 @@
+"""The home page: search passages in your own words or browse by theme, with filters."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
+
+from scrkb.errors import InvalidQuery
+from scrkb.models import SearchQuery
+from scrkb.reference import EXAMPLE_QUERIES
+from scrkb.web.deps import WebDep
+from scrkb.web.errors import WebRoute
+from scrkb.web.render import page_range, query_string
+from scrkb.web.views import PER_PAGE, filter_groups, parse_search, selected_filters
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+
+@router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse, name="web_search")
+async def search_page(request: Request, web: WebDep) -> HTMLResponse:
+    started = time.perf_counter()
+    services = web.services
+    form = parse_search(request)
+    context: dict[str, Any] = {"form": form, "examples": EXAMPLE_QUERIES}
+    context["theme_choices"] = await run_in_threadpool(services.catalog.themes)
+    results = None
+    if form["active"] and not form["errors"]:
+        query = SearchQuery(
+            text=form["q"],
+            k=PER_PAGE,
+            offset=(form["page"] - 1) * PER_PAGE,
+            filters=form["filters"],
+        )
+        try:
+            results = await run_in_threadpool(
+                services.searcher.search, query, with_facets=True
+            )
+        except InvalidQuery as exc:
+            form["errors"]["q"] = exc.message
+    context["results"] = results
+    context["facets"] = results.facets if results else None
+    if results:
+        last = max(1, -(-results.total // PER_PAGE))
+        context["pages"] = page_range(form["page"], last)
+        context["last_page"] = last
+    context["filter_groups"] = filter_groups(form, context["facets"], context)
+    context["selected_filters"] = selected_filters(form, context)
+    context["page_url"] = lambda n: "/?" + query_string(form["params"], page=n if n > 1 else None)
+    response = web.render(request, "search.html", **context)
+    timing = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+    if results is not None and results.timings_ms.get("total") is not None:
+        timing += f", search;dur={results.timings_ms['total']:.1f}"
+    response.headers["Server-Timing"] = timing
+    return response

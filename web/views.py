@@ -1,0 +1,249 @@
+"""What the pages show beyond the models: the search form, the filter panel, the trend
+chart's geometry and the report's metadata rows. Templates render the models of
+``scrkb.models`` directly; these helpers only arrange them for display.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+
+from scrkb.models import ReportDetail, SearchFilters, TrendPoint
+from scrkb.reference import AGE_BAND_LABELS, AGE_BANDS, NATIONS, REVIEW_TYPES, review_type_label
+from scrkb.web.render import query_string
+
+PER_PAGE = 10
+YEAR_MIN, YEAR_MAX = 1970, 2100
+
+
+# --------------------------------------------------------------------------- search form
+def _ints(values: list[str]) -> list[str]:
+    return [v for v in values if v]
+
+
+def parse_search(request: Request) -> dict[str, Any]:
+    """The search URL's parameters, checked; errors are keyed by field for the error summary."""
+    qp = request.query_params
+    errors: dict[str, str] = {}
+    q = (qp.get("q") or "").strip()
+    themes = _ints(qp.getlist("theme"))
+    types = [t for t in qp.getlist("type") if t in REVIEW_TYPES]
+    nations = [n for n in qp.getlist("nation") if n in NATIONS]
+    ages = [a for a in qp.getlist("age") if a in AGE_BANDS]
+    years: dict[str, int | None] = {}
+    raw_years = {"from": (qp.get("from") or "").strip(), "to": (qp.get("to") or "").strip()}
+    for key, raw in raw_years.items():
+        years[key] = None
+        if raw:
+            if raw.isdigit() and YEAR_MIN <= int(raw) <= YEAR_MAX:
+                years[key] = int(raw)
+            else:
+                label = "From" if key == "from" else "To"
+                errors[key] = f"{label} year must be a year, like 2015"
+    if years["from"] and years["to"] and years["from"] > years["to"]:
+        errors["to"] = "To year must be the same as or after the from year"
+    try:
+        page = max(1, min(int(qp.get("page") or 1), 100))
+    except ValueError:
+        page = 1
+    params: list[tuple[str, str]] = []
+    if q:
+        params.append(("q", q))
+    params += [("theme", t) for t in themes] + [("type", t) for t in types]
+    params += [("nation", n) for n in nations] + [("age", a) for a in ages]
+    params += [(k, v) for k, v in raw_years.items() if v]
+    filters = SearchFilters(
+        year_from=years["from"],
+        year_to=years["to"],
+        review_types=types,
+        nations=nations,
+        age_bands=ages,
+        themes=themes,
+    )
+    return {
+        "q": q,
+        "themes": themes,
+        "types": types,
+        "nations": nations,
+        "ages": ages,
+        "raw_years": raw_years,
+        "page": page,
+        "errors": errors,
+        "filters": filters,
+        "params": params,
+        "active": bool(params),
+        "has_filters": any(k != "q" for k, _ in params),
+    }
+
+
+def filter_groups(
+    form: dict[str, Any], facets: dict[str, dict[str, int]] | None, context: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Checkbox groups for the filter panel, each option with its count when known."""
+    facets = facets or {}
+
+    overall = {t.id: t.passages for t in context.get("theme_choices", [])}
+
+    def options(
+        name: str, values: list[tuple[str, str]], selected: list[str], facet: str
+    ) -> dict[str, Any]:
+        counts = facets.get(facet, {})
+        if not facets and facet == "theme":  # no search yet: counts over the whole corpus
+            counts = overall
+        items = []
+        for value, label in values:
+            count = counts.get(value) if (facets or facet == "theme") else None
+            if (facets or facet == "theme") and not count and value not in selected:
+                continue
+            items.append(
+                {"value": value, "label": label, "count": count, "checked": value in selected}
+            )
+        return {"name": name, "options": items}
+
+    theme_values = [(t.id, t.name) for t in context.get("theme_choices", [])]
+    order_by = facets.get("theme") or overall
+    theme_values.sort(key=lambda v: (-(order_by.get(v[0]) or 0), v[1]))
+    groups = [
+        {"legend": "Themes", "hint": "Passages must carry every theme you tick", "id": "theme"}
+        | options("theme", theme_values, form["themes"], "theme"),
+        {"legend": "Review type", "id": "type"}
+        | options(
+            "type",
+            [(code, t.label) for code, t in REVIEW_TYPES.items()],
+            form["types"],
+            "review_type",
+        ),
+        {"legend": "Nation", "id": "nation"}
+        | options("nation", [(n, n) for n in NATIONS], form["nations"], "nation"),
+        {"legend": "Age of the child", "id": "age"}
+        | options("age", [(a, AGE_BAND_LABELS[a]) for a in AGE_BANDS], form["ages"], "age_band"),
+    ]
+    for g in groups:
+        g["scroll"] = g["id"] == "theme" and len(g["options"]) > 8
+    return [g for g in groups if g["options"]]
+
+
+def selected_filters(form: dict[str, Any], context: dict[str, Any]) -> list[dict[str, str]]:
+    """Chosen filters, each with a link that removes it."""
+    names = {t.id: t.name for t in context.get("theme_choices", [])}
+    out: list[dict[str, str]] = []
+    params = form["params"]
+    for key, value in params:
+        if key in ("q",):
+            continue
+        label = {
+            "theme": lambda v: f"Theme: {names.get(v, v)}",
+            "type": lambda v: f"Review type: {review_type_label(v)}",
+            "nation": lambda v: f"Nation: {v}",
+            "age": lambda v: f"Age: {AGE_BAND_LABELS.get(v, v)}",
+            "from": lambda v: f"From {v}",
+            "to": lambda v: f"To {v}",
+        }[key](value)
+        rest = [(k, v) for k, v in params if (k, v) != (key, value)]
+        out.append({"label": label, "href": "/?" + query_string(rest)})
+    return out
+
+
+# --------------------------------------------------------------------------- theme page
+def trend_chart(points: list[TrendPoint]) -> dict[str, Any] | None:
+    """Geometry for the reports-per-year bar chart (drawn as SVG by the template)."""
+    if not points:
+        return None
+    trend = [(p.year, p.reports, p.all_reports) for p in points]
+    width, height = 640, 240
+    left, right, top, bottom = 40, 10, 12, 36
+    plot_w, plot_h = width - left - right, height - top - bottom
+    peak = max(max(total for _, _, total in trend), 1)
+    step = max(1, -(-peak // 4))
+    ticks = list(range(0, peak + step, step))
+    scale_max = ticks[-1]
+    slot = plot_w / len(trend)
+    bar_w = max(4.0, min(36.0, slot * 0.7))
+    bars = []
+    label_every = max(1, -(-len(trend) // 12))
+    for i, (year, tagged, total) in enumerate(trend):
+        x = left + i * slot + (slot - bar_w) / 2
+        h_total = plot_h * total / scale_max
+        h_tagged = plot_h * tagged / scale_max
+        bars.append(
+            {
+                "year": year,
+                "tagged": tagged,
+                "total": total,
+                "x": round(x, 1),
+                "w": round(bar_w, 1),
+                "y_total": round(top + plot_h - h_total, 1),
+                "h_total": round(h_total, 1),
+                "y_tagged": round(top + plot_h - h_tagged, 1),
+                "h_tagged": round(h_tagged, 1),
+                "label": i % label_every == 0,
+                "cx": round(x + bar_w / 2, 1),
+            }
+        )
+    return {
+        "width": width,
+        "height": height,
+        "left": left,
+        "top": top,
+        "plot_w": plot_w,
+        "plot_h": plot_h,
+        "base": top + plot_h,
+        "ticks": [
+            {"value": t, "y": round(top + plot_h - plot_h * t / scale_max, 1)} for t in ticks
+        ],
+        "bars": bars,
+        "first": trend[0][0],
+        "last": trend[-1][0],
+        "peak_year": max(trend, key=lambda t: (t[1], t[0]))[0],
+        "total_tagged": sum(t[1] for t in trend),
+    }
+
+
+# --------------------------------------------------------------------------- report page
+METADATA_FIELDS = [
+    ("review_type", "Review type"),
+    ("partnership", "Partnership"),
+    ("nation", "Nation"),
+    ("year", "Year published"),
+    ("child_code", "Child"),
+    ("age", "Age of the child"),
+    ("sex", "Sex"),
+    ("outcome", "Outcome"),
+    ("agencies", "Agencies involved"),
+]
+
+
+def metadata_fields(detail: ReportDetail) -> list[dict[str, Any]]:
+    """The "About this review" rows: each value with where it was found."""
+    meta = detail.metadata
+    values: dict[str, Any] = {
+        "review_type": review_type_label(meta.review_type) if meta.review_type else None,
+        "partnership": meta.partnership,
+        "nation": meta.nation,
+        "year": meta.year,
+        "child_code": meta.child_code,
+        "age": meta.age_text or meta.age_band,
+        "sex": meta.sex,
+        "outcome": meta.outcome,
+        "agencies": ", ".join(meta.agencies) if meta.agencies else None,
+    }
+    fields = []
+    for key, label in METADATA_FIELDS:
+        ev = meta.evidence.get(key)
+        fields.append(
+            {
+                "key": key,
+                "label": label,
+                "value": values.get(key),
+                "method": ev.method if ev else None,
+                "page": ev.page if ev else None,
+                "evidence": _short(ev.evidence) if ev and ev.evidence else None,
+            }
+        )
+    return fields
+
+
+def _short(text: str, limit: int = 240) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
