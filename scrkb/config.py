@@ -42,7 +42,9 @@ class Settings(BaseSettings):
         description="Query terms found in more than this share of passages are left out of "
         "the BM25 arm (they rank nothing and cost the most); the rarest term always stays.",
     )
-    max_file_mb: int = Field(100, description="Files larger than this are refused at ingest.")
+    max_file_mb: int = Field(
+        100, description="Files larger than this are refused at ingest and upload (API and web)."
+    )
     max_pages: int = Field(2000, description="PDFs with more pages than this are refused.")
     admin_token: str | None = Field(None, description="Token for admin API routes; unset = off.")
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS.")
@@ -119,3 +121,26 @@ def settings_for(home: Path | None = None) -> Settings:
     if home is None:
         return base
     return base.model_copy(update={"home": Path(home)})
+
+
+def render_markdown() -> str:
+    """The settings reference page (docs/settings.md): every setting, its variable, default."""
+    lines = [
+        "# Settings",
+        "",
+        "Every setting is an environment variable with the `SCRKB_` prefix, read once by",
+        "`scrkb.config.Settings` (a `.env` file is not read). Command-line flags override the",
+        "environment: `--home` beats `SCRKB_HOME`. Lists are given as JSON",
+        '(`SCRKB_CORS_ORIGINS=\'["https://intranet.example"]\'`). This page is generated from',
+        "`scrkb/config.py`; a test keeps it in step.",
+        "",
+        "| variable | default | what it does |",
+        "|---|---|---|",
+    ]
+    for name, field in Settings.model_fields.items():
+        default = field.default_factory() if field.default_factory else field.default
+        shown = "unset" if default is None else f"`{default}`"
+        description = (field.description or "").replace("|", "\\|")
+        lines.append(f"| `SCRKB_{name.upper()}` | {shown} | {description} |")
+    lines.append("")
+    return "\n".join(lines)

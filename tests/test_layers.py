@@ -180,3 +180,27 @@ def test_layers_api_and_web_load_no_heavy_library() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def sql_calls(source: str) -> list[int]:
+    """Lines that run SQL: ``.execute(``, ``.executemany(``, ``.executescript(``, ``.transaction(``."""
+    return [
+        node.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("execute", "executemany", "executescript", "transaction")
+    ]
+
+
+def test_layers_sql_stays_in_the_store_layer() -> None:
+    """Above index/ nothing runs SQL: services, routes and pages ask index/ functions."""
+    above = [
+        (module, path)
+        for module, path in modules().items()
+        if (layer := layer_of(module)) is not None and layer[0] >= 4
+    ]
+    assert len(above) > 30
+    found = [f"{m}:{line}" for m, path in above for line in sql_calls(path.read_text())]
+    assert found == []
+    assert sql_calls("def f(store):\n    return store.execute('SELECT 1')\n") == [2]

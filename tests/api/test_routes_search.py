@@ -47,7 +47,7 @@ def test_search_filters_narrow_results(client: TestClient) -> None:
     ).json()
     assert body["hits"] and all(h["year"] == 2021 for h in body["hits"])
     body = client.get("/api/search", params={"q": "neglect", "review_type": "LR"}).json()
-    assert all(h["review_type"] == "lr" for h in body["hits"])
+    assert body["hits"] and all(h["review_type"] == "lr" for h in body["hits"])
 
 
 def test_search_empty_query_browses_strongest_passages_for_theme(client: TestClient) -> None:

@@ -92,7 +92,7 @@ def test_crawl_partnerships_finds_classifies_and_skips_exactly(
     assert "/about" not in hit
     assert a.paths().count("/safeguarding/case-reviews") == 1  # the self-linking loop page
     assert "/contact" not in g.paths() and "/procedures/" not in g.paths()
-    assert all(h.headers.get("user-agent", "").startswith("scrkb/") for h in a.hits)
+    assert a.hits and all(h.headers.get("user-agent", "").startswith("scrkb/") for h in a.hits)
 
     # Provenance: classification, status, validators, sha256, listing metadata.
     state = CrawlState(state_path(crawl_settings))

@@ -147,7 +147,7 @@ def test_search_facets_count_the_result_set(searcher):
 
 def test_search_symbols_only_query_uses_dense_arm_without_error(searcher):
     results = searcher.search(SearchQuery(text="!!! ??? ***", k=3))
-    assert all(h.score_parts.bm25_rank is None for h in results.hits)
+    assert results.hits and all(h.score_parts.bm25_rank is None for h in results.hits)
 
 
 def test_search_overlong_query_is_refused(searcher):

@@ -63,7 +63,7 @@ def test_extract_html_keeps_main_content_and_drops_site_chrome(tmp_path: Path) -
     doc = extract(path)
     assert doc.format == "html"
     assert doc.title == "Child K overview report"
-    assert all(ln.new_block for ln in doc.pages[0].lines)
+    assert doc.pages[0].lines and all(ln.new_block for ln in doc.pages[0].lines)
 
 
 def test_extract_html_without_landmarks_uses_densest_block(tmp_path: Path) -> None:

@@ -56,7 +56,8 @@ def test_extract_text_paragraphs_headings_and_pages(tmp_path: Path) -> None:
         "Serious Case Review: Child P",
         [],
     )
-    assert all(ln.new_block for p in doc.pages for ln in p.lines)
+    lines = [ln for p in doc.pages for ln in p.lines]
+    assert lines and all(ln.new_block for ln in lines)
 
 
 def test_extract_text_falls_back_to_windows_1252(tmp_path: Path) -> None:

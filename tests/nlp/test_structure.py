@@ -460,6 +460,7 @@ def test_structure_end_to_end_rendered(tmp_path: Path, fmt: str) -> None:
         for b in doc.blocks
     )
     paragraphs = [b for b in doc.blocks if b.kind == "paragraph" and b.section_kind != "front"]
+    assert paragraphs
     assert all(b.text[0].isdigit() or b.text[0] in "\u2022NR" for b in paragraphs), [
         b.text[:30] for b in paragraphs if not (b.text[0].isdigit() or b.text[0] in "\u2022NR")
     ]

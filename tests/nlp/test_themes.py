@@ -127,7 +127,7 @@ def test_themes_very_long_text_is_bounded(tagger):
     start = time.perf_counter()
     tags = tagger.tag_texts([text])[0]
     assert time.perf_counter() - start < 30
-    assert all(t.end <= len(text) for t in tags)
+    assert [t for t in tags if t.end > len(text)] == []  # no tag at all is a fine answer too
 
 
 @pytest.mark.slow

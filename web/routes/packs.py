@@ -87,6 +87,7 @@ async def pack_export(
 ) -> Response:
     """Download the pack, written by the exporter the API uses (GET /api/packs/{id}/export)."""
     pack = require_items(web.services.packs.find(request.cookies.get(PACK_COOKIE)))
+    layout = "standard" if layout == "pack" else layout  # the form's name for it until 2026
     file = await run_in_threadpool(
         export_pack, pack, format, layout=layout, base_url=str(request.base_url)
     )
