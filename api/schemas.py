@@ -13,7 +13,7 @@ derived from the model's own fields as it is validated, so converting a whole tr
 from __future__ import annotations
 
 import html
-from typing import Any, Literal, Self
+from typing import Any, ClassVar, Literal, Self
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
@@ -78,6 +78,18 @@ def _with(data: Any, **links: Any) -> Any:
     return data
 
 
+class Linked(Public):
+    """A resource with its own API path in ``url``, made from ``url_path`` and its fields."""
+
+    url_path: ClassVar[str]
+    url: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _url(cls, data: Any) -> Any:
+        return _with(data, url=cls.url_path.format(**data)) if isinstance(data, dict) else data
+
+
 # --------------------------------------------------------------------------- errors
 class ErrorDetail(BaseModel):
     code: str = Field(description="Machine-readable error code, e.g. not_found, invalid_query.")
@@ -134,13 +146,8 @@ class ThemeDetailPublic(ThemeDetail, Public):
 
 
 # --------------------------------------------------------------------------- reports
-class ReportSummaryPublic(ReportSummary, Public):
-    url: str
-
-    @model_validator(mode="before")
-    @classmethod
-    def _links(cls, data: Any) -> Any:
-        return _with(data, url=f"/api/reports/{data['id']}") if isinstance(data, dict) else data
+class ReportSummaryPublic(ReportSummary, Linked):
+    url_path = "/api/reports/{id}"
 
 
 class ReportsPublic(ReportList, Public):
@@ -244,13 +251,8 @@ class PackItemPublic(PackItem, Public):
     citation: CitationPublic
 
 
-class PackSummaryPublic(PackSummary, Public):
-    url: str
-
-    @model_validator(mode="before")
-    @classmethod
-    def _links(cls, data: Any) -> Any:
-        return _with(data, url=f"/api/packs/{data['id']}") if isinstance(data, dict) else data
+class PackSummaryPublic(PackSummary, Linked):
+    url_path = "/api/packs/{id}"
 
 
 class PackPublic(Pack, PackSummaryPublic):
@@ -262,13 +264,8 @@ class PacksPublic(PackList, Public):
 
 
 # --------------------------------------------------------------------------- jobs
-class JobPublic(Job, Public):
-    url: str
-
-    @model_validator(mode="before")
-    @classmethod
-    def _links(cls, data: Any) -> Any:
-        return _with(data, url=f"/api/jobs/{data['id']}") if isinstance(data, dict) else data
+class JobPublic(Job, Linked):
+    url_path = "/api/jobs/{id}"
 
 
 class JobsPublic(JobList, Public):

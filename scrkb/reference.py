@@ -90,19 +90,17 @@ class ReviewTypeName:
     @cached_property
     def in_text(self) -> re.Pattern[str]:
         """For a report's own words (metadata extraction)."""
-        source = self.phrase
-        if self.abbreviation:
-            source += f"|(?-i:{self.abbreviation})"
-            if self.not_before:
-                source += f"(?!{self.not_before})"
-        return re.compile(source, re.I)
+        return self._pattern("(?-i:{})")
 
     @cached_property
     def in_link(self) -> re.Pattern[str]:
         """For link text, listing text and URL words (crawl classification)."""
+        return self._pattern("{}")
+
+    def _pattern(self, abbreviation_as: str) -> re.Pattern[str]:
         source = self.phrase
         if self.abbreviation:
-            source += f"|{self.abbreviation}"
+            source += "|" + abbreviation_as.format(self.abbreviation)
             if self.not_before:
                 source += f"(?!{self.not_before})"
         return re.compile(source, re.I)

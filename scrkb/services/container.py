@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 
 from scrkb.config import Settings
 from scrkb.index.catalog import Catalog
@@ -20,63 +21,59 @@ from scrkb.services.packs import Packs
 log = logging.getLogger("scrkb.services")
 
 
+@dataclass(frozen=True)
+class _Open:
+    store: Store
+    searcher: ServingSearcher
+    catalog: Catalog
+    packs: Packs
+    jobs: Jobs
+
+
 class Services:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._lock = threading.Lock()
-        self._store: Store | None = None
-        self._searcher: ServingSearcher | None = None
-        self._catalog: Catalog | None = None
-        self._packs: Packs | None = None
-        self._jobs: Jobs | None = None
+        self._open: _Open | None = None
         self.ready = False
         self.ready_error: str | None = None
 
-    def _open(self) -> None:
-        with self._lock:
-            if self._store is None:
-                # Writable: packs and jobs are written through it (WAL: readers never wait).
-                store = Store(self.settings.db_path)
-                self._searcher = ServingSearcher(self.settings, store=store)
-                self._catalog = Catalog(store)  # one per process: it caches centroids
-                self._packs = Packs(store)
-                self._jobs = Jobs(store, self.settings)
-                self._store = store
+    def _opened(self) -> _Open:
+        opened = self._open
+        if opened is None:
+            with self._lock:
+                if self._open is None:
+                    # Writable: packs and jobs are written through it (WAL: readers never wait).
+                    store = Store(self.settings.db_path)
+                    self._open = _Open(
+                        store=store,
+                        searcher=ServingSearcher(self.settings, store=store),
+                        catalog=Catalog(store),  # one per process: it caches centroids
+                        packs=Packs(store),
+                        jobs=Jobs(store, self.settings),
+                    )
+                opened = self._open
+        return opened
 
     @property
     def store(self) -> Store:
-        if self._store is None:
-            self._open()
-        assert self._store is not None
-        return self._store
+        return self._opened().store
 
     @property
     def searcher(self) -> ServingSearcher:
-        if self._searcher is None:
-            self._open()
-        assert self._searcher is not None
-        return self._searcher
+        return self._opened().searcher
 
     @property
     def catalog(self) -> Catalog:
-        if self._catalog is None:
-            self._open()
-        assert self._catalog is not None
-        return self._catalog
+        return self._opened().catalog
 
     @property
     def packs(self) -> Packs:
-        if self._packs is None:
-            self._open()
-        assert self._packs is not None
-        return self._packs
+        return self._opened().packs
 
     @property
     def jobs(self) -> Jobs:
-        if self._jobs is None:
-            self._open()
-        assert self._jobs is not None
-        return self._jobs
+        return self._opened().jobs
 
     def warm(self) -> None:
         """Load the embedding model and the vector index now: /readyz turns 200 after this."""
@@ -91,10 +88,6 @@ class Services:
 
     def close(self) -> None:
         with self._lock:
-            if self._store is not None:
-                self._store.close()
-                self._store = None
-                self._searcher = None
-                self._catalog = None
-                self._packs = None
-                self._jobs = None
+            if self._open is not None:
+                self._open.store.close()
+                self._open = None

@@ -210,20 +210,25 @@ class Ingestor:
         prov: dict[str, Any] = {"ingested_from": str(path), "original": original}
         prov.update(provenance or {})
 
-        if not doc.has_text:
-            report = Report(
+        def report_of(**fields: Any) -> Report:
+            return Report(
                 id=report_id,
-                title=doc.title or path.stem,
                 source=source,
                 source_url=prov.get("url"),
                 sha256=doc.sha256,
                 format=doc.format,
                 size_bytes=doc.size_bytes,
                 page_count=doc.page_count,
+                provenance=prov,
+                **fields,
+            )
+
+        if not doc.has_text:
+            report = report_of(
+                title=doc.title or path.stem,
                 status="no_text",
                 status_reason="no text layer (needs OCR)",
                 metadata=fill_from_listing(ReportMetadata(), prov),
-                provenance=prov,
             )
             self.store.replace_report(report, [], None)
             return FileOutcome(
@@ -250,18 +255,10 @@ class Ingestor:
         annotation = self.annotator.annotate(doc, structured, passages, vectors)
         summary.seconds["annotate"] += time.perf_counter() - t
 
-        report = Report(
-            id=report_id,
+        report = report_of(
             title=annotation.title or doc.title or path.stem,
-            source=source,
-            source_url=prov.get("url"),
-            sha256=doc.sha256,
-            format=doc.format,
-            size_bytes=doc.size_bytes,
-            page_count=doc.page_count,
             metadata=fill_from_listing(annotation.metadata, prov),
             recommendations=annotation.recommendations,
-            provenance=prov,
         )
         t = time.perf_counter()
         self.store.replace_report(report, annotation.passages, vectors, text=structured.text)

@@ -30,7 +30,7 @@ from scrkb.index.search import Searcher
 from scrkb.index.store import Store
 from scrkb.index.userdata import JobTable
 from scrkb.index.vectors import VectorIndex
-from scrkb.models import Job, JobKind, JobStatus
+from scrkb.models import Job, JobKind
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class Jobs:
     def get(self, job_id: str) -> Job:
         job, pid, host = self.table.get(job_id)
         if job.status in ("queued", "running") and _orphaned(pid, host):
-            self._finish(job_id, "failed", message="the server process running this job exited")
+            self.table.finish(job_id, "failed", message="the server process running this job exited")
             return self.get(job_id)
         return job
 
@@ -125,10 +125,10 @@ class Jobs:
             for line in proc.stdout:
                 tail.add(line)
                 if time.monotonic() - last_write > 1.0:  # progress, without a write per line
-                    self._set_tail(job_id, tail.text)
+                    self.table.set_tail(job_id, tail.text)
                     last_write = time.monotonic()
             code = proc.wait()
-            self._set_tail(job_id, tail.text)
+            self.table.set_tail(job_id, tail.text)
             if code != 0:
                 raise _JobFailed(f"the crawl exited with status {code}", {"exit_code": code})
             return {"exit_code": code}, "crawl finished"
@@ -156,12 +156,12 @@ class Jobs:
             try:
                 result, message = work(job_id)
             except _JobFailed as exc:
-                self._finish(job_id, "failed", message=str(exc), result=exc.result)
+                self.table.finish(job_id, "failed", message=str(exc), result=exc.result)
             except Exception as exc:  # a job failure is data for the client, not a crash
                 log.error("job %s failed:\n%s", job_id, traceback.format_exc())
-                self._finish(job_id, "failed", message=f"{type(exc).__name__}: {exc}")
+                self.table.finish(job_id, "failed", message=f"{type(exc).__name__}: {exc}")
             else:
-                self._finish(job_id, "succeeded", message=message, result=result)
+                self.table.finish(job_id, "succeeded", message=message, result=result)
 
     def wait(self, job_id: str, timeout: float = 300.0) -> Job:
         """Block until the job ends (tests and scripts); returns its final state."""
@@ -171,19 +171,6 @@ class Jobs:
             if job.status in ("succeeded", "failed") or time.monotonic() > deadline:
                 return job
             time.sleep(0.05)
-
-    def _finish(
-        self,
-        job_id: str,
-        status: JobStatus,
-        *,
-        message: str | None = None,
-        result: dict[str, Any] | None = None,
-    ) -> None:
-        self.table.finish(job_id, status, message=message, result=result)
-
-    def _set_tail(self, job_id: str, text: str) -> None:
-        self.table.set_tail(job_id, text)
 
 
 def _orphaned(pid: int | None, host: str | None) -> bool:
