@@ -17,9 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from scrkb.reference import AGE_BANDS, MAX_DRAFT_CHARS
-
-__all__ = ["AGE_BANDS"]  # re-exported: the bands are reference data
+from scrkb.reference import MAX_DRAFT_CHARS
 
 DocFormat = Literal["pdf", "docx", "html", "text"]
 
