@@ -16,7 +16,9 @@ from scrkb.web.deps import Web, WebDep
 from scrkb.web.errors import WebRoute
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
-DEFAULTS = PrecedentRequest(text="-")  # k and passages per report, as the API's defaults
+# Reports and passages per report: the API's defaults (POST /api/precedent).
+K = PrecedentRequest.model_fields["k"].default
+PASSAGES_PER_REPORT = PrecedentRequest.model_fields["passages_per_report"].default
 
 
 def _render(request: Request, web: Web, **context: object) -> HTMLResponse:
@@ -62,8 +64,8 @@ async def precedents_post(
                 passages,
                 services.searcher,
                 services.catalog,
-                k=DEFAULTS.k,
-                passages_per_report=DEFAULTS.passages_per_report,
+                k=K,
+                passages_per_report=PASSAGES_PER_REPORT,
             )
         except ScrkbError as exc:
             errors["upload" if filename else "draft"] = exc.message[:1].upper() + exc.message[1:]
