@@ -1,166 +1,292 @@
-"""Evaluate the tagger on the gold TEST split, beside a keyword-substring baseline.
+"""How well the tagger does on writers it has never seen, beside two keyword baselines.
 
-The baseline is the naive approach the tagger must beat: any of a theme's phrases or
-weak terms present anywhere in the passage → tag it.
+``scrkb eval`` runs **leave-one-writer-out**: for each writer, a tagger is trained (weights
+and thresholds, exactly as ``scrkb train-tagger`` does) on every other writer and scores
+the held-out one; the pooled predictions give micro/macro and per-theme precision, recall
+and F1 with 95% bootstrap intervals, the share of no-theme passages that get any tag, and
+how often negated mentions and keyword traps are tagged. ``--holdout`` instead trains once
+without the named writers and scores only them; ``--file`` scores the shipped model on a
+labelled file it was not trained on (anyone's new data).
+
+Baselines: ``typical wording`` tags a theme when any phrase of the coding frame's
+"typical wording" column occurs (the plain keyword match of the frame); ``taxonomy
+keywords`` does the same with the taxonomy's phrases and weak terms.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from scrkb.nlp.gold import GOLD_DIR, GoldPassage, load_gold, section_for
+from scrkb.nlp.gold import GOLD_DIR, GoldPassage, load_gold
 from scrkb.nlp.taxonomy import Taxonomy
 from scrkb.nlp.themes import Tagger
-from scrkb.nlp.train import embedding_inputs, label_matrix
+from scrkb.nlp.train import TrainConfig, TrainingSet, fit, predict, prepare
 
-
-@dataclass
-class Scores:
-    precision: float
-    recall: float
-    f1: float
-    support: int
-    tp: int
-    fp: int
-    fn: int
-
-
-def prf(pred: np.ndarray, gold: np.ndarray) -> Scores:
-    tp = int((pred & (gold == 1)).sum())
-    fp = int((pred & (gold == 0)).sum())
-    fn = int((~pred & (gold == 1)).sum())
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return Scores(round(p, 4), round(r, 4), round(f, 4), int(gold.sum()), tp, fp, fn)
+BOOTSTRAP_SAMPLES = 1000
 
 
 class KeywordBaseline:
-    def __init__(self, taxonomy: Taxonomy) -> None:
+    """Tag a theme when any of its phrases occurs in the passage (word boundaries)."""
+
+    def __init__(self, taxonomy: Taxonomy, source: str = "typical_wording") -> None:
         self.patterns = []
         for theme in taxonomy.themes:
-            terms = sorted({*theme.phrases, *theme.weak_terms}, key=len, reverse=True)
+            if source == "typical_wording":
+                terms = theme.typical_wording or theme.phrases
+            else:
+                terms = [*theme.phrases, *theme.weak_terms]
+            terms = sorted(set(terms), key=len, reverse=True)
             alternation = "|".join(re.escape(t.lower()) for t in terms)
-            self.patterns.append(re.compile(rf"\b(?:{alternation})\b"))
+            self.patterns.append(re.compile(rf"(?<!\w)(?:{alternation})(?!\w)"))
 
     def predict(self, texts: list[str]) -> np.ndarray:
         return np.array(
             [[bool(p.search(text.lower())) for p in self.patterns] for text in texts], dtype=bool
-        )
+        ).reshape(len(texts), len(self.patterns))
 
 
-def evaluate(tagger: Tagger | None = None, gold_dir: Path = GOLD_DIR, split: str = "test") -> dict:
-    tagger = tagger or Tagger()
-    theme_ids = tagger.theme_ids
-    items = [g for g in load_gold(gold_dir, valid_themes=set(theme_ids)) if g.split == split]
-    y = label_matrix(items, theme_ids)
-    vectors = tagger.embedder.encode(embedding_inputs(items, with_heading=True), batch_size=64)
-    sections = [section_for(g.heading_path) if g.heading_path else None for g in items]
-    probs, analyses = tagger.score([g.text for g in items], vectors, sections)
-    pred = probs >= tagger.thresholds()[None, :]
-    base = KeywordBaseline(tagger.taxonomy).predict([g.text for g in items])
+def _counts(pred: np.ndarray, y: np.ndarray) -> tuple[int, int, int]:
+    return (int((pred & (y == 1)).sum()), int((pred & (y == 0)).sum()),
+            int((~pred & (y == 1)).sum()))
+
+
+def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def scores(pred: np.ndarray, y: np.ndarray, theme_ids: list[str], *,
+           bootstrap: int = BOOTSTRAP_SAMPLES, seed: int = 7) -> dict:
+    """Micro/macro/per-theme P/R/F1, no-theme tag rate, and 95% intervals by bootstrap."""
+    pred = pred.astype(bool)
+    per_counts = [_counts(pred[:, j], y[:, j]) for j in range(len(theme_ids))]
+    per = {}
+    for j, theme in enumerate(theme_ids):
+        p, r, f = _prf(*per_counts[j])
+        per[theme] = {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4),
+                      "support": int(y[:, j].sum())}
+    present = [j for j in range(len(theme_ids)) if y[:, j].any()]
+    micro = _prf(*_counts(pred, y))
+    macro_f1 = float(np.mean([per[theme_ids[j]]["f1"] for j in present])) if present else 0.0
+    none = y.sum(axis=1) == 0
+    none_rate = float(pred[none].any(axis=1).mean()) if none.any() else 0.0
+
+    rng = np.random.default_rng(seed)
+    boot_micro, boot_macro, boot_none = [], [], []
+    boot_theme = np.zeros((bootstrap, len(theme_ids)))
+    for b in range(bootstrap):
+        idx = rng.integers(0, len(y), len(y))
+        pb, yb = pred[idx], y[idx]
+        boot_micro.append(_prf(*_counts(pb, yb))[2])
+        fs = [_prf(*_counts(pb[:, j], yb[:, j]))[2] for j in range(len(theme_ids))]
+        boot_theme[b] = fs
+        kept = [fs[j] for j in present if yb[:, j].any()]
+        boot_macro.append(float(np.mean(kept)) if kept else 0.0)
+        nb = yb.sum(axis=1) == 0
+        boot_none.append(float(pb[nb].any(axis=1).mean()) if nb.any() else 0.0)
+
+    def ci(values) -> list[float]:  # noqa: ANN001
+        return [round(float(np.percentile(values, 2.5)), 4),
+                round(float(np.percentile(values, 97.5)), 4)]
+
+    for j, theme in enumerate(theme_ids):
+        per[theme]["f1_ci"] = ci(boot_theme[:, j])
     return {
-        "split": split,
-        "passages": len(items),
-        "tagger": _report(pred, y, theme_ids),
-        "baseline": _report(base, y, theme_ids),
-        "confusions": _confusions(pred, y, theme_ids),
-        "traps": _trap_rates(items, pred, base, y, analyses, theme_ids),
-        "tagger_version": tagger.version,
+        "micro": {"precision": round(micro[0], 4), "recall": round(micro[1], 4),
+                  "f1": round(micro[2], 4), "f1_ci": ci(boot_micro)},
+        "macro": {"f1": round(macro_f1, 4), "f1_ci": ci(boot_macro)},
+        "no_theme_passages": int(none.sum()),
+        "no_theme_tagged_rate": round(none_rate, 4),
+        "no_theme_tagged_ci": ci(boot_none),
+        "per_theme": per,
     }
 
 
-def _report(pred: np.ndarray, y: np.ndarray, theme_ids: list[str]) -> dict:
-    per = {t: prf(pred[:, j], y[:, j]).__dict__ for j, t in enumerate(theme_ids)}
-    micro = prf(pred.reshape(-1), y.reshape(-1)).__dict__
-    macro = {
-        k: round(float(np.mean([per[t][k] for t in theme_ids])), 4)
-        for k in ("precision", "recall", "f1")
-    }
-    return {"per_theme": per, "micro": micro, "macro": macro}
+def trap_rates(items: list[GoldPassage], pred: np.ndarray, y: np.ndarray,
+               data: TrainingSet, baseline: np.ndarray, theme_ids: list[str]) -> dict:
+    """How often a theme the passage does NOT carry is tagged although its words appear.
 
-
-def _confusions(pred: np.ndarray, y: np.ndarray, theme_ids: list[str], top: int = 12) -> list:
-    """(gold theme, wrongly added theme, count): which related themes get mixed up."""
-    counts: dict[tuple[str, str], int] = {}
-    for i in range(len(y)):
-        gold = np.flatnonzero(y[i])
-        wrong = np.flatnonzero(pred[i] & (y[i] == 0))
-        for g in gold:
-            for w in wrong:
-                key = (theme_ids[g], theme_ids[w])
-                counts[key] = counts.get(key, 0) + 1
-    ranked = sorted(counts.items(), key=lambda kv: -kv[1])[:top]
-    return [{"gold": g, "predicted": w, "count": c} for (g, w), c in ranked]
-
-
-def _trap_rates(
-    items: list[GoldPassage],
-    pred: np.ndarray,
-    base: np.ndarray,
-    y: np.ndarray,
-    analyses: list,
-    theme_ids: list[str],
-) -> dict:
-    """How often a theme whose words appear but which the passage does NOT carry is tagged.
-
-    A "negated trap" is a theme the rule stage saw only in negated or hypothetical form
-    (there was no evidence of …); a "keyword trap" is any theme whose keywords appear in a
-    hard negative without the theme being carried.
+    A negated mention: the rule stage saw the theme only in negated or hypothetical form.
+    A keyword trap: the typical-wording baseline fires on a theme the passage lacks.
     """
-    neg_total = neg_tagged = kw_total = kw_tagged = kw_base = 0
-    for i, item in enumerate(items):
+    neg_total = neg_tagged = 0
+    for i in range(len(items)):
         for j, theme in enumerate(theme_ids):
-            if y[i, j]:
-                continue
-            hit = analyses[i].hits.get(theme)
-            if hit is not None and hit.negated and not hit.strong:
+            hit = data.analyses[i].hits.get(theme)
+            if not y[i, j] and hit is not None and hit.negated and not hit.strong:
                 neg_total += 1
                 neg_tagged += int(pred[i, j])
-            if item.kind == "hard_negative" and base[i, j]:
-                kw_total += 1
-                kw_tagged += int(pred[i, j])
-                kw_base += 1
+    traps = baseline & (y == 0)
     return {
         "negated_mentions": neg_total,
         "negated_tagged_rate": round(neg_tagged / neg_total, 4) if neg_total else 0.0,
-        "hard_negative_keyword_traps": kw_total,
-        "hard_negative_traps_tagged_rate": round(kw_tagged / kw_total, 4) if kw_total else 0.0,
-        "baseline_traps_tagged_rate": round(kw_base / kw_total, 4) if kw_total else 0.0,
+        "keyword_traps": int(traps.sum()),
+        "keyword_traps_tagged_rate": round(float(pred[traps].mean()), 4) if traps.any() else 0.0,
     }
 
 
+def _report(name: str, items: list[GoldPassage], pred: np.ndarray, data: TrainingSet,
+            tagger: Tagger, per_writer: dict | None = None) -> dict:
+    theme_ids = tagger.theme_ids
+    y = data.labels
+    texts = [g.text for g in items]
+    typical = KeywordBaseline(tagger.taxonomy, "typical_wording").predict(texts)
+    taxonomy_kw = KeywordBaseline(tagger.taxonomy, "taxonomy").predict(texts)
+    return {
+        "evaluation": name,
+        "passages": len(items),
+        "writers": sorted({g.writer for g in items}),
+        "tagger": scores(pred, y, theme_ids),
+        "baseline_typical_wording": scores(typical, y, theme_ids, bootstrap=200),
+        "baseline_taxonomy_keywords": scores(taxonomy_kw, y, theme_ids, bootstrap=200),
+        "traps": trap_rates(items, pred, y, data, typical, theme_ids),
+        "per_writer": per_writer or {},
+    }
+
+
+def _writer_row(pred: np.ndarray, y: np.ndarray) -> dict:
+    p, r, f = _prf(*_counts(pred, y))
+    none = y.sum(axis=1) == 0
+    return {"passages": len(y), "precision": round(p, 4), "recall": round(r, 4),
+            "f1": round(f, 4),
+            "no_theme_tagged_rate": round(float(pred[none].any(axis=1).mean()), 4)
+            if none.any() else None}
+
+
+def leave_one_writer_out(gold_dir: Path = GOLD_DIR, config: TrainConfig | None = None,
+                         writers: list[str] | None = None, tagger: Tagger | None = None) -> dict:
+    """Train without each writer in turn (``writers``: only these as held-out folds)."""
+    tagger = tagger or Tagger(model_path=None)
+    items = load_gold(gold_dir, valid_themes=set(tagger.theme_ids))
+    data = prepare(items, tagger)
+    held = writers or sorted(set(data.writers.tolist()))
+    pred = np.zeros(data.labels.shape, dtype=bool)
+    mask = np.zeros(len(items), dtype=bool)
+    per_writer = {}
+    for writer in held:
+        test_idx = np.flatnonzero(data.writers == writer)
+        train_idx = np.flatnonzero(data.writers != writer)
+        if not len(test_idx):
+            raise ValueError(f"no passages by writer {writer!r}")
+        model = fit(data.subset(train_idx), tagger.theme_ids, config)
+        part = predict(model, data.subset(test_idx)) >= model.thresholds[None, :]
+        pred[test_idx] = part
+        mask[test_idx] = True
+        per_writer[writer] = _writer_row(part, data.labels[test_idx])
+    idx = np.flatnonzero(mask)
+    return _report("leave-one-writer-out", [items[i] for i in idx], pred[idx],
+                   data.subset(idx), tagger, per_writer)
+
+
+def holdout(gold_dir: Path = GOLD_DIR, held_out: list[str] | None = None,
+            config: TrainConfig | None = None, tagger: Tagger | None = None) -> dict:
+    """Train once without ``held_out`` writers (never used to choose anything); score them."""
+    tagger = tagger or Tagger(model_path=None)
+    items = load_gold(gold_dir, valid_themes=set(tagger.theme_ids))
+    data = prepare(items, tagger)
+    held_out = held_out or []
+    test_mask = np.isin(data.writers, held_out)
+    if not test_mask.any():
+        raise ValueError(f"no passages by {held_out}")
+    model = fit(data.subset(np.flatnonzero(~test_mask)), tagger.theme_ids, config)
+    test = data.subset(np.flatnonzero(test_mask))
+    pred = predict(model, test) >= model.thresholds[None, :]
+    per_writer = {w: _writer_row(pred[test.writers == w], test.labels[test.writers == w])
+                  for w in held_out}
+    return _report(f"held-out writers {', '.join(held_out)}", test.items, pred, test, tagger,
+                   per_writer)
+
+
+def evaluate_file(path: Path, tagger: Tagger | None = None) -> dict:
+    """The shipped model on a labelled JSONL file (``{"id","text","themes",...}`` lines)."""
+    from scrkb.nlp.gold import _read_jsonl
+
+    tagger = tagger or Tagger()
+    items = []
+    for _, raw in _read_jsonl(path):
+        items.append(GoldPassage(id=str(raw["id"]), text=raw["text"],
+                                 themes=[t for t in raw.get("themes", []) if t],
+                                 heading_path=raw.get("heading_path") or [],
+                                 writer=raw.get("writer") or path.stem))
+    unknown = {t for g in items for t in g.themes} - set(tagger.theme_ids)
+    if unknown:
+        raise ValueError(f"{path.name}: unknown theme(s) {sorted(unknown)}")
+    data = prepare(items, tagger, processes=1)
+    if tagger.model is None:
+        raise ValueError("no trained tagger model: run `scrkb train-tagger`")
+    pred = predict(tagger.model, data) >= tagger.thresholds()[None, :]
+    return _report(f"shipped model on {path.name}", items, pred, data, tagger)
+
+
+def agreement(gold_dir: Path = GOLD_DIR, theme_ids: list[str] | None = None) -> dict:
+    """Inter-annotator agreement (writer vs independent annotator) per theme: Cohen's kappa."""
+    items = [g for g in load_gold(gold_dir) if g.annotations.get("annotator") is not None]
+    theme_ids = theme_ids or sorted({t for g in items for t in g.themes})
+    out: dict = {"passages": len(items),
+                 "adjudicated": sum(1 for g in items if g.annotations.get("adjudicator") is not None),
+                 "per_theme": {}}
+    a_all, b_all = [], []
+    for theme in theme_ids:
+        a = np.array([theme in (g.annotations.get("writer") or []) for g in items])
+        b = np.array([theme in (g.annotations.get("annotator") or []) for g in items])
+        a_all.append(a)
+        b_all.append(b)
+        out["per_theme"][theme] = {"kappa": round(_kappa(a, b), 3),
+                                   "positives_final": sum(theme in g.themes for g in items)}
+    out["micro_kappa"] = round(_kappa(np.concatenate(a_all), np.concatenate(b_all)), 3)
+    out["passage_exact_agreement"] = round(
+        1 - out["adjudicated"] / len(items), 3) if items else 0.0
+    return out
+
+
+def _kappa(a: np.ndarray, b: np.ndarray) -> float:
+    po = float((a == b).mean())
+    pe = float(a.mean() * b.mean() + (1 - a.mean()) * (1 - b.mean()))
+    return (po - pe) / (1 - pe) if pe < 1 else 1.0
+
+
 def format_report(result: dict) -> str:
-    lines = [f"Gold {result['split']} split: {result['passages']} passages"]
-    lines.append(f"{'theme':32} {'P':>6} {'R':>6} {'F1':>6} {'n':>4} | {'base F1':>7}")
-    tag, base = result["tagger"], result["baseline"]
+    tag = result["tagger"]
+    base = result["baseline_typical_wording"]
+    kw = result["baseline_taxonomy_keywords"]
+    lines = [f"{result['evaluation']}: {result['passages']} passages, writers "
+             f"{', '.join(result['writers'])}"]
+    lines.append(f"{'theme':30} {'P':>6} {'R':>6} {'F1':>6} {'95% CI':>13} {'n':>5} | "
+                 f"{'kw F1':>6}")
     for theme, s in tag["per_theme"].items():
-        b = base["per_theme"][theme]
-        lines.append(
-            f"{theme:32} {s['precision']:6.3f} {s['recall']:6.3f} {s['f1']:6.3f} "
-            f"{s['support']:4d} | {b['f1']:7.3f}"
-        )
-    for name in ("micro", "macro"):
-        t, b = tag[name], base[name]
-        lines.append(
-            f"{name.upper():32} {t['precision']:6.3f} {t['recall']:6.3f} {t['f1']:6.3f}      "
-            f"| {b['f1']:7.3f}"
-        )
-    gain = tag["micro"]["f1"] - base["micro"]["f1"]
-    lines.append(f"micro-F1 gain over keyword baseline: {gain:+.3f}")
+        lo, hi = s["f1_ci"]
+        lines.append(f"{theme:30} {s['precision']:6.3f} {s['recall']:6.3f} {s['f1']:6.3f} "
+                     f"[{lo:.2f}, {hi:.2f}] {s['support']:5d} | "
+                     f"{base['per_theme'][theme]['f1']:6.3f}")
+    m = tag["micro"]
+    lines.append(f"{'MICRO':30} {m['precision']:6.3f} {m['recall']:6.3f} {m['f1']:6.3f} "
+                 f"[{m['f1_ci'][0]:.2f}, {m['f1_ci'][1]:.2f}]       | {base['micro']['f1']:6.3f}")
+    lines.append(f"{'MACRO':30} {'':6} {'':6} {tag['macro']['f1']:6.3f} "
+                 f"[{tag['macro']['f1_ci'][0]:.2f}, {tag['macro']['f1_ci'][1]:.2f}]       | "
+                 f"{base['macro']['f1']:6.3f}")
+    lines.append(f"micro-F1: tagger {m['f1']:.3f}; coding-frame typical wording "
+                 f"{base['micro']['f1']:.3f} ({m['f1'] - base['micro']['f1']:+.3f}); "
+                 f"taxonomy keywords {kw['micro']['f1']:.3f}")
+    lines.append(f"no-theme passages tagged: {tag['no_theme_tagged_rate']:.1%} "
+                 f"[{tag['no_theme_tagged_ci'][0]:.1%}, {tag['no_theme_tagged_ci'][1]:.1%}] of "
+                 f"{tag['no_theme_passages']} (typical wording: "
+                 f"{base['no_theme_tagged_rate']:.1%})")
     traps = result["traps"]
-    lines.append(
-        f"negated mentions tagged: {traps['negated_tagged_rate']:.1%} of "
-        f"{traps['negated_mentions']}; hard-negative keyword traps tagged: "
-        f"{traps['hard_negative_traps_tagged_rate']:.1%} (baseline "
-        f"{traps['baseline_traps_tagged_rate']:.1%}) of {traps['hard_negative_keyword_traps']}"
-    )
-    lines.append("most frequent confusions (gold theme → wrongly added theme):")
-    for c in result["confusions"][:8]:
-        lines.append(f"  {c['gold']} → {c['predicted']}: {c['count']}")
-    lines.append(f"tagger: {result['tagger_version']}")
+    lines.append(f"negated mentions tagged: {traps['negated_tagged_rate']:.1%} of "
+                 f"{traps['negated_mentions']}; keyword traps tagged: "
+                 f"{traps['keyword_traps_tagged_rate']:.1%} of {traps['keyword_traps']}")
+    for writer, row in result.get("per_writer", {}).items():
+        nt = row["no_theme_tagged_rate"]
+        lines.append(f"  {writer:10} n={row['passages']:5d} P {row['precision']:.3f} "
+                     f"R {row['recall']:.3f} F1 {row['f1']:.3f}"
+                     + (f"  no-theme tagged {nt:.1%}" if nt is not None else ""))
     return "\n".join(lines)
+
+
+def to_json(result: dict) -> str:
+    return json.dumps(result, indent=2)

@@ -29,6 +29,9 @@ class Theme(BaseModel):
     name: str
     group: Literal["practice", "risk"]
     definition: str
+    # The coding frame's "typical wording" column, verbatim: the plain keyword baseline the
+    # tagger is measured against (``scrkb eval``), never used by the tagger itself.
+    typical_wording: list[str] = Field(default_factory=list)
     # Multi-word phrases, matched on lemmas, case-insensitive ("did not meet the threshold").
     phrases: list[str] = Field(min_length=1)
     # Single words or phrases that count only with another signal from the same theme

@@ -315,7 +315,7 @@ def retag(home: HomeOpt = None) -> None:
 
 @app.command("train-tagger")
 def train_tagger() -> None:
-    """Train the tagger's semantic stage and thresholds on the gold dev split."""
+    """Train the tagger on every labelled passage of every writer (minutes, CPU)."""
     from scrkb.nlp.train import train
 
     info = train()
@@ -325,16 +325,49 @@ def train_tagger() -> None:
 @app.command("eval")
 def evaluate_cmd(
     as_json: Annotated[bool, typer.Option("--json")] = False,
-    split: Annotated[str, typer.Option(help="Gold split: test (default) or dev.")] = "test",
+    holdout: Annotated[
+        list[str] | None,
+        typer.Option("--holdout", help="Train once without these writers and score them."),
+    ] = None,
+    writer: Annotated[
+        list[str] | None,
+        typer.Option("--writer", help="Leave-one-writer-out over these writers only."),
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", help="Score the shipped model on this labelled JSONL file."),
+    ] = None,
+    agreement: Annotated[
+        bool, typer.Option("--agreement", help="Inter-annotator agreement per theme.")
+    ] = False,
 ) -> None:
-    """Per-theme precision/recall/F1 on the gold test split, beside the keyword baseline."""
-    from scrkb.nlp.evaluate import evaluate, format_report
+    """Tagger P/R/F1 on writers it was not trained on, beside keyword baselines."""
+    from scrkb.nlp import evaluate as ev
 
-    result = evaluate(split=split)
+    if agreement:
+        result = ev.agreement()
+        if as_json:
+            sys.stdout.write(ev.to_json(result) + "\n")
+        else:
+            out.print(f"{result['passages']} passages, {result['adjudicated']} adjudicated; "
+                      f"micro kappa {result['micro_kappa']:.3f}")
+            for theme, row in result["per_theme"].items():
+                out.print(f"  {theme:30} kappa {row['kappa']:.3f}  positives "
+                          f"{row['positives_final']}")
+        return
+    try:
+        if file is not None:
+            result = ev.evaluate_file(file)
+        elif holdout:
+            result = ev.holdout(held_out=holdout)
+        else:
+            result = ev.leave_one_writer_out(writers=writer)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
     if as_json:
-        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+        sys.stdout.write(ev.to_json(result) + "\n")
     else:
-        out.print(format_report(result))
+        out.print(ev.format_report(result), markup=False, highlight=False)
 
 
 # --------------------------------------------------------------------------- samples, demo

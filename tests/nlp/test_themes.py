@@ -156,3 +156,49 @@ def test_themes_trained_model_is_loaded_and_vetoes_bind(tagger):
     assert tagger.lexical is not None
     # a vetoed theme can never clear any theme's decision threshold
     assert float(tagger.thresholds().min()) > VETO_CAP
+
+
+@pytest.mark.slow
+def test_themes_contents_list_without_page_numbers_carries_nothing(tagger):
+    contents = ("Introduction\nWhy this review was carried out\nThe family\nKey practice episodes\n"
+                "Finding 1: Bruising in a baby who could not crawl\nFinding 2: The mother's new "
+                "partner\nFinding 3: Missed health appointments\nRecommendations\nGlossary")
+    assert _ids(tagger, contents) == set()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("text", "theme"),
+    [
+        ("There had been no previous concerns about the care of Baby D before the admission.",
+         "neglect"),
+        ("No agency had any record of drug or alcohol use by either parent.",
+         "parental_substance_misuse"),
+    ],
+)
+def test_themes_ruled_out_concerns_are_not_tagged(tagger, text, theme):
+    assert theme not in _ids(tagger, text)
+
+
+@pytest.mark.slow
+def test_themes_dense_precis_keeps_its_several_themes(tagger):
+    # Fictional, in the style of a library's case-review update entry.
+    text = ("2021 – Westbray – Child F. Death of a 9-week-old boy from head injuries; his "
+            "father was convicted of manslaughter. Learning themes include: the father's role "
+            "and history were never explored by health visitors or midwives; bruising to a "
+            "non-mobile baby was not referred under the bruising protocol; the mother's "
+            "postnatal depression was treated without thought to the baby's safety; "
+            "information held by police about domestic abuse was not shared with health.")
+    found = _ids(tagger, text)
+    expected = {"unseen_men", "non_mobile_injury", "parental_mental_health", "domestic_abuse",
+                "information_sharing"}
+    assert len(found & expected) >= 4, found
+
+
+@pytest.mark.slow
+def test_themes_untagged_evidence_points_at_the_sentence_that_carries_the_theme(tagger):
+    text = ("Over two years the school made four referrals. Nobody ever asked the boy what life "
+            "at home was like or spoke to him away from his father.")
+    tags = {t.theme_id: t for t in tagger.tag_texts([text])[0]}
+    assert "voice_of_child" in tags
+    assert "asked the boy" in tags["voice_of_child"].evidence
