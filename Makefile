@@ -6,9 +6,9 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install web-assets browser demo test test-fast lint eval bench bench-api samples clean
+.PHONY: install web-assets browser doc-tools demo test test-fast lint eval bench bench-api samples clean
 
-install: $(VENV)/.installed web-assets
+install: $(VENV)/.installed web-assets doc-tools
 
 # torch first and pinned: an unpinned torch pulls gigabytes of CUDA packages.
 $(VENV)/.installed: pyproject.toml requirements.lock
@@ -33,6 +33,17 @@ browser:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver; \
+	fi
+
+# Scanned reports are read with Tesseract (OCR), legacy .doc files with antiword, and
+# poppler's pdftoppm/pdfinfo help look at PDFs: Debian packages, installed only when missing.
+doc-tools:
+	@if [ ! -x /usr/bin/tesseract ] || [ ! -x /usr/bin/antiword ] || [ ! -x /usr/bin/pdftoppm ] \
+		|| [ ! -e /usr/share/tesseract-ocr/5/tessdata/eng.traineddata ]; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+			tesseract-ocr tesseract-ocr-eng antiword poppler-utils; \
 	fi
 
 samples: install
