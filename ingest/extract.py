@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 from scrkb.errors import ExtractionError
+from scrkb.ingest.ocr import OcrOptions
 from scrkb.models import DocFormat, ExtractedDoc
 
 SNIFF_BYTES = 8192
@@ -22,11 +23,19 @@ _BINARY_EXTENSIONS = {".pdf": "PDF", ".docx": "Word document", ".doc": "Word doc
 _MB = 2**20
 
 
-def extract(path: Path, *, max_bytes: int = 100 * 2**20, max_pages: int = 2000) -> ExtractedDoc:
+def extract(
+    path: Path,
+    *,
+    max_bytes: int = 100 * 2**20,
+    max_pages: int = 2000,
+    ocr: OcrOptions | None = None,
+) -> ExtractedDoc:
     """Extract the text of one report file, page by page.
 
     The size limit is checked before anything is read, so a huge download costs nothing.
-    A scanned PDF comes back with no lines and the warning "no text layer (needs OCR)".
+    Scanned PDF pages are read with Tesseract when ``ocr`` allows it (pages then carry
+    ``ocr_confidence``); a scan left unread comes back with no lines and the warning
+    "no text layer (needs OCR)". Legacy Word (.doc) files are read with antiword.
     """
     path = Path(path).absolute()
     name = path.name
@@ -54,11 +63,15 @@ def extract(path: Path, *, max_bytes: int = 100 * 2**20, max_pages: int = 2000) 
     if fmt == "pdf":
         from scrkb.ingest.extract_pdf import extract_pdf
 
-        pages, title, warnings = extract_pdf(path, max_pages=max_pages)
+        pages, title, warnings = extract_pdf(path, max_pages=max_pages, ocr=ocr)
     elif fmt == "docx":
         from scrkb.ingest.extract_docx import extract_docx
 
         pages, title, warnings = extract_docx(path)
+    elif fmt == "doc":
+        from scrkb.ingest.extract_doc import extract_doc
+
+        pages, title, warnings = extract_doc(path)
     elif fmt == "html":
         from scrkb.ingest.extract_html import extract_html
 
@@ -112,10 +125,7 @@ def sniff_format(head: bytes, path: Path) -> DocFormat:
     if head.startswith(b"PK\x03\x04"):
         return _sniff_zip(path)
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
-        raise ExtractionError(
-            "unsupported",
-            f"{name} is an old-style Word (.doc) or Office file; save it as .docx or PDF.",
-        )
+        return _sniff_ole(head, path)
     text_like = _looks_like_text(head)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         head = head.decode("utf-16", "ignore").encode("ascii", "ignore")
@@ -136,6 +146,26 @@ def sniff_format(head: bytes, path: Path) -> DocFormat:
     raise ExtractionError(
         "unsupported", f"{name} is not a PDF, Word (.docx), web page or text file."
     )
+
+
+def _sniff_ole(head: bytes, path: Path) -> DocFormat:
+    """An OLE2 compound file: a Word 97-2003 document, or another Office file."""
+    if "WordDocument".encode("utf-16-le") in _ole_directory(path):
+        return "doc"
+    raise ExtractionError(
+        "unsupported",
+        f"{path.name} is an Office file (OLE2) but not a Word document; save it as PDF.",
+    )
+
+
+def _ole_directory(path: Path) -> bytes:
+    """The bytes where an OLE2 file's directory entries live (names in UTF-16)."""
+    with path.open("rb") as fh:
+        header = fh.read(512)
+        shift = int.from_bytes(header[30:32], "little") or 9
+        first_dir = int.from_bytes(header[48:52], "little")
+        fh.seek((first_dir + 1) << shift)
+        return fh.read(4 << shift)
 
 
 def _sniff_zip(path: Path) -> DocFormat:

@@ -20,6 +20,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from scrkb.errors import ExtractionError
+from scrkb.ingest.ocr import OcrOptions, ocr_image, tesseract_version
 from scrkb.models import Line, PageText
 
 NO_TEXT_LAYER = "no text layer (needs OCR)"
@@ -56,14 +57,17 @@ class _Run:
 
 
 def extract_pdf(
-    path: Path, *, max_pages: int = 2000
+    path: Path, *, max_pages: int = 2000, ocr: OcrOptions | None = None
 ) -> tuple[list[PageText], str | None, list[str]]:
     """Return (pages, title from the metadata, warnings) for a PDF file.
 
     Raises ``ExtractionError`` for password-protected, unreadable and over-long files.
-    A PDF without any text (a scan) is not an error: its pages come back without lines
-    and with the warning ``NO_TEXT_LAYER``, so ingest can keep it as a no-text report.
+    Pages that hold an image and no text (scans) are read with Tesseract when ``ocr`` is
+    enabled and Tesseract is installed; each such page carries ``ocr_confidence``. A PDF
+    left without any text is not an error: its pages come back without lines and with
+    the warning ``NO_TEXT_LAYER``, so ingest can keep it as a no-text report.
     """
+    ocr = ocr if ocr is not None else OcrOptions(enabled=False)
     name = Path(path).name
     try:
         pdf = pdfium.PdfDocument(Path(path))
@@ -92,6 +96,7 @@ def extract_pdf(
             except pdfium.PdfiumError:
                 unreadable.append(index + 1)
                 pages.append(PageText(number=index + 1, lines=[]))
+        warnings += _ocr_scanned_pages(pdf, pages, ocr)
         if unreadable and len(unreadable) == count:
             raise ExtractionError("corrupt", f"{name} is damaged: none of its pages can be read.")
         if unreadable:
@@ -101,6 +106,59 @@ def extract_pdf(
         return pages, title, warnings
     finally:
         pdf.close()
+
+
+def _ocr_scanned_pages(pdf: pdfium.PdfDocument, pages: list[PageText], ocr: OcrOptions) -> list[str]:
+    """Read pages that have an image but no text with Tesseract; return warnings."""
+    scanned = [p for p in pages if not p.lines and _has_image(pdf, p.number - 1)]
+    if not scanned:
+        return []
+    if not ocr.enabled:
+        return [f"{len(scanned)} scanned page(s) not read: OCR is turned off (SCRKB_OCR)"]
+    if tesseract_version() is None:
+        return [f"{len(scanned)} scanned page(s) not read: Tesseract is not installed"]
+    warnings: list[str] = []
+    failed: list[str] = []
+    for page in scanned[: ocr.max_pages]:
+        scale = ocr.dpi / 72
+        pdf_page = pdf[page.number - 1]
+        try:
+            bitmap = pdf_page.render(scale=scale, grayscale=True)
+            image = bitmap.to_pil()
+        except pdfium.PdfiumError as exc:
+            failed.append(f"{page.number} ({exc})")
+            continue
+        finally:
+            pdf_page.close()
+        result = ocr_image(image, scale=scale, options=ocr)
+        if result.error:
+            failed.append(f"{page.number} ({result.error})")
+        page.lines = result.lines
+        page.ocr_confidence = result.confidence
+    done = [p for p in scanned if p.ocr_confidence is not None]
+    if done:
+        mean = sum(p.ocr_confidence or 0.0 for p in done) / len(done)
+        warnings.append(
+            f"OCR: {len(done)} scanned page(s) read with {tesseract_version()} "
+            f"(mean word confidence {mean:.0f}%)"
+        )
+    if failed:
+        warnings.append("OCR could not read page(s): " + "; ".join(failed))
+    if len(scanned) > ocr.max_pages:
+        warnings.append(
+            f"OCR: only the first {ocr.max_pages} of {len(scanned)} scanned pages were read"
+        )
+    return warnings
+
+
+def _has_image(pdf: pdfium.PdfDocument, index: int) -> bool:
+    page = pdf[index]
+    try:
+        return any(True for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2))
+    except pdfium.PdfiumError:
+        return False
+    finally:
+        page.close()
 
 
 def _metadata_title(pdf: pdfium.PdfDocument) -> str | None:

@@ -46,6 +46,20 @@ class Settings(BaseSettings):
         100, description="Files larger than this are refused at ingest and upload (API and web)."
     )
     max_pages: int = Field(2000, description="PDFs with more pages than this are refused.")
+    ocr: bool = Field(
+        True,
+        description="Read scanned PDF pages (an image, no text layer) with Tesseract OCR; "
+        "off keeps a scanned report without passages ('needs OCR').",
+    )
+    ocr_page_timeout: float = Field(
+        60.0, gt=0, description="OCR: seconds Tesseract may spend on one page before it is skipped."
+    )
+    ocr_dpi: int = Field(
+        300, ge=100, le=600, description="OCR: resolution scanned pages are rendered at."
+    )
+    ocr_max_pages: int = Field(
+        500, ge=1, description="OCR: most scanned pages read in one document."
+    )
     admin_token: str | None = Field(None, description="Token for admin API routes; unset = off.")
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS.")
     log_queries: bool = Field(False, description="Log query text in request logs.")

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from scrkb.reference import MAX_DRAFT_CHARS
 
-DocFormat = Literal["pdf", "docx", "html", "text"]
+DocFormat = Literal["pdf", "docx", "doc", "html", "text"]
 
 # What part of a report a block sits in. The tagger suppresses passing mentions in
 # contents, terms of reference, glossary and methodology sections (coding frame rules).
@@ -59,6 +59,7 @@ class PageText(BaseModel):
     lines: list[Line]
     width: float | None = None
     height: float | None = None
+    ocr_confidence: float | None = None  # set when the page was a scan read by OCR (0-100)
 
 
 class ExtractedDoc(BaseModel):
@@ -76,6 +77,11 @@ class ExtractedDoc(BaseModel):
     @property
     def has_text(self) -> bool:
         return any(line.text.strip() for page in self.pages for line in page.lines)
+
+    @property
+    def ocr_pages(self) -> list[int]:
+        """Pages whose text came from OCR of a scan."""
+        return [p.number for p in self.pages if p.ocr_confidence is not None]
 
 
 # --------------------------------------------------------------------------- structure

@@ -175,6 +175,7 @@ DOCUMENT_FORMATS: dict[str, DocumentFormat] = {
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
             (".docx",),
         ),
+        DocumentFormat("doc", "Word 97-2003 document", "application/msword", (".doc",)),
         DocumentFormat("html", "Web page", "text/html; charset=utf-8", (".html", ".htm")),
         DocumentFormat(
             "text",

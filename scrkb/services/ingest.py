@@ -26,6 +26,7 @@ from scrkb.errors import ExtractionError, ScrkbError
 from scrkb.index.store import Store
 from scrkb.index.vectors import sync_vector_index
 from scrkb.ingest.files import discover, report_id_for, sha256_file
+from scrkb.ingest.ocr import OcrOptions, tesseract_version
 from scrkb.models import Report, ReportMetadata
 from scrkb.nlp.embedding import embedding_text, get_embedder
 from scrkb.nlp.metadata import fill_from_listing
@@ -203,11 +204,13 @@ class Ingestor:
             path,
             max_bytes=self.settings.max_file_mb * 2**20,
             max_pages=self.settings.max_pages,
+            ocr=ocr_options(self.settings),
         )
         summary.seconds["extract"] += time.perf_counter() - t
         report_id = existing["id"] if existing else report_id_for(source)
         original = self._keep_original(path, doc.sha256)
         prov: dict[str, Any] = {"ingested_from": str(path), "original": original}
+        prov.update(ocr_provenance(doc))
         prov.update(provenance or {})
 
         def report_of(**fields: Any) -> Report:
@@ -224,10 +227,11 @@ class Ingestor:
             )
 
         if not doc.has_text:
+            reason = next((w for w in doc.warnings if "scanned page" in w), None)
             report = report_of(
                 title=doc.title or path.stem,
                 status="no_text",
-                status_reason="no text layer (needs OCR)",
+                status_reason="no text layer (needs OCR)" + (f": {reason}" if reason else ""),
                 metadata=fill_from_listing(ReportMetadata(), prov),
             )
             self.store.replace_report(report, [], None)
@@ -283,6 +287,30 @@ class Ingestor:
             shutil.copyfile(path, tmp)
             os.replace(tmp, target)
         return target.name
+
+
+def ocr_options(settings: Settings) -> OcrOptions:
+    """The OCR settings as the extract stage takes them."""
+    return OcrOptions(
+        enabled=settings.ocr,
+        page_timeout=settings.ocr_page_timeout,
+        dpi=settings.ocr_dpi,
+        max_pages=settings.ocr_max_pages,
+    )
+
+
+def ocr_provenance(doc: Any) -> dict[str, str | int | None]:
+    """Provenance marks for text that came from OCR: engine, pages, mean word confidence."""
+    pages = [p for p in doc.pages if p.ocr_confidence is not None]
+    if not pages:
+        return {"text_layer": "original"} if doc.format == "pdf" else {}
+    mean = sum(p.ocr_confidence for p in pages) / len(pages)
+    return {
+        "text_layer": "ocr" if len(pages) == doc.page_count else "original+ocr",
+        "ocr_engine": tesseract_version(),
+        "ocr_pages": ",".join(str(p.number) for p in pages),
+        "ocr_confidence": round(mean),
+    }
 
 
 def ingest_paths(

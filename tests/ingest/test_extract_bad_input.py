@@ -108,10 +108,13 @@ def test_extract_bad_input_scanned_pdf_is_kept_without_text(tmp_path: Path) -> N
     canvas.drawImage(ImageReader(buffer), 0, 0, width=A4[0], height=A4[1])
     canvas.showPage()
     canvas.save()
-    doc = extract(path)
+    doc = extract(path)  # OCR is off unless asked for
     assert (doc.format, doc.page_count, doc.has_text) == ("pdf", 1, False)
     assert doc.pages[0].lines == []
-    assert doc.warnings == ["no text layer (needs OCR)"]
+    assert doc.warnings == [
+        "1 scanned page(s) not read: OCR is turned off (SCRKB_OCR)",
+        "no text layer (needs OCR)",
+    ]
 
 
 def test_extract_bad_input_random_bytes(tmp_path: Path) -> None:
@@ -150,15 +153,26 @@ def test_extract_bad_input_zip_that_is_not_a_word_file(tmp_path: Path) -> None:
     assert error.message == "bundle.docx is a ZIP archive, not a Word document; unpack it first."
 
 
-def test_extract_bad_input_old_word_doc(tmp_path: Path) -> None:
+def test_extract_bad_input_office_file_that_is_not_word(tmp_path: Path) -> None:
     path = tmp_path / "old.doc"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 1024)
     error = _refusal(path)
     assert error.reason == "unsupported"
     assert (
         error.message
-        == "old.doc is an old-style Word (.doc) or Office file; save it as .docx or PDF."
+        == "old.doc is an Office file (OLE2) but not a Word document; save it as PDF."
     )
+
+
+def test_extract_bad_input_damaged_word_doc(tmp_path: Path) -> None:
+    from tests.legacy_doc import write_doc
+
+    whole = write_doc(tmp_path / "whole.doc", ["Child Q overview report", "Text. " * 50])
+    path = tmp_path / "cut.doc"
+    path.write_bytes(whole.read_bytes()[:1536])
+    error = _refusal(path)
+    assert error.reason == "corrupt"
+    assert error.message.startswith("cut.doc is an old-style Word file that cannot be read")
 
 
 def test_extract_bad_input_missing_file(tmp_path: Path) -> None:
