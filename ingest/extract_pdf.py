@@ -40,6 +40,7 @@ class _Run:
     chars: list[str] = field(default_factory=list)
     baseline: float | None = None
     left: float | None = None
+    right: float | None = None  # the right edge of the last character's box
     sizes: Counter[float] = field(default_factory=Counter)
     bold_chars: int = 0
     ink_chars: int = 0
@@ -192,6 +193,7 @@ def _char_runs(textpage: pdfium.PdfTextPage) -> list[_Run]:
     runs: list[_Run] = []
     run = _Run()
     x, y = ctypes.c_double(), ctypes.c_double()
+    box = [ctypes.c_double() for _ in range(4)]  # left, right, bottom, top
     last_obj: int | None = None
     size, bold = 0.0, False
     for i in range(n):
@@ -214,13 +216,19 @@ def _char_runs(textpage: pdfium.PdfTextPage) -> list[_Run]:
                 run.chars.append(" ")
             continue
         pdfium_c.FPDFText_GetCharOrigin(raw, i, x, y)
-        if run.baseline is not None and abs(y.value - run.baseline) > max(size, 1.0) * 0.6:
+        pdfium_c.FPDFText_GetCharBox(raw, i, *box)
+        jumped = run.baseline is not None and abs(y.value - run.baseline) > max(size, 1.0) * 0.6
+        # A wide gap on one baseline is a column gutter or a table's cell gap: a new run,
+        # so that columns can be told apart (and merged back when they are not columns).
+        gap = run.right is not None and x.value - run.right > max(size, 4.0) * 0.9
+        if jumped or gap:
             runs.append(run)
             run = _Run()
         if run.baseline is None:
             run.baseline = y.value
             run.left = x.value  # the pen position: the same for every line of a margin
         run.add(ch, size, bold)
+        run.right = max(run.right or box[1].value, box[1].value)
     if run.ink_chars:
         runs.append(run)
     return runs
@@ -245,10 +253,98 @@ def _font(raw: pdfium_c.FPDF_TEXTPAGE, i: int) -> tuple[float, bool]:
 
 
 def _lines(runs: list[_Run], height: float) -> list[Line]:
-    """Runs to lines in reading order: top to bottom, runs sharing a baseline merged
-    left to right (a page number drawn apart from its contents entry, say)."""
+    """Runs to lines in reading order.
+
+    A page set in two columns is read column by column (within each band between
+    full-width lines such as a heading across both columns), with running headers and
+    footers kept at the top and foot; any other page top to bottom, runs sharing a
+    baseline merged left to right (a page number drawn apart from its contents entry).
+    """
     runs = [r for r in runs if r.baseline is not None]
-    runs.sort(key=lambda r: (-(r.baseline or 0.0), r.left or 0.0))
+    gutter = find_gutter(runs, height)
+    if gutter is None:
+        return _merge(runs, height)
+    lo, hi = gutter
+    margin = 0.09 * height
+    head = [r for r in runs if (r.baseline or 0.0) > height - margin]
+    foot = [r for r in runs if (r.baseline or 0.0) < margin]
+    body = [r for r in runs if margin <= (r.baseline or 0.0) <= height - margin]
+    body.sort(key=lambda r: -(r.baseline or 0.0))
+    out = _merge(head, height)
+    band: list[_Run] = []
+
+    def flush() -> None:
+        for column, side in enumerate(
+            ([r for r in band if (r.right or 0.0) <= hi], [r for r in band if (r.left or 0.0) >= lo])
+        ):
+            for line in _merge(side, height):
+                line.column = column
+                out.append(line)
+        band.clear()
+
+    for run in body:
+        if (run.left or 0.0) < lo and (run.right or 0.0) > hi:  # spans the gutter
+            flush()
+            out.extend(_merge([run], height))
+        else:
+            band.append(run)
+    flush()
+    out.extend(_merge(foot, height))
+    return out
+
+
+def find_gutter(runs: list[_Run], height: float) -> tuple[float, float] | None:
+    """The gutter of a page set in two columns, as (its left, its right) in points.
+
+    The page's body text (without the top and bottom margins) must leave an empty
+    vertical strip at least 9 points wide near the middle of the text block, crossed by
+    at most a tenth of the lines, with enough full lines on each side. Why the width
+    test: a chronology table's date column or a contents page's page numbers also leave
+    a strip, but the text beside them is narrow.
+    """
+    margin = 0.09 * height
+    body = [
+        r for r in runs
+        if r.left is not None and r.right is not None and margin <= (r.baseline or 0.0) <= height - margin
+    ]  # fmt: skip
+    if len(body) < 12:
+        return None
+    x0 = min(r.left or 0.0 for r in body)
+    x1 = max(r.right or 0.0 for r in body)
+    width = x1 - x0
+    if width < 200:
+        return None
+    bins = int(width) + 1
+    cover = [0] * bins
+    for r in body:
+        a, b = int((r.left or 0.0) - x0), int((r.right or 0.0) - x0)
+        for k in range(max(0, a), min(bins, b + 1)):
+            cover[k] += 1
+    limit = max(1, len(body) // 10)
+    best: tuple[int, int] | None = None
+    start = None
+    for k in range(int(width * 0.3), int(width * 0.7) + 1):
+        if cover[k] <= limit:
+            start = k if start is None else start
+            if best is None or k - start > best[1] - best[0]:
+                best = (start, k)
+        else:
+            start = None
+    if best is None or best[1] - best[0] < 9:
+        return None
+    lo, hi = x0 + best[0], x0 + best[1]
+    left = [r for r in body if (r.right or 0.0) <= hi]
+    right = [r for r in body if (r.left or 0.0) >= lo]
+    for side, span in ((left, lo - x0), (right, x1 - hi)):
+        full = [r for r in side if (r.right or 0.0) - (r.left or 0.0) >= 0.6 * span]
+        if len(full) < 5 or span < 0.3 * width:
+            return None
+    return lo, hi
+
+
+def _merge(runs: list[_Run], height: float) -> list[Line]:
+    """Runs to lines top to bottom, runs sharing a baseline merged left to right."""
+    runs = sorted(runs, key=lambda r: (-(r.baseline or 0.0), r.left or 0.0))
     groups: list[list[_Run]] = []
     for run in runs:
         if groups:
@@ -259,12 +355,16 @@ def _lines(runs: list[_Run], height: float) -> list[Line]:
                 continue
         groups.append([run])
     lines: list[Line] = []
+    cells: list[list[tuple[float, str]]] = []
     for group in groups:
         group.sort(key=lambda r: r.left or 0.0)
         text = " ".join("".join(r.chars).strip() for r in group)
         text = " ".join(text.split())
         if not text:
             continue
+        cells.append(
+            [(r.left or 0.0, " ".join("".join(r.chars).split())) for r in group if r.ink_chars]
+        )
         sizes: Counter[float] = Counter()
         for r in group:
             sizes.update(r.sizes)
@@ -282,4 +382,57 @@ def _lines(runs: list[_Run], height: float) -> list[Line]:
                 bold=bold,
             )
         )
-    return lines
+    return _table_rows(lines, cells)
+
+
+_PAGE_NO_CELL = re.compile(r"^(?:\d{1,4}|[ivxlc]{1,6})$", re.I)
+
+
+def _table_rows(lines: list[Line], cells: list[list[tuple[float, str]]]) -> list[Line]:
+    """Rebuild the rows of a table whose cells wrap (a chronology: date | event | agency).
+
+    Lines are drawn across the row, so a wrapped cell's second line would otherwise be
+    read after the next cell ("mother reports Midwifery no concerns"). A table is three
+    or more lines in a row holding cells at the same column positions, at least two of
+    them with two cells or more; a line with nothing in the first column continues the
+    row above. Each row becomes one line, its cells joined by " | ". A column of bare
+    numbers at the right is a contents page's page numbers, not a table.
+    """
+    out: list[Line] = []
+    i = 0
+    while i < len(lines):
+        columns = sorted({round(left) for left, _ in cells[i]}) if len(cells[i]) >= 2 else []
+        if not columns or all(_PAGE_NO_CELL.match(t) for _, t in cells[i][1:]):
+            out.append(lines[i])
+            i += 1
+            continue
+        j, multi = i + 1, 1
+        while j < len(lines):
+            lefts = [round(left) for left, _ in cells[j]]
+            if not all(any(abs(x - c) <= 3 for c in columns) for x in lefts):
+                break
+            if len(lefts) == 1 and abs(lefts[0] - columns[0]) <= 3:
+                break  # a row starts with two cells or more: this is text after the table
+            if len(cells[j]) >= 2:
+                multi += 1
+            j += 1
+        if multi < 2 or j - i < 3:
+            out.append(lines[i])
+            i += 1
+            continue
+        rows: list[tuple[Line, dict[int, list[str]]]] = []
+        for k in range(i, j):
+            by_col: dict[int, list[str]] = {}
+            for left, text in cells[k]:
+                col = min(range(len(columns)), key=lambda c: abs(columns[c] - left))
+                by_col.setdefault(col, []).append(text)
+            if 0 in by_col or not rows:
+                rows.append((lines[k], by_col))
+            else:
+                for col, texts in by_col.items():
+                    rows[-1][1].setdefault(col, []).extend(texts)
+        for first, by_col in rows:
+            text = " | ".join(" ".join(by_col[c]) for c in sorted(by_col))
+            out.append(first.model_copy(update={"text": text, "new_block": True}))
+        i = j
+    return out

@@ -38,7 +38,7 @@ class OcrPage:
 
 @lru_cache(maxsize=1)
 def tesseract_version() -> str | None:
-    """"tesseract 5.3.0", or None when Tesseract is not installed."""
+    """ "tesseract 5.3.0", or None when Tesseract is not installed."""
     if shutil.which("tesseract") is None:
         return None
     try:

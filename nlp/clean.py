@@ -27,23 +27,58 @@ from pathlib import Path
 def lexicon() -> dict[str, int]:
     """Lower-case English words mapped to their frequency rank (0 = most common).
 
-    Hyphenation repair and run-together splitting both ask "is this a word?". spaCy's
-    small model ships no usable word list, so we use wordninja's frequency-ordered list
-    (126k words), which is already a dependency; it is loaded once, lazily.
+    Hyphenation repair and run-together splitting both ask "is this a word, and how
+    common?". The list is wordfreq's large English list (321,000 words from subtitles,
+    Wikipedia, books, news and the web, British and American spellings), read straight
+    from its data file, with wordninja's list added for anything it lacks; loaded once.
     """
+    ranks: dict[str, int] = {}
+    for i, word in enumerate(_wordfreq_words()):
+        ranks.setdefault(word, i)
     import wordninja
 
     path = Path(wordninja.__file__).parent / "wordninja" / "wordninja_words.txt.gz"
     if path.exists():
         with gzip.open(path) as fh:
-            words = fh.read().decode().split()
-    else:  # pragma: no cover - packaging variant
-        cost = wordninja.DEFAULT_LANGUAGE_MODEL._wordcost
-        words = sorted(cost, key=cost.__getitem__)
-    ranks: dict[str, int] = {}
-    for i, word in enumerate(words):
-        ranks.setdefault(word, i)
+            extra = fh.read().decode().split()
+        base = len(ranks)
+        for i, word in enumerate(extra):
+            ranks.setdefault(word, base + i)
     return ranks
+
+
+@lru_cache(maxsize=1)
+def _centibels() -> dict[str, int]:
+    """Word → its frequency in centibels (wordfreq's bins: frequency = 10 ** (-cB / 100))."""
+    out: dict[str, int] = {}
+    for cb, words in enumerate(_wordfreq_bins()):
+        for word in words:
+            out.setdefault(word, cb)
+    return out
+
+
+def _wordfreq_bins() -> list[list[str]]:
+    import importlib.util
+
+    import msgpack
+
+    spec = importlib.util.find_spec("wordfreq")
+    if spec is None or spec.origin is None:  # pragma: no cover - a dependency
+        return []
+    path = Path(spec.origin).parent / "data" / "large_en.msgpack.gz"
+    with gzip.open(path) as fh:
+        data = msgpack.unpackb(fh.read(), raw=False)
+    return [list(b) for b in data[1:]]  # data[0] is the format header
+
+
+def _wordfreq_words() -> list[str]:
+    return [w for b in _wordfreq_bins() for w in b if w.isalpha() or "'" in w]
+
+
+def frequency(word: str) -> float:
+    """How often ``word`` appears in English text (0.0 when it is not in the list)."""
+    cb = _centibels().get(word.lower())
+    return 0.0 if cb is None else 10 ** (-cb / 100)
 
 
 # British spellings are rare in the (American-leaning) word list: try the American form.
@@ -407,6 +442,11 @@ _COMPOUND_TAILS = frozenset(
         "time",
     ]
 )
+# A first half that makes a hyphenated compound in British reports ("multi-agency",
+# "inter-agency", "self-harm") unless the joined form is a common word ("crossover").
+_COMPOUND_HEADS = frozenset(
+    ["multi", "inter", "non", "cross", "self", "well", "half", "ex", "semi"]
+)
 _LINE_END_HYPHENS = ("-", "\u00ad", "\ufffe", "\x02")
 
 
@@ -435,6 +475,7 @@ def join_hyphenated(left: str, right: str) -> tuple[str, bool]:
         or second.lower() in _COMPOUND_TAILS
         or not is_known_word(joined)
         or (stem_text[-len(first) - 1 : -len(first)] == "-")  # "mother-in-" + "law"
+        or (first.lower() in _COMPOUND_HEADS and frequency(joined) < 10**-5.4)
     ):
         return stem_text + "-" + right, False
     return stem_text + right, True
@@ -498,42 +539,86 @@ _FRAGMENTS = frozenset(
         "ity",
     ]
 )
-_TOKEN = re.compile(r"(?<![\w@/.\-])([a-z]{9,})(?![\w@/\-]|\.[a-z])")
-_MAX_PART_RANK = 30000
+_TOKEN = re.compile(r"(?<![\w@/.\-])([a-z]{6,})(?![\w@/\-]|\.[a-z])")
+_CAMEL = re.compile(r"(?<![\w@/.\-])([A-Z]?[a-z]{3,})([A-Z][a-z]{2,})(?![\w@/\-])")
+# Names written in one word with an inner capital: never split.
+_CAMEL_NAMES = frozenset(
+    [
+        "powerpoint",
+        "youtube",
+        "whatsapp",
+        "facetime",
+        "snapchat",
+        "tiktok",
+        "facebook",
+        "linkedin",
+        "sharepoint",
+        "onedrive",
+        "playstation",
+        "liquidlogic",
+        "systmone",
+        "emisweb",
+        "mosaic",
+        "carefirst",
+        "childview",
+        "eclipse",
+        "paris",
+    ]
+)
+_MIN_PART_FREQUENCY = 10**-5.5  # parts of a split must be everyday words
 
 
 def split_run_together(text: str) -> tuple[str, int]:
-    """Insert the missing spaces in tokens like "theassessmentwas"; return text and count.
+    """Insert the missing spaces in tokens like "theassessmentwas", "diedand" and
+    "IntroductionPage"; return the text and how many tokens were split.
 
-    Only long all-lower-case tokens that are not words are considered, and a split is
-    used only when every part is a common word. Names and acronyms (capitals), numbers,
-    URLs and e-mail addresses are never touched. Why: lossy text layers drop spaces,
-    and a run-together token matches no query.
+    A split is made only when every part is an everyday word and the parts together
+    are far likelier than the token as one word, so a dictionary word ("antenatal",
+    "safeguarding", "nonetheless") is never split, however it could be cut. Names and
+    acronyms, numbers, URLs and e-mail addresses are never touched. Why: lossy text
+    layers drop spaces, and a run-together token matches no query.
     """
     count = 0
 
     def fix(m: re.Match[str]) -> str:
         nonlocal count
         token = m.group(1)
-        if is_known_word(token):
-            return token
         parts = _split_words(token)
         if parts is None:
             return token
         count += 1
         return " ".join(parts)
 
+    def fix_camel(m: re.Match[str]) -> str:
+        nonlocal count
+        left, right = m.group(1), m.group(2)
+        whole = left + right
+        if whole.lower() in _CAMEL_NAMES or frequency(whole) > 0:
+            return whole
+        if len(left) < 4 or not is_known_word(left) or not is_known_word(right):
+            return whole
+        if frequency(left) < 1e-7 or frequency(right) < 1e-7:
+            return whole
+        count += 1
+        return f"{left} {right}"
+
     text = _TOKEN.sub(fix, text)
+    text = _CAMEL.sub(fix_camel, text)
     return text, count
 
 
 def _split_words(token: str) -> list[str] | None:
     import wordninja
 
+    whole = frequency(token)
+    if whole > 0 and (is_known_word(token) and whole >= 1e-6 or len(token) < 6):
+        return None  # a word in its own right
+    if whole == 0 and is_known_word(token):
+        return None  # a British spelling or inflection of a known word
     parts = wordninja.split(token)
     if len(parts) < 2 or "".join(parts) != token:
         return None
-    lex = lexicon()
+    together = 1.0
     for part in parts:
         if part in _FRAGMENTS:
             return None
@@ -541,9 +626,12 @@ def _split_words(token: str) -> list[str] | None:
             return None
         if len(part) == 2 and part not in _TWO_LETTER:
             return None
-        r = lex.get(part)
-        if r is None or r > _MAX_PART_RANK:
+        f = frequency(part)
+        if f < _MIN_PART_FREQUENCY:
             return None
+        together *= f
+    if together < whole * 1000:
+        return None  # the token is likelier as one (rare) word than as these words
     return parts
 
 

@@ -52,6 +52,7 @@ class Line(BaseModel):
     style_level: int | None = None  # heading level from markup (DOCX style, HTML h1-h6)
     new_block: bool = False  # markup says a new paragraph starts here (DOCX/HTML)
     list_item: bool = False
+    column: int | None = None  # PDF pages set in columns: 0 = left, 1 = right
 
 
 class PageText(BaseModel):

@@ -38,9 +38,7 @@ def _fib(text_len: int, clx_len: int) -> bytes:
 
 def _clx(text_len: int) -> bytes:
     # one piece: CPs 0..text_len, a PCD whose fc has bit 30 set (8-bit text at fc / 2)
-    plc = struct.pack("<II", 0, text_len) + struct.pack(
-        "<HIH", 0, (_TEXT_AT * 2) | (1 << 30), 0
-    )
+    plc = struct.pack("<II", 0, text_len) + struct.pack("<HIH", 0, (_TEXT_AT * 2) | (1 << 30), 0)
     return b"\x02" + struct.pack("<I", len(plc)) + plc
 
 

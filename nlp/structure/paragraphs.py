@@ -9,7 +9,11 @@ from collections import Counter
 
 from scrkb.models import ExtractedDoc
 from scrkb.nlp import clean
-from scrkb.nlp.structure.headings import heading_number_depth, is_heading_candidate
+from scrkb.nlp.structure.headings import (
+    heading_number_depth,
+    is_heading_candidate,
+    style_heading,
+)
 from scrkb.nlp.structure.layout import is_break
 from scrkb.nlp.structure.lines import (
     BARE_LABEL,
@@ -82,6 +86,20 @@ def group_paragraphs(pages: list[list[TextLine]], lay: Layout, title_page: bool)
             continue
         if bullet_next:
             line.list_item, bullet_next = True, False
+        if (
+            current is not None
+            and current.is_heading
+            and prev is not None
+            and not is_item
+            and _continues_heading(prev, line, lay)
+            and style_heading(line, lay)
+            and not ends_sentence(prev.text)
+            and len(current.lines) < 3
+        ):
+            current.lines.append(line)  # a heading wrapped onto a second line
+            lay.stats["heading_lines_joined"] += 1
+            prev = line
+            continue
         if title_page and line.page == first_page:
             heading = False
         else:
