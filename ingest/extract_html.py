@@ -146,10 +146,54 @@ def extract_html(data: bytes) -> tuple[list[PageText], str | None, list[str]]:
     if root is None:
         return [PageText(number=1, lines=[])], title, ["no content found on the page"]
     _strip_chrome(root)
-    lines = list(_lines(root))
+    lines = [ln for ln in _lines(root) if not is_boilerplate(ln.text)]
     if title is None:
         title = next((ln.text for ln in lines if ln.style_level == 1), None)
-    return [PageText(number=1, lines=lines)], title, warnings
+    return _pages(lines), title, warnings
+
+
+_PAGE_OF = re.compile(r"^(?:page|p\s?a\s?g\s?e)\s*(\d{1,4})\s*(?:of|/|\|)\s*(\d{1,4})$", re.I)
+
+
+def _pages(lines: list[Line]) -> list[PageText]:
+    """One page, or the report's own pages where a transcript marks them ("Page 2 of 9"
+    lines counting up): a document-sharing site's copy of a PDF keeps its page numbers,
+    so its title page and citations are right. The markers themselves are dropped."""
+    marks = [(i, _PAGE_OF.match(ln.text)) for i, ln in enumerate(lines)]
+    marks = [(i, int(m.group(1))) for i, m in marks if m]
+    numbers = [n for _, n in marks]
+    if len(marks) < 2 or numbers != list(range(numbers[0], numbers[0] + len(numbers))):
+        return [PageText(number=1, lines=lines)]
+    pages: list[PageText] = []
+    if marks[0][0] > 0 and numbers[0] > 1:
+        pages.append(PageText(number=numbers[0] - 1, lines=lines[: marks[0][0]]))
+    for k, (i, n) in enumerate(marks):
+        end = marks[k + 1][0] if k + 1 < len(marks) else len(lines)
+        body = lines[i + 1 : end]
+        if k == 0 and numbers[0] == 1:
+            body = lines[:i] + body  # anything before "Page 1 of N" is on page 1
+        pages.append(PageText(number=n, lines=body))
+    return pages
+
+
+# Lines a site puts around a document that are never the document's text: upload dates
+# and view counts on document-sharing sites, skip links, download and share buttons.
+_BOILERPLATE = re.compile(
+    r"^(?:(?:post(?:ed)?|uploaded|added|shared)\s+(?:on|by)\b.{0,40}"
+    r"|upload(?:ed)?\s+date:?.{0,30}|[\d,.]+k?\s+(?:views?|downloads?|pages?)"
+    r"|views?:?\s*[\d,.]+|skip\s+to\s+(?:main\s+)?content|download(?:\s+(?:pdf|now|file))?"
+    r"|report\s+(?:this\s+)?(?:document|abuse)|embed|share(?:\s+this(?:\s+page)?)?:?"
+    r"|print(?:\s+this\s+page)?|back\s+to\s+top|category:?\s*\w+|recommended"
+    r"|(?:log|sign)\s+in|upload)$",
+    re.IGNORECASE,
+)
+
+
+def is_boilerplate(text: str) -> bool:
+    """A short line that belongs to the site, not the document ("Post on 29-Sep-2020",
+    "1,204 views", "Skip to content", "Download")."""
+    t = " ".join(text.split())
+    return len(t) <= 60 and bool(_BOILERPLATE.match(t))
 
 
 def _title(soup: BeautifulSoup) -> str | None:
@@ -285,6 +329,9 @@ def _has_block_child(el: Tag, name: str) -> bool:
     )
 
 
+_BR_MARK = "\u2028"  # a single <br>: a line wrap inside a paragraph
+
+
 def _block(el: Tag) -> Iterator[Line]:
     name = el.name
     level = int(name[1]) if re.fullmatch(r"h[1-6]", name) else None
@@ -298,7 +345,7 @@ def _block(el: Tag) -> Iterator[Line]:
                     parts.append([])
                     previous_br = False
                 else:
-                    parts[-1].append(" ")
+                    parts[-1].append(_BR_MARK)
                     previous_br = True
             continue
         if isinstance(node, NavigableString) and not isinstance(node, Comment):
@@ -306,8 +353,17 @@ def _block(el: Tag) -> Iterator[Line]:
                 previous_br = False
             parts[-1].append(str(node))
     bold = _all_bold(el)
+    wrapped = level is None and sum(1 for b in el.find_all("br")) >= 3
     for piece in parts:
-        text = " ".join("".join(piece).split())
+        if wrapped:
+            # A transcript of a PDF (document-sharing sites): the report's own lines,
+            # hard-wrapped with <br>. Each stays a line, so paragraphs and headings are
+            # rebuilt from the text as for a text file.
+            rows = [" ".join(r.split()) for r in "".join(piece).split(_BR_MARK)]
+            for k, row in enumerate(r for r in rows if r):
+                yield Line(text=row, new_block=k == 0)
+            continue
+        text = " ".join("".join(piece).replace(_BR_MARK, " ").split())
         if text:
             yield Line(
                 text=text,

@@ -260,6 +260,53 @@ def is_page_number(text: str) -> bool:
     return True
 
 
+# Page markers that are never report text, wherever they stand: "Page 3 of 24",
+# "P a g e 2 | 25" (a letter-spaced footer), "2 | P a g e", "Page 7: Child S review".
+_SPACED_PAGE = r"p\s?a\s?g\s?e"
+_PAGE_MARKER = re.compile(
+    rf"""^(?:
+        {_SPACED_PAGE}\s*\d{{1,4}}(?:\s*(?:of|/|\|)\s*\d{{1,4}})?
+      | \d{{1,4}}\s*\|\s*{_SPACED_PAGE}(?:\s*\d{{1,4}})?
+      | page\s+\d{{1,4}}\s*[:|\u2013\u2014-]\s*\S.{{0,90}}
+    )\.?$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# The same markers inside a line, where a text layer ran a footer into the text.
+_INLINE_MARKER = re.compile(
+    rf"\s*\b(?:{_SPACED_PAGE}\s*\d{{1,4}}\s*(?:of|\|)\s*\d{{1,4}}|P a g e\s*\d{{1,4}})\b\s*",
+    re.IGNORECASE,
+)
+# Government protective markings stamped at the top and foot of pages.
+_MARKING = re.compile(
+    r"^(?:not\s+protectively\s+marked(?:\s*[-\u2013:]\s*public)?"
+    r"|official(?:\s*[-\u2013:]?\s*sensitive)?(?:\s*[-\u2013:]\s*(?:personal|commercial))?"
+    r"|official\s*[-\u2013:]\s*public|restricted|confidential|in\s+confidence|protect"
+    r"|protect\s*[-\u2013:]\s*personal|unclassified|draft|final\s+draft|final\s+version"
+    r"|strictly\s+confidential)\.?$",
+    re.IGNORECASE,
+)
+
+
+def is_page_marker(text: str) -> bool:
+    """True for a line that is only a page marker in one of the forms published reports
+    use ("Page 3 of 24", "P a g e 2 | 25", "Page 7: Child S"). Such a line is furniture
+    wherever it stands, so callers may drop it outside the page bands too."""
+    t = text.strip()
+    return len(t) <= 110 and bool(_PAGE_MARKER.match(t))
+
+
+def is_protective_marking(text: str) -> bool:
+    """True for a protective marking line: "OFFICIAL - SENSITIVE", "NOT PROTECTIVELY
+    MARKED", "RESTRICTED". Why: stamped on every page, it would start or end passages."""
+    return bool(_MARKING.match(text.strip()))
+
+
+def strip_inline_markers(text: str) -> tuple[str, int]:
+    """Remove "Page 3 of 24" / "P a g e 2 | 25" run into a line of text."""
+    new, n = _INLINE_MARKER.subn(" ", text)
+    return (new.strip() if n else text), n
+
+
 _DIGITS = re.compile(r"\d+")
 _NON_WORD = re.compile(r"[^\w#]+")
 
@@ -311,7 +358,9 @@ _ENDS_PAGE_NO = re.compile(r"(?:\s|\.|\u2026)(\d{1,3}|[ivxlc]{1,6})$", re.IGNORE
 _OPEN_WORDS = frozenset(
     ["and", "or", "the", "of", "to", "in", "on", "at", "by", "for", "with", "aged", "a", "an"]
 )
-_CONTENTS_HEADING = re.compile(r"^(?:table\s+of\s+)?contents(?:\s+page)?:?$", re.IGNORECASE)
+_CONTENTS_HEADING = re.compile(
+    r"^(?:table\s+of\s+)?(?:contents?|index)(?:\s+page)?:?$", re.IGNORECASE
+)
 
 
 def is_contents_heading(text: str) -> bool:
@@ -648,6 +697,10 @@ def clean_line(text: str, stats: Counter[str] | None = None) -> str:
     text, n_foot = strip_footnote_markers(normalise_text(text))
     if n_foot and stats is not None:
         stats["footnote_markers"] += n_foot
+    if "age" in text or "a g e" in text:
+        text, n_marks = strip_inline_markers(text)
+        if n_marks and stats is not None:
+            stats["page_markers"] += n_marks
     return text
 
 

@@ -82,12 +82,31 @@ def _count_words(text: str) -> int:
     return len(text.split())
 
 
+_SENTENCE_END = re.compile(r"[.!?:;][\"')\]]*$")
+MIN_PASSAGE_WORDS = 8
+
+
+def is_front_matter_only(block: Block, text: str) -> bool:
+    """A title-page or contents fragment: in front matter or a contents section, and no
+    sentence ("Mid and West Wales", "October 2016", "3 Findings 12"). Why: such lines are
+    not learning; as passages they match queries on names and dates and fill results."""
+    if block.section_kind not in ("front", "contents"):
+        return False
+    words = len(text.split())
+    if block.section_kind == "contents":
+        return not (words >= 12 and _SENTENCE_END.search(text.rstrip()))
+    return words < MIN_PASSAGE_WORDS or not _SENTENCE_END.search(text.rstrip())
+
+
 def _units(structured: StructuredDoc) -> list[_Unit]:
-    """Paragraphs, with long ones split at sentence boundaries into even parts."""
+    """Paragraphs, with long ones split at sentence boundaries into even parts; title
+    page lines and contents entries left out."""
     text = structured.text
     units: list[_Unit] = []
     for block in structured.blocks:
         if block.kind != "paragraph":
+            continue
+        if is_front_matter_only(block, text[block.char_start : block.char_end]):
             continue
         body = text[block.char_start : block.char_end]
         words = _count_words(body)
@@ -184,6 +203,29 @@ def _group(units: list[_Unit]) -> list[_Group]:
             continue
         nxt = groups[i + 1] if i + 1 < len(groups) else None
         if nxt is not None and _compatible(g, nxt):
+            nxt.units[:0] = g.units
+            nxt.words += g.words
+            continue
+        out.append(g)
+    return _absorb_short(out)
+
+
+def _absorb_short(groups: list[_Group]) -> list[_Group]:
+    """No passage under MIN_PASSAGE_WORDS words unless its section holds nothing else:
+    a short one joins its neighbour in the same section (the one before, else after),
+    even past the usual length limit."""
+    out: list[_Group] = []
+    for i, g in enumerate(groups):
+        if g.words >= MIN_PASSAGE_WORDS:
+            out.append(g)
+            continue
+        prev = out[-1] if out else None
+        if prev is not None and prev.key == g.key:
+            prev.units.extend(g.units)
+            prev.words += g.words
+            continue
+        nxt = groups[i + 1] if i + 1 < len(groups) else None
+        if nxt is not None and nxt.key == g.key:
             nxt.units[:0] = g.units
             nxt.words += g.words
             continue

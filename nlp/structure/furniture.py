@@ -39,6 +39,7 @@ def page_lines(doc: ExtractedDoc, stats: Counter[str]) -> list[list[TextLine]]:
                         new_block=raw.new_block or j > 0,
                         list_item=raw.list_item,
                         blank_before=blank,
+                        column=raw.column,
                     )
                 )
                 blank = False
@@ -112,6 +113,10 @@ def _drop_contents(pages: list[list[TextLine]], stats: Counter[str]) -> None:
     """
     limit = max(3, len(pages) // 4 + 1)
     carry = False  # the previous page ended inside the contents
+    for lines in pages[:limit]:
+        if _unheaded_contents(lines):
+            stats["contents_lines"] += len(lines)
+            lines[:] = []
     for p, lines in enumerate(pages):
         keep: list[TextLine] = []
         state = "carry" if carry else "off"
@@ -148,6 +153,25 @@ def _drop_contents(pages: list[list[TextLine]], stats: Counter[str]) -> None:
             keep.append(line)
         carry = state != "off" and numbered_page
         lines[:] = keep
+
+
+def _unheaded_contents(lines: list[TextLine]) -> bool:
+    """A contents page without a "Contents" heading: most of its lines are entries
+    ("Findings 12"), or titles each followed by its page number on a line of its own."""
+    if len(lines) < 6 or any(clean.is_contents_heading(ln.text) for ln in lines):
+        return False
+    entries = 0
+    i = 0
+    while i < len(lines):
+        text = lines[i].text
+        nxt = lines[i + 1].text if i + 1 < len(lines) else ""
+        if clean.is_contents_line(text) and not text[:1].islower():
+            entries += 1
+        elif title_like(text, max_words=16) and clean.is_page_number(nxt):
+            entries += 1
+            i += 1
+        i += 1
+    return entries >= 5 and entries * 2 >= len(lines) * 0.8
 
 
 def _has_page_numbers(lines: list[TextLine]) -> bool:

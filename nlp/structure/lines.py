@@ -26,6 +26,7 @@ class TextLine:
     blank_before: bool = False
     underline_level: int | None = None  # plain text: "====" under it = 1, "----" = 2
     footnote: bool = False
+    column: int | None = None  # a page set in two columns: 0 left, 1 right
 
 
 @dataclass(slots=True)

@@ -126,6 +126,13 @@ def group_paragraphs(pages: list[list[TextLine]], lay: Layout, title_page: bool)
         if current is None or current.is_heading or current.footnote:
             close()
             current = Para([line], list_item=line.list_item)
+        elif prev is not None and prev.page == line.page and _column_jump(prev, line):
+            if _continues_over_page(current.lines[-1], line, lay):
+                current.lines.append(line)  # the paragraph runs on at the next column's top
+                lay.stats["column_continuations"] += 1
+            else:
+                close()
+                current = Para([line], list_item=line.list_item)
         elif prev is not None and prev.page != line.page:
             interrupted = _interrupted_by_notes(out, current, line)
             if interrupted is not None:
@@ -155,6 +162,10 @@ def group_paragraphs(pages: list[list[TextLine]], lay: Layout, title_page: bool)
         prev = line
     close()
     return _tidy(out, lay)
+
+
+def _column_jump(prev: TextLine, line: TextLine) -> bool:
+    return prev.column is not None and line.column is not None and prev.column != line.column
 
 
 _ONLY_PARA_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2}){1,3}\.?$")

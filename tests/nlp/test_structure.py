@@ -229,7 +229,8 @@ def test_structure_pdf_rebuilds_blocks() -> None:
         ),
     ]
     assert_offsets(doc)
-    assert doc.stats["running_lines"] == 6
+    assert doc.stats["running_lines"] == 3  # "Child Q review" headers
+    assert doc.stats["page_markers"] == 3  # "Page 2 of 4" footers, dropped wherever they stand
     assert doc.stats["contents_lines"] == 3
     assert doc.stats["footnote_markers"] == 1
     assert doc.stats["hyphenation_joined"] == 1  # Partner-ship
