@@ -60,6 +60,7 @@ def extract(
 
     fmt = sniff_format(head, path)
     warnings: list[str] = []
+    site: str | None = None
     if fmt == "pdf":
         from scrkb.ingest.extract_pdf import extract_pdf
 
@@ -73,9 +74,11 @@ def extract(
 
         pages, title, warnings = extract_doc(path)
     elif fmt == "html":
-        from scrkb.ingest.extract_html import extract_html
+        from scrkb.ingest.extract_html import extract_html, site_name
 
-        pages, title, warnings = extract_html(path.read_bytes())
+        data = path.read_bytes()
+        pages, title, warnings = extract_html(data)
+        site = site_name(data)
     else:
         from scrkb.ingest.extract_text import extract_text
 
@@ -97,6 +100,7 @@ def extract(
         pages=pages,
         title=title,
         warnings=warnings,
+        site_name=site,
     )
 
 

@@ -196,6 +196,19 @@ def is_boilerplate(text: str) -> bool:
     return len(t) <= 60 and bool(_BOILERPLATE.match(t))
 
 
+def site_name(data: bytes) -> str | None:
+    """The name of the site a page belongs to: its ``og:site_name``, else the last part
+    of a "<page> | <site>" title. A partnership's own site names the partnership, which
+    is the publisher of a review published as a web page."""
+    soup = BeautifulSoup(decode_html(data[:65536]), "lxml")
+    meta = soup.find("meta", attrs={"property": "og:site_name"})
+    if isinstance(meta, Tag) and str(meta.get("content") or "").strip():
+        return " ".join(str(meta["content"]).split())
+    if soup.title and " | " in soup.title.get_text():
+        return " ".join(soup.title.get_text().split(" | ")[-1].split()) or None
+    return None
+
+
 def _title(soup: BeautifulSoup) -> str | None:
     """The <title>, without the " | Site name" most sites append; else the first h1."""
     if soup.title and soup.title.get_text(strip=True):

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from scrkb.models import Evidence, ExtractedDoc, ReportMetadata, StructuredDoc
-from scrkb.reference import AGE_BANDS, REVIEW_TYPE_NAMES
+from scrkb.reference import AGE_BANDS, REVIEW_TYPE_NAMES, PublisherMatch, find_publishers
 
 FRONT_WORDS = 4000  # title page, summary and introduction: where reports state their facts
 
@@ -118,24 +118,60 @@ _SBNI = re.compile(r"Safeguarding Board for Northern Ireland")
 _BAD_LEAD = {"The", "This", "A", "An", "Each", "Every", "All", "Local", "Regional", "By", "For"}
 
 
-def _partnership(title_page: str, sentences: list[_Sentence]) -> Evidence | None:
-    """The first publishing body named: on the title page if there, else in the text."""
+def _partnership(
+    title_page: str, sentences: list[_Sentence]
+) -> tuple[Evidence | None, PublisherMatch | None]:
+    """The publishing body: the first named on the title page, else in the text.
+
+    The gazetteer of UK publishers (``reference.find_publishers``) is asked first, so a
+    name broken over two lines, an abbreviation ("Powys LSCB") or a former name resolves
+    to its publisher (and nation); an invented or unknown body is still found from its
+    "<Place> Safeguarding Children Partnership" shape. The national Panel counts only on
+    the title page: local reviews mention it because they notify it.
+    """
     for text, page, method in [(title_page, 1, "title_page")] + [
         (s.text, s.page, "text") for s in sentences
     ]:
-        found: list[tuple[int, str]] = [(m.start(), m.group(0)) for m in _SBNI.finditer(text)]
-        if method == "title_page":
-            found += [(m.start(), m.group(0)) for m in _PANEL_PUBLISHER.finditer(text)]
-        for m in _PARTNERSHIP.finditer(text):
+        found: list[tuple[int, str, PublisherMatch | None]] = []
+        for match in find_publishers(text):
+            if match.publisher.kind == "panel" and method != "title_page":
+                continue
+            found.append((match.start, match.value, match))
+        flat = _join_wrapped_names(text) if method == "title_page" else text
+        for m in _PARTNERSHIP.finditer(flat):
             words = m.group(1).split()
             while words and words[0] in _BAD_LEAD:
                 words = words[1:]
             if words and words[0] not in {"Local", "Safeguarding", "Child", "Children"}:
-                found.append((m.start(), " ".join(words)))
+                start = m.start() + len(m.group(1)) - len(" ".join(words))
+                if not any(abs(start - pos) < 3 or pos <= start < pos + len(v) for pos, v, _ in found):
+                    found.append((start, " ".join(words), None))
         if found:
-            pos, name = min(found)
-            return Evidence(value=name, evidence=_line_of(text, pos), page=page, method=method)
-    return None
+            pos, name, match = min(found, key=lambda f: f[0])
+            evidence = _line_of(flat if method == "title_page" else text, pos)
+            if method == "title_page":
+                evidence = name
+            return Evidence(value=name, evidence=evidence, page=page, method=method), match
+    return None, None
+
+
+_BODY_START = re.compile(
+    r"^(?:Local |Regional )?(?:Safeguarding|Children(?:['’]s)?|Child Protection|Partnership|"
+    r"Board|Committee|Multi-Agency|and )"
+)
+
+
+def _join_wrapped_names(text: str) -> str:
+    """Title-page lines with a name broken over two lines put back on one ("Barnsley
+    Safeguarding" / "Children Partnership"); other lines stay apart."""
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
+    out: list[str] = []
+    for line in lines:
+        if out and _BODY_START.match(line) and not out[-1].endswith((".", ":")):
+            out[-1] = f"{out[-1]} {line}"
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 def _line_of(text: str, pos: int) -> str:
@@ -148,39 +184,97 @@ def _line_of(text: str, pos: int) -> str:
 _MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|December"
 )
+_MONTH_ABBR = r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec"
+_YEAR4 = r"(?:19|20)\d\d"
+# Dates as reports write them, each with the year it gives.
+_DATE_FORMS = [
+    re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS}|{_MONTH_ABBR})\.?,?\s+({_YEAR4})\b", re.I),
+    re.compile(rf"\b(?:{_MONTHS}|{_MONTH_ABBR})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+({_YEAR4})\b", re.I),
+    re.compile(rf"\b(?:{_MONTHS}|{_MONTH_ABBR})\.?,?\s+({_YEAR4})\b", re.I),
+    re.compile(rf"\b(?:[0-2]?\d|3[01])[./-](?:0?[1-9]|1[0-2])[./-]({_YEAR4}|\d\d)\b"),
+    re.compile(rf"\b(?:Spring|Summer|Autumn|Winter)\s+({_YEAR4})\b", re.I),
+]
+_LONE_YEAR = re.compile(rf"^\(?({_YEAR4})\)?\.?$")
 _PUBLISHED = re.compile(
-    rf"(?:published(?: on| in)?|publication date|date of publication|date published|\bdate:)\s*[:\-–]?\s*(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?"
-    rf"(?:(?:{_MONTHS})\s+)?((?:19|20)\d\d)",
+    r"\b(?:published|publication(?:\s+date)?|date\s+of\s+publication|date\s+published|"
+    r"report\s+date|date\s+of\s+report|final\s+(?:report|version)|date)\b\s*(?:on|in|:|-|\u2013)?\s*",
     re.I,
 )
-_MONTH_YEAR = re.compile(rf"\b(?:{_MONTHS})\s+((?:19|20)\d\d)\b")
-_ANY_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
+_EVENT_WORDS = re.compile(
+    r"\b(?:incident|died|death|born|birth|injur|admitted|harm|between|from|period|timeframe|"
+    r"scope|covering|covers|aged)\b",
+    re.I,
+)
 
 
-def _year(title_page: str, front_text: str) -> Evidence | None:
-    """Publication year: a dated title page first, then "published ..." in the text."""
+def _dates(text: str) -> list[tuple[int, int, str]]:
+    """(position, year, the date as written) for every date in ``text``."""
     this_year = date.today().year
+    out: list[tuple[int, int, str]] = []
+    taken: list[tuple[int, int]] = []
+    for form in _DATE_FORMS:
+        for m in form.finditer(text):
+            if any(a <= m.start() < b for a, b in taken):
+                continue
+            raw = m.group(1)
+            year = int(raw) if len(raw) == 4 else 2000 + int(raw)
+            if len(raw) == 2 and year > this_year:
+                year -= 100
+            if 1990 <= year <= this_year:
+                out.append((m.start(), year, m.group(0)))
+                taken.append((m.start(), m.end()))
+    return sorted(out)
 
-    def ok(y: str) -> bool:
-        return 1990 <= int(y) <= this_year
 
-    m = _PUBLISHED.search(title_page)
-    if m and ok(m.group(1)):
-        return Evidence(value=int(m.group(1)), evidence=_line_of(title_page, m.start()), page=1,
-                        method="title_page")
-    dated = [m for m in _MONTH_YEAR.finditer(title_page) if ok(m.group(1))]
+def _year(title_page: str, front_text: str, title: str = "") -> Evidence | None:
+    """Publication year, before any incident date.
+
+    In order: a "published"/"report date" line on the title page or in the document's
+    title; a title-page line that is only a date ("26.11.19", "October 2016", "2019")
+    or a date after "Final report"; any other title-page date that no incident word
+    ("died", "incident", "between") qualifies, the latest first; a "published ..."
+    line early in the text. Dates are read in every form reports use: 26.11.19,
+    13/03/2018, 4th May 2021, October 2016, Sept 2017.
+    """
+    for text, method, page in ((title_page, "title_page", 1), (title, "file_metadata", None)):
+        for m in _PUBLISHED.finditer(text):
+            rest = text[m.end() : m.end() + 40].split("\n")[0]
+            found = _dates(rest) or [
+                (0, int(y.group(0)), y.group(0)) for y in re.finditer(_YEAR4, rest[:6])
+            ]
+            if found:
+                _, year, _ = found[0]
+                return Evidence(value=year, evidence=_line_of(text, m.start()), page=page,
+                                method=method)
+    lines = [ln.strip() for ln in title_page.split("\n") if ln.strip()]
+    alone: list[tuple[int, str]] = []
+    for line in lines:
+        lone = _LONE_YEAR.match(line)
+        if lone:
+            alone.append((int(lone.group(1)), line))
+            continue
+        found = _dates(line)
+        if found and len(line) - len(found[-1][2]) <= 12 and not _EVENT_WORDS.search(line):
+            alone.append((found[-1][1], line))
+    if alone:
+        year, line = alone[-1]  # the cover's date line sits below the title
+        if 1990 <= year <= date.today().year:
+            return Evidence(value=year, evidence=line, page=1, method="title_page")
+    dated = [
+        (year, line)
+        for line in lines
+        if not _EVENT_WORDS.search(line)
+        for _, year, _raw in _dates(line)
+    ]
     if dated:
-        m = max(dated, key=lambda d: int(d.group(1)))  # publication follows the events
-        return Evidence(value=int(m.group(1)), evidence=_line_of(title_page, m.start()), page=1,
-                        method="title_page")
-    years = [int(y) for y in _ANY_YEAR.findall(title_page) if ok(y)]
-    if years:
-        year = max(years)
-        pos = title_page.find(str(year))
-        return Evidence(value=year, evidence=_line_of(title_page, pos), page=1, method="title_page")
-    m = _PUBLISHED.search(front_text[:1500])
-    if m and ok(m.group(1)):
-        return Evidence(value=int(m.group(1)), evidence=_line_of(front_text, m.start()), method="text")
+        year, line = max(dated)
+        return Evidence(value=year, evidence=line, page=1, method="title_page")
+    for m in _PUBLISHED.finditer(front_text[:3000]):
+        if m.group(0).lower().startswith(("date", "final")):
+            continue
+        found = _dates(front_text[m.end() : m.end() + 40])
+        if found:
+            return Evidence(value=found[0][1], evidence=_line_of(front_text, m.start()), method="text")
     return None
 
 
@@ -210,13 +304,15 @@ _NUMBER_WORDS = {
         ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]
     )
 }
-_NUMBER_WORDS.update({"a": 1, "an": 1, "twenty-one": 21, "thirty": 30})
+_NUMBER_WORDS.update({"a": 1, "an": 1, "twenty-one": 21, "twenty-two": 22, "twenty-three": 23,
+                      "thirty": 30})
 _NUM = r"(\d{1,2}|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")"
 _AGE_PATTERNS = [
     re.compile(rf"\b{_NUM}[- ](day|week|month|year)s?[- ]old\b", re.I),
-    re.compile(rf"\b(?:aged|age)\s+{_NUM}(?:\s+(day|week|month|year)s?)?\b", re.I),
-    re.compile(rf"\bwas\s+{_NUM}\s+(day|week|month|year)s?\s+old\b", re.I),
+    re.compile(rf"\b(?:at\s+the\s+age\s+of|aged|age)\s+{_NUM}(?:\s+(day|week|month|year)s?)?\b", re.I),
+    re.compile(rf"\b(?:was|were|is)\s+(?:only\s+|just\s+|then\s+)?{_NUM}\s+(day|week|month|year)s?\s+old\b", re.I),
     re.compile(rf"\bat\s+{_NUM}\s+(day|week|month|year)s?\s+(?:of age|old)\b", re.I),
+    re.compile(rf"\b(?:baby|boy|girl|child|infant|son|daughter)\s+(?:aged|of)\s+{_NUM}(?:\s+(day|week|month|year)s?)?(?:\s+old)?\b(?!\s+(?:and|or|children|siblings))", re.I),
 ]
 _NEWBORN = re.compile(r"\b(newborn|new-born|neonate|stillborn)\b", re.I)
 _CHILD_CUE = re.compile(
@@ -345,40 +441,55 @@ def _sex(sentences: list[_Sentence], code: str | None) -> Evidence | None:
 
 
 _DIED = re.compile(
-    r"\b(died|death of|was found dead|found unresponsive and|fatal(?:ly)?|was killed|"
-    r"took (?:his|her|their) own life|murder(?:ed)?|manslaughter)\b",
+    r"\b(died|death of|was found dead|found unresponsive and|(?<!not )(?<!non-)fatal(?:ly)?|"
+    r"was killed|pronounced dead|took (?:his|her|their) own life|murder(?:ed)?|manslaughter)\b",
     re.I,
 )
 _HARMED = re.compile(
     r"\b(serious(?:ly)? (?:harm|harmed|injur(?:ed|ies|y))|significant harm|life[- ]changing|"
-    r"life[- ]threatening|suffered serious|non-accidental injur(?:y|ies)|was seriously)\b",
+    r"life[- ]threatening|suffered serious|non-accidental injur(?:y|ies)|was seriously|"
+    r"injured|injuries|fractures?|not fatally|non-fatal|survived|recovered|malnutrition)\b",
     re.I,
 )
-_NO_DEATH = re.compile(r"\b(did not die|survived|no child died)\b", re.I)
+# Said of the subject child, these mean harm and not death, whatever else the sentence says.
+_NO_DEATH = re.compile(
+    r"\b(did not die|survived|no child died|not fatal(?:ly)?|non-fatal|recovered|"
+    r"is now (?:living|in|with|at)|has (?:lasting|long-term) injuries)\b",
+    re.I,
+)
 
 
 def _outcome(sentences: list[_Sentence], code: str | None) -> Evidence | None:
-    """Died or serious harm, from the sentences that set out why the review was held."""
-    best: tuple[int, str, _Sentence] | None = None
+    """Died or serious harm, from the sentences that set out why the review was held.
+
+    A death stated near the start outweighs an injury mentioned just before it ("was
+    admitted with head injuries ... she died two days later"); a sentence that says the
+    child survived or was "injured (not fatally)" never counts as a death.
+    """
+    died: tuple[int, _Sentence] | None = None
+    harmed: tuple[int, _Sentence] | None = None
     for order, sent in enumerate(sentences[:250]):
         if sent.section in ("glossary", "contents", "methodology", "terms_of_reference"):
             continue
-        subject = bool(code and code in sent.text) or re.search(
-            r"\b(child|baby|infant|young person|he|she)\b", sent.text, re.I
+        named = bool(code and code in sent.text)
+        subject = named or re.search(
+            r"\b(child|baby|infant|young person|boy|girl|he|she|him|her)\b", sent.text, re.I
         )
         if not subject:
             continue
+        score = order - (20 if named else 0)
         if _DIED.search(sent.text) and not _NO_DEATH.search(sent.text):
-            score = order - (20 if code and code in sent.text else 0)
-            if best is None or score < best[0]:
-                best = (score, "died", sent)
-        elif _HARMED.search(sent.text):
-            score = order + 5 - (20 if code and code in sent.text else 0)
-            if best is None or score < best[0]:
-                best = (score, "serious harm", sent)
-    if best is None:
+            if died is None or score < died[0]:
+                died = (score, sent)
+        elif _HARMED.search(sent.text) and (harmed is None or score < harmed[0]):
+            harmed = (score, sent)
+    if died is not None and (harmed is None or died[0] <= harmed[0] + 15):
+        value, sent = "died", died[1]
+    elif harmed is not None:
+        value, sent = "serious harm", harmed[1]
+    else:
         return None
-    return Evidence(value=best[1], evidence=best[2].text[:400], page=best[2].page)
+    return Evidence(value=value, evidence=sent.text[:400], page=sent.page)
 
 
 # --------------------------------------------------------------------------- agencies
@@ -438,7 +549,7 @@ def _title_page_text(doc: ExtractedDoc) -> str:
     if not doc.pages:
         return ""
     lines = [line.text.strip() for line in doc.pages[0].lines if line.text.strip()]
-    if doc.format in ("html", "text") or len(lines) > 40:
+    if doc.format in ("html", "text", "doc") or len(doc.pages) == 1 or len(lines) > 40:
         # The title block ends where the report's first numbered section or long paragraph starts.
         block: list[str] = []
         for i, text in enumerate(lines[:15]):
@@ -460,21 +571,29 @@ def extract_metadata(doc: ExtractedDoc, structured: StructuredDoc, title: str | 
     ev = meta.evidence
 
     kind, kind_ev, implied_nation = _review_type(title + "\n" + title_page[:600], front)
-    if kind:
-        meta.review_type = kind
-        ev["review_type"] = kind_ev  # type: ignore[assignment]
-
-    part = _partnership(title_page, front)
+    part, publisher = _partnership(title_page, front)
+    if part is None and doc.site_name:
+        # a review published as a web page: the site is the publisher
+        found = find_publishers(doc.site_name)
+        if found:
+            publisher = found[0]
+            part = Evidence(value=publisher.value, evidence=doc.site_name, method="site")
     if part:
         meta.partnership = str(part.value)
         ev["partnership"] = part
 
-    nation = _nation(implied_nation, kind_ev, title_page + "\n" + front_text, meta.partnership)
+    nation = _nation(
+        implied_nation, kind_ev, title_page + "\n" + front_text, meta.partnership, publisher
+    )
     if nation:
         meta.nation = str(nation.value)
         ev["nation"] = nation
+    kind, kind_ev = _review_type_for_nation(kind, kind_ev, meta.nation)
+    if kind:
+        meta.review_type = kind
+        ev["review_type"] = kind_ev  # type: ignore[assignment]
 
-    year = _year(title_page, front_text)
+    year = _year(title_page, front_text, title)
     if year:
         meta.year = int(year.value)  # type: ignore[arg-type]
         ev["year"] = year
@@ -508,9 +627,32 @@ def extract_metadata(doc: ExtractedDoc, structured: StructuredDoc, title: str | 
     return meta
 
 
+# Review names that hold for one nation only: they decide the nation even against a cue.
+_NATION_ONLY = {"cpr": "Wales", "susr": "Wales", "cmr": "Northern Ireland", "lcspr": "England",
+                "national": "England"}
+
+
 def _nation(
-    implied: str | None, kind_ev: Evidence | None, text: str, partnership: str | None
+    implied: str | None,
+    kind_ev: Evidence | None,
+    text: str,
+    partnership: str | None,
+    publisher: PublisherMatch | None = None,
 ) -> Evidence | None:
+    """The nation: the publisher's (from the gazetteer), else the one the review's name
+    implies, else the strongest cue in the front of the report.
+
+    Why the publisher first: "Powys Local Safeguarding Children Board" published Welsh
+    serious case reviews, and English partnerships publish "learning reviews", a name
+    that elsewhere means Scotland's reviews.
+    """
+    if publisher is not None:
+        pub = publisher.publisher
+        return Evidence(
+            value=pub.nation,
+            evidence=f"{publisher.value} ({pub.nation}; publisher gazetteer)",
+            method="gazetteer",
+        )
     if implied and kind_ev:
         return Evidence(value=implied, evidence=kind_ev.evidence, page=kind_ev.page, method="review_type")
     probe = (partnership or "") + "\n" + text
@@ -524,6 +666,16 @@ def _nation(
         return None
     nation = counts.most_common(1)[0][0]
     return Evidence(value=nation, evidence=first[nation], method="text")
+
+
+def _review_type_for_nation(
+    kind: str | None, evidence: Evidence | None, nation: str | None
+) -> tuple[str | None, Evidence | None]:
+    """Each nation's own names: a "learning review" is Scotland's statutory review, but in
+    England or Wales it is a review of another kind ("other")."""
+    if kind == "lr" and nation in ("England", "Wales", "Northern Ireland") and evidence:
+        return "other", evidence.model_copy(update={"value": "other"})
+    return kind, evidence
 
 
 _LISTING_FIELDS = ("partnership", "year", "child_code", "review_type")

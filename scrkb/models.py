@@ -74,6 +74,7 @@ class ExtractedDoc(BaseModel):
     pages: list[PageText]
     title: str | None = None  # from the file's own metadata, if any
     warnings: list[str] = Field(default_factory=list)
+    site_name: str | None = None  # a web page's site ("... | Leeds Safeguarding Children Partnership")
 
     @property
     def has_text(self) -> bool:

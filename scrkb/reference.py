@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
+from pathlib import Path
 
 # --------------------------------------------------------------------------- nations
 NATIONS: tuple[str, ...] = ("England", "Wales", "Scotland", "Northern Ireland")
@@ -225,3 +226,169 @@ EXAMPLE_QUERIES: tuple[str, ...] = (
     "school worried but nobody escalated",
     "teenager groomed by older men and going missing",
 )
+
+
+# --------------------------------------------------------------------------- publishers
+@dataclass(frozen=True)
+class Publisher:
+    """A UK publisher of case reviews (``scrkb/publishers.yaml``), one per area or body."""
+
+    id: str
+    name: str
+    nation: str
+    kind: str  # partnership, board, committee, sbni, panel
+    areas: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    former: str | None = None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *((self.former,) if self.former else ()), *self.aliases)
+
+
+@dataclass(frozen=True)
+class PublisherMatch:
+    """A publisher named in some text: where, as written, and the name to report."""
+
+    publisher: Publisher
+    start: int
+    end: int
+    text: str  # as written (whitespace folded)
+    value: str  # the name to store: the gazetteer's spelling of the name that matched
+
+
+# Body words that follow a place name: "<Barnsley> Safeguarding Children Partnership".
+# Abbreviations are expanded in the stored name ("Powys LSCB" -> "... Local Safeguarding
+# Children Board").
+_BODY_WORDS: tuple[tuple[str, str | None], ...] = (
+    (r"Local Safeguarding Children(?:'s)? Board", "Local Safeguarding Children Board"),
+    (r"Local Safeguarding Children(?:'s)? Partnership", "Local Safeguarding Children Partnership"),
+    (r"Safeguarding Children(?:'s)? Multi-Agency Partnership", None),
+    (r"Safeguarding Children(?:'s)? Partnership(?: Board)?", None),
+    (r"Safeguarding Children(?:'s)? Board", None),
+    (r"Children(?:'s)? Safeguarding (?:Partnership|Board)", None),
+    (r"Regional Safeguarding (?:Children(?:'s)? )?Board", None),
+    (r"Community Safety and Safeguarding Partnership", None),
+    (r"Safeguarding (?:Partnership|Board)", None),
+    (r"(?:Child|Public) Protection Committee", None),
+    (r"LSCB", "Local Safeguarding Children Board"),
+    (r"LSCP|SCP", "Safeguarding Children Partnership"),
+    (r"SCB", "Safeguarding Children Board"),
+    (r"CPC", "Child Protection Committee"),
+)
+_BODY_RE = "|".join(f"(?:{b})" for b, _ in _BODY_WORDS)
+
+
+def _fold(text: str) -> str:
+    """Text as the gazetteer matches it: one space, "&" as "and", straight apostrophes."""
+    text = text.replace("\u2019", "'").replace("&", " and ")
+    return " ".join(text.split())
+
+
+def _key(name: str) -> str:
+    """A name compared without case, "the", "'s", punctuation or spacing."""
+    name = _fold(name).lower().replace("'s ", " ")
+    name = re.sub(r"[^a-z0-9 ]+", " ", name)
+    return " ".join(w for w in name.split() if w != "the")
+
+
+@lru_cache(maxsize=1)
+def publishers() -> tuple[Publisher, ...]:
+    """Every publisher in the gazetteer (``scrkb/publishers.yaml``), loaded once."""
+    import yaml
+
+    data = yaml.safe_load((Path(__file__).parent / "publishers.yaml").read_text("utf-8"))
+    return tuple(
+        Publisher(
+            id=e["id"],
+            name=e["name"],
+            nation=e["nation"],
+            kind=e["kind"],
+            areas=tuple(e.get("areas") or ()),
+            aliases=tuple(e.get("aliases") or ()),
+            former=e.get("former"),
+        )
+        for e in data["publishers"]
+    )
+
+
+def publisher(publisher_id: str) -> Publisher | None:
+    return next((p for p in publishers() if p.id == publisher_id), None)
+
+
+@lru_cache(maxsize=1)
+def _gazetteer() -> tuple[re.Pattern[str], dict[str, Publisher], dict[str, tuple[Publisher, str]]]:
+    by_area: dict[str, Publisher] = {}
+    by_name: dict[str, tuple[Publisher, str]] = {}
+    for pub in publishers():
+        for area in pub.areas:
+            by_area.setdefault(_key(area), pub)
+        for name in pub.names:
+            by_name.setdefault(_key(name), (pub, name))
+    names = sorted({_fold(n) for p in publishers() for n in p.names}, key=len, reverse=True)
+    areas = sorted({_fold(a) for p in publishers() for a in p.areas}, key=len, reverse=True)
+    name_alt = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in names)
+    area_alt = "|".join(re.escape(a).replace(r"\ ", r"\s+") for a in areas)
+    pattern = re.compile(
+        rf"(?<![\w-])(?:(?P<name>{name_alt})|(?P<area>{area_alt})\s+(?P<body>{_BODY_RE}))(?![\w-])",
+        re.IGNORECASE,
+    )
+    return pattern, by_area, by_name
+
+
+def find_publishers(text: str) -> list[PublisherMatch]:
+    """Publishers named in ``text``, in order: by a full name or alias ("Safeguarding
+    Board for Northern Ireland", "CYSUR"), or by a place and a body word ("Powys Local
+    Safeguarding Children Board", "Fife Child Protection Committee", "Barnsley LSCB").
+    A name broken over lines (a title page) is found: whitespace is folded first."""
+    pattern, by_area, by_name = _gazetteer()
+    folded = _fold(text)
+    out: list[PublisherMatch] = []
+    for m in pattern.finditer(folded):
+        if m.group("name"):
+            found = by_name.get(_key(m.group("name")))
+            if found is None:
+                continue
+            pub, name = found
+            if name.isupper() and not m.group("name").isupper():
+                continue  # "Sbni" or "cysur" in running text is not the acronym
+            out.append(PublisherMatch(pub, m.start(), m.end(), m.group(0), name))
+            continue
+        pub = by_area.get(_key(m.group("area")))
+        if pub is None:
+            continue
+        body = m.group("body")
+        if body.isupper() is False and len(body) <= 4:
+            continue  # "Scb", "Cpc": abbreviations are written in capitals
+        value = _stored_name(pub, m.group("area"), body)
+        out.append(PublisherMatch(pub, m.start(), m.end(), m.group(0), value))
+    return out
+
+
+def _stored_name(pub: Publisher, area: str, body: str) -> str:
+    """The name to store for "<area> <body>": the gazetteer's spelling when it is one of
+    the publisher's names, else the area as written with the body word spelt out."""
+    for expr, full in _BODY_WORDS:
+        if re.fullmatch(expr, body, re.IGNORECASE):
+            body = full or body
+            break
+    written = f"{area} {body}"
+    for name in pub.names:
+        if _key(name) == _key(written):
+            return name
+    if _key(written).endswith("safeguarding children partnership") and pub.kind == "partnership":
+        return pub.name  # "Barnsley SCP" is the partnership itself
+    return " ".join(w if not w.islower() or w in ("and", "of", "the", "upon", "on") else w.title()
+                    for w in _fold(written).split())
+
+
+def same_publisher(a: str | None, b: str | None) -> bool:
+    """Whether two partnership names name the same body (the gazetteer's publisher and
+    era, or the same words when the gazetteer does not know them)."""
+    if not a or not b:
+        return False
+    if _key(a) == _key(b):
+        return True
+    found_a, found_b = find_publishers(a), find_publishers(b)
+    return bool(found_a and found_b and found_a[0].publisher == found_b[0].publisher
+                and _key(found_a[0].value) == _key(found_b[0].value))
