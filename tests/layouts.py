@@ -772,3 +772,26 @@ def catalogue(folder: Path) -> list[tuple[str, Path, Expected]]:
         child_code="Child A",
     )
     return out
+
+
+_LEADER_DOTS = re.compile(r"(?:\.\s*){4,}\d")
+_CONTENTS_ENTRY = re.compile(r"^\s*(?:\d+(?:\.\d+)*\.?\s+)?[A-Z][^.!?]{2,80}\s+\d{1,3}\s*$", re.M)
+_MARKER = re.compile(r"\bPage \d+ of \d+\b|\bP a g e\b|\bPage \d+:|\bOFFICIAL\b|PROTECTIVELY MARKED", re.I)
+
+
+def dirty_reasons(text: str, furniture: list[str], *, alone: bool = False) -> list[str]:
+    """Why a passage is dirty: page furniture or a page marker in it, a contents entry,
+    or fewer than 8 words (unless it is alone in its section)."""
+    reasons = []
+    if len(text.split()) < 8 and not alone:
+        reasons.append("under 8 words")
+    for item in furniture:
+        if item and squash(item) in squash(text):
+            reasons.append(f"furniture {item!r}")
+    if _MARKER.search(text):
+        reasons.append("page marker or marking")
+    if _LEADER_DOTS.search(text) or any(
+        len(m.group(0).split()) <= 12 for m in _CONTENTS_ENTRY.finditer(text)
+    ):
+        reasons.append("contents entry")
+    return reasons

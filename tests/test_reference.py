@@ -59,3 +59,52 @@ def test_reference_pages_and_exports_use_the_same_labels():
     assert exports.REVIEW_TYPES is REVIEW_TYPES
     assert views.REVIEW_TYPES is REVIEW_TYPES
     assert render.environment().filters["review_type"] is review_type_label
+
+
+# --------------------------------------------------------------------------- publishers
+def test_reference_gazetteer_covers_every_nation_and_kind() -> None:
+    from collections import Counter
+
+    from scrkb.reference import NATIONS, publishers
+
+    pubs = publishers()
+    ids = [p.id for p in pubs]
+    assert len(ids) == len(set(ids))
+    assert {p.nation for p in pubs} == set(NATIONS)
+    kinds = Counter((p.nation, p.kind) for p in pubs)
+    assert kinds[("England", "partnership")] >= 130
+    assert kinds[("Wales", "board")] == 6
+    assert kinds[("Scotland", "committee")] >= 30
+    assert kinds[("Northern Ireland", "sbni")] == 1 and kinds[("England", "panel")] == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "publisher_id", "nation", "value"),
+    [
+        ("Barnsley Safeguarding\nChildren Partnership", "barnsley", "England",
+         "Barnsley Safeguarding Children Partnership"),
+        ("Powys Local Safeguarding\nChildren Board", "mid-and-west-wales", "Wales",
+         "Powys Local Safeguarding Children Board"),
+        ("published by the Wiltshire LSCB in 2014", "wiltshire", "England",
+         "Wiltshire Local Safeguarding Children Board"),
+        ("CYSUR Mid and West Wales Safeguarding Children Board", "mid-and-west-wales", "Wales",
+         "CYSUR Mid and West Wales Safeguarding Children Board"),
+        ("Fife Child Protection Committee", "fife", "Scotland", "Fife Child Protection Committee"),
+        ("Safeguarding Board for Northern Ireland", "sbni", "Northern Ireland",
+         "Safeguarding Board for Northern Ireland"),
+        ("Brighton & Hove LSCB", "brighton-and-hove", "England",
+         "Brighton and Hove Local Safeguarding Children Board"),
+    ],
+)  # fmt: skip
+def test_reference_find_publishers(text: str, publisher_id: str, nation: str, value: str) -> None:
+    from scrkb.reference import find_publishers
+
+    [found, *_] = find_publishers(text)
+    assert (found.publisher.id, found.publisher.nation, found.value) == (publisher_id, nation, value)
+
+
+def test_reference_find_publishers_needs_a_body_word() -> None:
+    from scrkb.reference import find_publishers
+
+    assert find_publishers("The family moved from Barnsley to Leeds in 2019.") == []
+    assert find_publishers("Kirkmoor Safeguarding Children Partnership") == []  # not a real one

@@ -85,8 +85,11 @@ def _drop_furniture(doc: ExtractedDoc, pages: list[list[TextLine]], stats: Count
     running = clean.find_running_lines([[ln.text for ln in lines] for lines in pages], bands)
     # a title page's title often doubles as the running header: keep it there
     title_page = len(pages) >= 3 and sum(len(ln.text.split()) for ln in pages[0]) <= 90
+    body_size = _body_size(pages)
     for p, lines in enumerate(pages):
         drop = {i for (q, i) in running if q == p and not (p == 0 and title_page)}
+        if not (p == 0 and title_page):
+            drop |= _margin_lines(lines, heights[p], body_size)
         stats["running_lines"] += len(drop)
         for i in bands[p]:
             if i not in drop and clean.is_page_number(lines[i].text):
@@ -100,6 +103,31 @@ def _drop_furniture(doc: ExtractedDoc, pages: list[list[TextLine]], stats: Count
             if clean.is_page_number(lines[i].text) and not lines[i].style_level:
                 del lines[i]
                 stats["page_numbers"] += 1
+
+
+def _body_size(pages: list[list[TextLine]]) -> float | None:
+    sizes: Counter[float] = Counter()
+    for lines in pages:
+        for ln in lines:
+            if ln.size:
+                sizes[round(ln.size, 1)] += len(ln.text)
+    return sizes.most_common(1)[0][0] if sizes else None
+
+
+def _margin_lines(lines: list[TextLine], height: float | None, body: float | None) -> set[int]:
+    """Short lines in smaller type in a page's outer margins (top 8%, bottom 7%): a
+    running header or footer, even on a report too short for it to repeat."""
+    if not height or not body:
+        return set()
+    return {
+        i
+        for i, ln in enumerate(lines)
+        if ln.top is not None
+        and (ln.top < 0.08 * height or ln.top > 0.93 * height)
+        and ln.size is not None
+        and ln.size < body * 0.95
+        and len(ln.text.split()) <= 12
+    }
 
 
 def _drop_contents(pages: list[list[TextLine]], stats: Counter[str]) -> None:

@@ -296,7 +296,9 @@ def join_lines(lines: list[TextLine], stats: Counter[str]) -> tuple[str, list[tu
 
 def is_title_page(doc: ExtractedDoc, pages: list[list[TextLine]]) -> bool:
     """Page 1 of a longer document with little text and no numbered paragraphs."""
-    if len(pages) < 3 or not pages[0]:
+    if len(pages) < 2 or not pages[0]:
         return False
     words = sum(len(ln.text.split()) for ln in pages[0])
+    if len(pages) == 2 and (words > 40 or sum(len(ln.text.split()) for ln in pages[1]) < 3 * words):
+        return False  # two pages: only a short cover before a page of text
     return words <= 90 and not any(NUMBERED_PARA.match(ln.text) for ln in pages[0])

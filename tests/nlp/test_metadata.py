@@ -137,3 +137,59 @@ def test_recommendations_traps():
     ]))
     assert [r.number for r in recs] == ["1", "3", "2"]
     assert [r.addressee for r in recs] == ["ICB", "ICB", "The police"]
+
+
+# --------------------------------------------------------------------------- real forms
+@pytest.mark.parametrize(
+    ("title_page", "year"),
+    [
+        ("Serious Case Review\nChild J\n26.11.19", 2019),
+        ("Child Practice Review\n13/03/2018", 2018),
+        ("Learning Review\nChild B\nOctober 2016", 2016),
+        ("Serious Case Review\nChild J\nDeath of a child in March 2015\nPublished October 2016", 2016),
+        ("Serious Case Review\nIncident: March 2017\nDecember 2018", 2018),
+        ("Overview report\nPublished: 4th May 2021", 2021),
+        ("Child S\nFinal report 2019", 2019),
+        ("CPR Child W\nNWSCB 02/2015", None),
+    ],
+)
+def test_metadata_publication_year_from_title_page(title_page: str, year: int | None) -> None:
+    from scrkb.nlp.metadata import _year
+
+    found = _year(title_page, "")
+    assert (found.value if found else None) == year
+
+
+@pytest.mark.parametrize(
+    ("text", "band"),
+    [
+        ("Child D was aged five months when she died.", "under 1"),
+        ("Baby K died at the age of 12 weeks.", "under 1"),
+        ("The review concerns a boy of twelve who was injured.", "10-14"),
+        ("Her brother, aged seven, was at school. Child D was a two-year-old girl.", "1-4"),
+        ("His father, who was nineteen, had been imprisoned in 2011. Child P was aged four.", "1-4"),
+    ],
+)
+def test_metadata_child_age_not_a_relatives(text: str, band: str) -> None:
+    from scrkb.nlp.metadata import _age, age_band
+
+    code = next((c for c in ("Child D", "Baby K", "Child P") if c in text), None)
+    _, years = _age(_sentences(*text.split(". ")), code)
+    assert age_band(years) == band
+
+
+@pytest.mark.parametrize(
+    ("text", "outcome"),
+    [
+        ("Child S was injured (not fatally) in a fall.", "serious harm"),
+        ("Child S suffered a non-fatal stab wound.", "serious harm"),
+        ("Child S was admitted with head injuries. Child S died two days later.", "died"),
+        ("Child S survived with life-changing injuries.", "serious harm"),
+        ("Child S was pronounced dead at the hospital.", "died"),
+    ],
+)
+def test_metadata_outcome(text: str, outcome: str) -> None:
+    from scrkb.nlp.metadata import _outcome
+
+    found = _outcome(_sentences(*text.split(". ")), "Child S")
+    assert found is not None and found.value == outcome
