@@ -445,7 +445,9 @@ CRAWL_SOURCES = (
 
 @app.command()
 def crawl(
-    source: Annotated[str, typer.Argument(help=CRAWL_SOURCES, show_default=False)],
+    source: Annotated[
+        str | None, typer.Argument(help=CRAWL_SOURCES, show_default=False)
+    ] = None,
     start_url: Annotated[
         str | None,
         typer.Option("--start-url", help="Start here instead of the source's configured URL."),
@@ -459,6 +461,14 @@ def crawl(
     no_ingest: Annotated[
         bool, typer.Option("--no-ingest", help="Download only; ingest on a later run.")
     ] = False,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Only check that each source's listing page answers and parses (SOURCE "
+            "optional: all, partnerships, a national source or a publisher id).",
+        ),
+    ] = False,
     home: HomeOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
@@ -466,6 +476,11 @@ def crawl(
     from scrkb.services.crawl import crawl_and_ingest
 
     settings = _settings(home)
+    if check:
+        _check_sources(settings, source, as_json)
+        return
+    if source is None:
+        raise _fail("name a SOURCE to crawl: " + CRAWL_SOURCES)
     with Progress(
         SpinnerColumn(),
         TextColumn("[bold]{task.description}"),
@@ -517,6 +532,21 @@ def crawl(
     else:
         show.print_crawl_outcome(outcome, ingested=not no_ingest)
     if outcome.failed:
+        raise typer.Exit(1)
+
+
+def _check_sources(settings: Any, source: str | None, as_json: bool) -> None:
+    from scrkb.services.crawl import check_registry
+
+    try:
+        results = check_registry(settings, source)
+    except ScrkbError as exc:
+        raise _fail(exc.message) from None
+    if as_json:
+        print(json.dumps([r.as_dict() for r in results], indent=2))
+    else:
+        show.print_source_checks(results)
+    if any(r.url and not r.ok for r in results):
         raise typer.Exit(1)
 
 

@@ -181,3 +181,28 @@ def print_tags(tags: list[ThemeTag]) -> None:
     for t in tags:
         table.add_row(t.theme_id, f"{t.confidence:.2f}", escape(t.evidence[:160]))
     out.print(table)
+
+
+def print_source_checks(results: list[Any]) -> None:  # ingest.crawl.check.SourceCheck
+    """`scrkb crawl --check`: one row per source, then a count of each outcome."""
+    out = Console(soft_wrap=True)
+    table = Table(title="listing pages")
+    for col in ("source", "status", "HTTP", "documents", "reviews", "note"):
+        table.add_column(col)
+    for r in results:
+        if r.status == "no_url":
+            continue
+        colour = "green" if r.ok else "red"
+        table.add_row(
+            escape(r.id),
+            f"[{colour}]{r.status}[/{colour}]",
+            str(r.http_status or ""),
+            str(r.documents),
+            str(r.reviews),
+            escape(r.message),
+        )
+    out.print(table)
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    out.print(", ".join(f"{n} {status}" for status, n in sorted(counts.items())))

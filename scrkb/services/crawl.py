@@ -175,3 +175,49 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":  # pragma: no cover - run by crawl jobs
     sys.exit(main())
+
+
+def check_registry(
+    settings: Settings,
+    source: str | None = None,
+    *,
+    on_check: Callable[[Any], None] | None = None,
+) -> list[Any]:
+    """``scrkb crawl --check``: each source's listing page fetched once and parsed.
+
+    ``source`` narrows it: ``partnerships`` (every publisher in the registry), one of the
+    national sources (``nspcc-updates``, ``nspcc-library``, ``govuk-panel``, or a
+    collection's id), or a publisher's id; None or ``all`` checks everything. Returns the
+    ``SourceCheck`` of each, in registry order.
+    """
+    from scrkb.ingest.crawl.check import Target, check_sources
+    from scrkb.ingest.crawl.registry import load_collections, load_registry
+
+    urls = {
+        "nspcc-updates": settings.crawl_nspcc_updates_url,
+        "nspcc-library": settings.crawl_nspcc_library_url,
+        "govuk-panel": f"{settings.crawl_govuk_url.rstrip('/')}/api/search.json"
+        "?filter_organisations=child-safeguarding-practice-review-panel&count=20",
+    }
+    path = settings.crawl_sources_file
+    national = [
+        Target(c.id, c.name, urls.get(c.id, c.url), c.spider) for c in load_collections(path)
+    ]
+    for spider, url in urls.items():
+        if not any(t.id == spider for t in national):
+            national.append(Target(spider, spider, url, spider))
+    local = [Target(p.id, p.name or p.id, p.url) for p in load_registry(path)]
+    if source in (None, "all"):
+        targets = national + local
+    elif source == "partnerships":
+        targets = local
+    else:
+        targets = [t for t in national + local if t.id == source]
+        if not targets:
+            raise ConfigError(f"no source {source!r} in the registry or the national sources")
+    return check_sources(
+        targets,
+        user_agent=settings.user_agent,
+        timeout=settings.crawl_timeout,
+        on_check=on_check,
+    )

@@ -98,9 +98,11 @@ def test_spider_partnership_registrable_domain() -> None:
 
 def test_registry_bundled_is_valid_one_line_per_partnership() -> None:
     partnerships = load_registry()
-    assert len(partnerships) >= 5
+    assert len(partnerships) >= 170
+    from scrkb.ingest.crawl.registry import load_collections
+
     entries = [line for line in BUNDLED.read_text().splitlines() if line.startswith("  - {")]
-    assert len(entries) == len(partnerships)
+    assert len(entries) == len(partnerships) + len(load_collections())
 
 
 def test_registry_rejects_a_bad_entry(tmp_path: Path) -> None:
@@ -108,3 +110,20 @@ def test_registry_rejects_a_bad_entry(tmp_path: Path) -> None:
     bad.write_text("partnerships:\n  - {id: Bad Id, name: X, url: ftp://x}\n")
     with pytest.raises(ConfigError, match="partnership #1"):
         load_registry(bad)
+
+
+def test_registry_has_one_entry_per_gazetteer_publisher() -> None:
+    from scrkb.ingest.crawl.registry import load_collections
+    from scrkb.reference import publishers
+
+    entries = load_registry()
+    assert [p.id for p in entries] == [p.id for p in publishers()]
+    by_id = {p.id: p for p in publishers()}
+    for entry in entries:
+        assert (entry.name, entry.nation) == (by_id[entry.id].name, by_id[entry.id].nation)
+        assert entry.url is None or entry.found_via  # every listing page says where it was found
+    with_pages = {p.nation for p in entries if p.url}
+    assert with_pages == {"England", "Wales", "Scotland", "Northern Ireland"}
+    collections = {c.id for c in load_collections()}
+    assert {"nspcc-library", "nspcc-updates", "govuk-panel", "care-inspectorate"} <= collections
+    assert by_id["panel"] and by_id["sbni"]
