@@ -152,7 +152,9 @@ def extract_html(data: bytes) -> tuple[list[PageText], str | None, list[str]]:
     return _pages(lines), title, warnings
 
 
-_PAGE_OF = re.compile(r"^(?:page|p\s?a\s?g\s?e)\s*(\d{1,4})\s*(?:of|/|\|)\s*(\d{1,4})$", re.I)
+_PAGE_OF = re.compile(
+    r"^(?:page|p\s?a\s?g\s?e)\s*(\d{1,4})\s*(?:(?:of|/|\|)\s*\d{1,4}|:\s*\S.{0,120})$", re.I
+)
 
 
 def _pages(lines: list[Line]) -> list[PageText]:
@@ -183,8 +185,8 @@ _BOILERPLATE = re.compile(
     r"|upload(?:ed)?\s+date:?.{0,30}|[\d,.]+k?\s+(?:views?|downloads?|pages?)"
     r"|views?:?\s*[\d,.]+|skip\s+to\s+(?:main\s+)?content|download(?:\s+(?:pdf|now|file))?"
     r"|report\s+(?:this\s+)?(?:document|abuse)|embed|share(?:\s+this(?:\s+page)?)?:?"
-    r"|print(?:\s+this\s+page)?|back\s+to\s+top|category:?\s*\w+|recommended"
-    r"|(?:log|sign)\s+in|upload)$",
+    r"|print(?:\s+this\s+page)?|back\s+to\s+top|category:?(?:\s*\w+)?|recommended"
+    r"|(?:log|sign)\s+in|upload(?::\s*\w+)?|transcript|[\d,.]+k?\s+(?:likes?|shares?))$",
     re.IGNORECASE,
 )
 

@@ -244,7 +244,7 @@ def report_pdf(
     contents: str | None = None,  # "leaders", "bare" (numbers on their own lines), "right"
     columns: int = 1,
     hyphenate: dict[str, int] | None = None,
-    chronology: bool = False,
+    chronology: bool | list[tuple[str, str, str]] = False,
     footnotes: bool = False,
 ) -> Expected:
     """A report laid out as published PDFs are; returns the body paragraphs it holds."""
@@ -315,7 +315,7 @@ def report_pdf(
                 page.down(11 * 1.3)
             page.down(8)
         if chronology and s_i == 1:
-            page = _chronology(page, expected)
+            page = _chronology(page, expected, CHRONOLOGY if chronology is True else chronology)
     if footnotes and note_no:
         _footnote(page, note_no, MARGIN)
     canvas.showPage()
@@ -371,7 +371,7 @@ def _footnote(page: Page, number: int, x: float) -> None:
     )
 
 
-def _chronology(page: Page, expected: Expected) -> Page:
+def _chronology(page: Page, expected: Expected, rows: list[tuple[str, str, str]]) -> Page:
     """A table: date | event | agency, rows separated by rules."""
     page.down(6)
     x_date, x_event, x_agency = MARGIN, MARGIN + 90, MARGIN + 340
@@ -379,7 +379,7 @@ def _chronology(page: Page, expected: Expected) -> Page:
     page.text("Event", x=x_event, font="Helvetica-Bold")
     page.text("Agency", x=x_agency, font="Helvetica-Bold")
     page.down(16)
-    for date, event, agency in CHRONOLOGY:
+    for date, event, agency in rows:
         lines = wrap(event, 240, "Helvetica", 10)
         page.text(date, x=x_date, size=10)
         page.text(agency, x=x_agency, size=10)
