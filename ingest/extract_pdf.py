@@ -91,12 +91,33 @@ def extract_pdf(
         pages: list[PageText] = []
         warnings: list[str] = []
         unreadable: list[int] = []
+        read: list[tuple[int, list[_Run], float, float] | None] = []
         for index in range(count):
             try:
-                pages.append(_extract_page(pdf, index))
+                read.append((index, *_page_runs(pdf, index)))
             except pdfium.PdfiumError:
                 unreadable.append(index + 1)
-                pages.append(PageText(number=index + 1, lines=[]))
+                read.append(None)
+        # A page whose right column holds a line or two (a report's last page) has no
+        # gutter of its own: it takes the one most of the document's pages share.
+        gutters = [find_gutter(r[1], r[3]) if r else None for r in read]
+        usual = _usual_gutter([g for g in gutters if g])
+        for item, gutter in zip(read, gutters, strict=True):
+            if item is None:
+                continue
+            index, runs, width, height = item
+            if gutter is None and usual and _fits_columns(runs, usual, height):
+                gutter = usual
+            pages.append(
+                PageText(
+                    number=index + 1,
+                    lines=_lines(runs, height, gutter),
+                    width=width,
+                    height=height,
+                )
+            )
+        for number in unreadable:
+            pages.insert(number - 1, PageText(number=number, lines=[]))
         warnings += _ocr_scanned_pages(pdf, pages, ocr)
         if unreadable and len(unreadable) == count:
             raise ExtractionError("corrupt", f"{name} is damaged: none of its pages can be read.")
@@ -171,7 +192,8 @@ def _metadata_title(pdf: pdfium.PdfDocument) -> str | None:
     return title or None
 
 
-def _extract_page(pdf: pdfium.PdfDocument, index: int) -> PageText:
+def _page_runs(pdf: pdfium.PdfDocument, index: int) -> tuple[list[_Run], float, float]:
+    """A page's character runs, width and height."""
     page = pdf[index]
     try:
         width, height = page.get_size()
@@ -182,7 +204,27 @@ def _extract_page(pdf: pdfium.PdfDocument, index: int) -> PageText:
             textpage.close()
     finally:
         page.close()
-    return PageText(number=index + 1, lines=_lines(runs, height), width=width, height=height)
+    return runs, width, height
+
+
+def _usual_gutter(gutters: list[tuple[float, float]]) -> tuple[float, float] | None:
+    """The gutter most two-column pages share (within 12 points), if any."""
+    if not gutters:
+        return None
+    best = max(gutters, key=lambda g: sum(abs(h[0] - g[0]) < 12 for h in gutters))
+    same = [g for g in gutters if abs(g[0] - best[0]) < 12]
+    return max(g[0] for g in same), min(g[1] for g in same)
+
+
+def _fits_columns(runs: list[_Run], gutter: tuple[float, float], height: float) -> bool:
+    """Whether a page's body lines sit in the document's columns: something right of the
+    gutter, and no more than a couple of lines (headings) across it."""
+    lo, hi = gutter
+    margin = 0.09 * height
+    body = [r for r in runs if margin <= (r.baseline or 0.0) <= height - margin]
+    across = [r for r in body if (r.left or 0.0) < lo and (r.right or 0.0) > hi]
+    right = [r for r in body if (r.left or 0.0) >= lo]
+    return bool(right) and len(across) <= max(2, len(body) // 10)
 
 
 def _char_runs(textpage: pdfium.PdfTextPage) -> list[_Run]:
@@ -252,7 +294,9 @@ def _font(raw: pdfium_c.FPDF_TEXTPAGE, i: int) -> tuple[float, bool]:
     return size, bold
 
 
-def _lines(runs: list[_Run], height: float) -> list[Line]:
+def _lines(
+    runs: list[_Run], height: float, gutter: tuple[float, float] | None = None
+) -> list[Line]:
     """Runs to lines in reading order.
 
     A page set in two columns is read column by column (within each band between
@@ -261,7 +305,6 @@ def _lines(runs: list[_Run], height: float) -> list[Line]:
     baseline merged left to right (a page number drawn apart from its contents entry).
     """
     runs = [r for r in runs if r.baseline is not None]
-    gutter = find_gutter(runs, height)
     if gutter is None:
         return _merge(runs, height)
     lo, hi = gutter

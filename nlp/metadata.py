@@ -144,8 +144,9 @@ def _partnership(
                 words = words[1:]
             if words and words[0] not in {"Local", "Safeguarding", "Child", "Children"}:
                 start = m.start() + len(m.group(1)) - len(" ".join(words))
-                if not any(abs(start - pos) < 3 or pos <= start < pos + len(v) for pos, v, _ in found):
-                    found.append((start, " ".join(words), None))
+                name = " ".join(words)
+                if not any(_overlaps(name, g.text) for _, _, g in found if g is not None):
+                    found.append((start, name, None))
         if found:
             pos, name, match = min(found, key=lambda f: f[0])
             evidence = _line_of(flat if method == "title_page" else text, pos)
@@ -153,6 +154,14 @@ def _partnership(
                 evidence = name
             return Evidence(value=name, evidence=evidence, page=page, method=method), match
     return None, None
+
+
+def _overlaps(shape: str, gazetteer: str) -> bool:
+    """Whether a "<Place> Safeguarding Board"-shaped name is part of, or runs into, a
+    publisher the gazetteer found ("Belfast Safeguarding Board" on a line above
+    "Safeguarding Board for Northern Ireland"): the gazetteer's name wins."""
+    a, b = shape.lower().split(), " ".join(gazetteer.lower().split())
+    return " ".join(a) in b or b in " ".join(a) or b.startswith(" ".join(a[-2:]))
 
 
 _BODY_START = re.compile(
@@ -224,6 +233,12 @@ def _dates(text: str) -> list[tuple[int, int, str]]:
                 out.append((m.start(), year, m.group(0)))
                 taken.append((m.start(), m.end()))
     return sorted(out)
+
+
+def _is_date_line(text: str) -> bool:
+    """"13 March 2014", "4th May 2021": a date, not a numbered heading."""
+    found = _dates(text)
+    return bool(found) and len(text.strip()) - len(found[0][2]) <= 3
 
 
 def _year(title_page: str, front_text: str, title: str = "") -> Evidence | None:
@@ -376,9 +391,9 @@ def _age(sentences: list[_Sentence], code: str | None) -> tuple[Evidence | None,
 
 
 _PERSON_AFTER = re.compile(
-    r"\s*(?:[a-z-]+\s+){0,2}(?:mother|father|parent|partner|stepfather|stepmother|grandmother|"
-    r"grandfather|uncle|aunt|siblings?|brothers?|sisters?|half-brother|half-sister|cousins?|man|"
-    r"woman|boyfriend|girlfriend|adult)\b",
+    r"\s*(?:(?!young\b)[a-z-]+\s+){0,2}(?:mother|father|parent|partner|stepfather|stepmother|"
+    r"grandmother|grandfather|uncle|aunt|siblings?|brothers?|sisters?|half-brother|half-sister|"
+    r"cousins?|man|woman|boyfriend|girlfriend|adult)\b",
     re.I,
 )
 _OTHER_PERSON = re.compile(
@@ -553,7 +568,8 @@ def _title_page_text(doc: ExtractedDoc) -> str:
         # The title block ends where the report's first numbered section or long paragraph starts.
         block: list[str] = []
         for i, text in enumerate(lines[:15]):
-            if i and (len(text) > 150 or re.match(r"^\d+(?:\.\d+)*\.?\s+\w", text)):
+            numbered = re.match(r"^\d+(?:\.\d+)*\.?\s+\w", text) and not _is_date_line(text)
+            if i and (len(text) > 150 or numbered):
                 break
             block.append(text)
         lines = block
@@ -653,6 +669,11 @@ def _nation(
             evidence=f"{publisher.value} ({pub.nation}; publisher gazetteer)",
             method="gazetteer",
         )
+    shaped = _nation_of_body(partnership)
+    if shaped and (not implied or implied == "Scotland" and kind_ev and _LR.search(kind_ev.evidence or "")):
+        # "Learning review" names Scotland's reviews, but an English partnership publishes
+        # "learning reviews" too: the body's own kind of name is the better witness.
+        return Evidence(value=shaped, evidence=partnership, method="partnership_name")
     if implied and kind_ev:
         return Evidence(value=implied, evidence=kind_ev.evidence, page=kind_ev.page, method="review_type")
     probe = (partnership or "") + "\n" + text
@@ -666,6 +687,26 @@ def _nation(
         return None
     nation = counts.most_common(1)[0][0]
     return Evidence(value=nation, evidence=first[nation], method="text")
+
+
+_LR = re.compile(r"\blearning review\b", re.I)
+_BODY_NATION = [
+    (re.compile(r"Safeguarding Children(?:'s)? Partnership|\bLSCP\b|Safeguarding Partnership", re.I),
+     "England"),
+    (re.compile(r"Child Protection Committee|Public Protection Committee", re.I), "Scotland"),
+    (re.compile(r"Regional Safeguarding|Safeguarding Board for Northern Ireland", re.I), None),
+]
+
+
+def _nation_of_body(partnership: str | None) -> str | None:
+    """The nation a publisher's kind of name belongs to, for publishers the gazetteer does
+    not know: partnerships are English, child protection committees Scottish."""
+    if not partnership:
+        return None
+    for pattern, nation in _BODY_NATION:
+        if pattern.search(partnership):
+            return nation
+    return None
 
 
 def _review_type_for_nation(

@@ -785,8 +785,9 @@ def dirty_reasons(text: str, furniture: list[str], *, alone: bool = False) -> li
     reasons = []
     if len(text.split()) < 8 and not alone:
         reasons.append("under 8 words")
-    for item in furniture:
-        if item and squash(item) in squash(text):
+    flat = " ".join(text.split())
+    for item in furniture:  # as printed: "National review" is not "this national review"
+        if item and " ".join(item.split()) in flat:
             reasons.append(f"furniture {item!r}")
     if _MARKER.search(text):
         reasons.append("page marker or marking")

@@ -128,3 +128,23 @@ def test_extract_pdf_closes_the_file(tmp_path: Path) -> None:
     for _ in range(5):
         extract(path)
     assert len(os.listdir("/proc/self/fd")) == before
+
+
+def _column_lines(x: float, n: int, word: str, top: float = 700) -> list[tuple[str, float, float, str, float]]:
+    return [
+        (f"{word} line {i} of the column runs on across", x, top - 14 * i,
+         "Helvetica", 10)
+        for i in range(n)
+    ]  # fmt: skip
+
+
+def test_extract_pdf_two_columns_read_column_by_column(tmp_path: Path) -> None:
+    page1 = _column_lines(56, 8, "left") + _column_lines(310, 8, "right")
+    # the last page: a full left column and a right column of one line
+    page2 = _column_lines(56, 8, "more") + [("the end of the report.", 310, 700, "Helvetica", 10)]
+    doc = extract(_pdf(tmp_path / "cols.pdf", [page1, page2]))
+    first = [ln.text.split()[0] for ln in doc.pages[0].lines]
+    assert first == ["left"] * 8 + ["right"] * 8
+    assert [ln.column for ln in doc.pages[0].lines] == [0] * 8 + [1] * 8
+    last = [ln.text for ln in doc.pages[1].lines]
+    assert last[-1] == "the end of the report." and last[0].startswith("more line 0")

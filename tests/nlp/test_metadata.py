@@ -193,3 +193,30 @@ def test_metadata_outcome(text: str, outcome: str) -> None:
 
     found = _outcome(_sentences(*text.split(". ")), "Child S")
     assert found is not None and found.value == outcome
+
+
+def test_metadata_english_learning_review_of_an_unknown_partnership() -> None:
+    from scrkb.models import Evidence
+    from scrkb.nlp.metadata import _nation
+
+    learning_review = Evidence(value="lr", evidence="Learning Review")
+    found = _nation("Scotland", learning_review, "", "Kirkmoor Safeguarding Children Partnership")
+    assert found is not None and found.value == "England"
+
+
+def test_metadata_young_man_is_the_child() -> None:
+    from scrkb.nlp.metadata import _age, age_band
+
+    _, years = _age(_sentences("Child E was a sixteen-year-old young man who died."), "Child E")
+    assert age_band(years) == "15-17"
+
+
+def test_metadata_title_block_keeps_a_date_line() -> None:
+    from scrkb.nlp.metadata import _title_page_text, _year
+
+    lines = ["Belfast", "Safeguarding Board for Northern Ireland", "Case Management Review",
+             "13 March 2014", "Introduction", "This review concerns a child. " * 10]
+    doc = ExtractedDoc(source="/x.doc", sha256="0" * 64, format="doc", size_bytes=1,
+                       page_count=1, pages=[PageText(number=1, lines=[Line(text=t) for t in lines])])
+    title_page = _title_page_text(doc)
+    assert "13 March 2014" in title_page and _year(title_page, "").value == 2014
