@@ -310,8 +310,6 @@ class ClassifyPipeline(_Stage):
             class_reason=item.doc_class.reason,
             listing=_listing(link, item.extra),
         )
-        if item.suffix == ".doc":
-            raise ctx.skip(link, "unsupported_format", "legacy Word .doc: convert to DOCX or PDF")
         if not item.doc_class.kept:
             raise ctx.skip(
                 link, "not_review", f"{item.doc_class.reason} (from the {item.doc_class.by})"
@@ -403,7 +401,8 @@ def sniff_suffix(body: bytes, content_type: str) -> str:
 
 
 def first_page_text(body: bytes, suffix: str) -> str:
-    """Text of the first page (PDF) or first paragraphs (DOCX); empty when there is none."""
+    """Text of the first page (PDF) or first paragraphs (DOCX, legacy .doc); empty when
+    there is none."""
     try:
         if suffix == ".pdf":
             import pypdfium2 as pdfium
@@ -423,6 +422,17 @@ def first_page_text(body: bytes, suffix: str) -> str:
 
             document = docx.Document(io.BytesIO(body))
             return "\n".join(p.text for p in document.paragraphs[:40])
+        if suffix == ".doc":
+            import tempfile
+
+            from scrkb.ingest.extract_doc import antiword_path, doc_text
+
+            if antiword_path() is None:
+                return ""
+            with tempfile.NamedTemporaryFile(suffix=".doc") as fh:
+                fh.write(body)
+                fh.flush()
+                return "\n".join(doc_text(Path(fh.name), timeout=30).splitlines()[:40])
     except Exception as exc:  # a broken file is ingest's problem to report, not the crawler's
         log.info("could not read the first page: %s", exc)
     return ""

@@ -46,7 +46,7 @@ def test_cli_crawl_site_finds_the_reviews_and_nothing_else(
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout[result.stdout.index("{") :])
     crawl = data["crawls"][0]
-    assert crawl["new"] == 2 and crawl["failed"] == {}
+    assert crawl["new"] == 3 and crawl["failed"] == {}, crawl  # PDF, DOCX and a legacy .doc
     assert crawl["skipped"] == {"not_review": 3, "robots": 1}
     assert data["ingest"] is None
     assert not [p for p in d.paths() if p.startswith("/drafts/")]
@@ -80,7 +80,10 @@ def test_cli_crawl_site_ingests_and_reports_are_searchable_immediately(
     assert report.provenance["document_kind"] == "review_report"
     assert report.provenance["crawl_source"] == "site"
     assert report.provenance["sha256"] == report.sha256
-    assert len(store.report_ids()) == 2  # the review and the DOCX executive summary
+    # the review, the DOCX executive summary and the legacy .doc overview report
+    assert len(store.report_ids()) == 3
+    old_word = Searcher(settings).search(SearchQuery(text="quokka-loving boy", k=3)).hits
+    assert old_word and old_word[0].source_url.endswith("scr-child-v-overview.doc")
 
     # The review disappears from the site: it stays, marked "no longer online since".
     page = d.folder / "learning/reviews.html"

@@ -48,6 +48,16 @@ def make_pdf(title: list[str], body: list[str] | None = None, pages: int = 2) ->
     return buf.getvalue()
 
 
+def make_doc(paragraphs: list[str]) -> bytes:
+    """A legacy Word 97 (.doc) file, as older reviews were published."""
+    import tempfile
+
+    from tests.legacy_doc import write_doc
+
+    with tempfile.TemporaryDirectory() as folder:
+        return write_doc(Path(folder) / "x.doc", paragraphs).read_bytes()
+
+
 def make_docx(paragraphs: list[str]) -> bytes:
     import docx
 
@@ -165,6 +175,18 @@ def documents() -> dict[str, dict[str, bytes]]:
                 ]
             ),
             "/drafts/child-y-draft.pdf": review("Delta", "Serious Case Review", "Child Y", "2024"),
+            "/wp-content/uploads/2011/03/scr-child-v-overview.doc": make_doc(
+                [
+                    "Delta Local Safeguarding Children Board",
+                    "Serious Case Review",
+                    "Child V",
+                    "Overview Report",
+                    "March 2011",
+                    "1. Introduction",
+                    "1.1 Child V was a quokka-loving boy of six who was seriously harmed at home. "
+                    "The school had noticed bruises on his arms twice in one term.",
+                ]
+            ),
             "/wp-content/uploads/2024/01/Annual-Report-2023.pdf": make_pdf(["Annual Report 2023"]),
             "/wp-content/uploads/2022/scr-procedure.pdf": make_pdf(
                 ["Procedure for serious case reviews"]
@@ -301,11 +323,10 @@ class World:
             site.bases = bases
             for path, body in docs.get(name, {}).items():
                 suffix = Path(path).suffix
-                ctype = (
-                    "application/pdf"
-                    if suffix == ".pdf"
-                    else ("application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-                )
+                ctype = {
+                    ".pdf": "application/pdf",
+                    ".doc": "application/msword",
+                }.get(suffix, "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
                 site.files[path] = (body, ctype)
         alpha = self.sites["alpha"]
         alpha.routes["/docs/child-p-lcspr.pdf"] = flaky

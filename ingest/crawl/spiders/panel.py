@@ -24,6 +24,7 @@ FIELDS = ("title", "link", "description", "public_timestamp", "format")
 DOCUMENT_TYPES = (
     "application/pdf",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/msword",
 )
 
 
@@ -134,7 +135,7 @@ class GovukPanelSpider(ReviewSpider):
             a
             for a in attachments
             if (a.get("content_type") or "").split(";")[0] in DOCUMENT_TYPES
-            or a["url"].lower().endswith((".pdf", ".docx"))
+            or a["url"].lower().endswith((".pdf", ".docx", ".doc"))
         ]
         for attachment in documents:
             yield ReportLink(
