@@ -183,3 +183,38 @@ def test_pipeline_listing_metadata_fills_only_what_the_text_does_not_state():
     assert filled.evidence["partnership"].method == "listing"
     assert "http://example/reviews" in filled.evidence["child_code"].evidence
     assert fill_from_listing(meta, {"listing_year": "not a year"}) == meta
+
+
+def test_pipeline_scanned_review_is_read_by_ocr_and_searchable(tmp_path, settings):
+    from scrkb.ingest.ocr import tesseract_version
+    from tests.layouts import scanned_pdf, wrap
+
+    if tesseract_version() is None:
+        pytest.skip("Tesseract not installed")
+    body = (
+        "The health visitor never met the lodger who slept on the sofa, and nobody asked "
+        "who else lived in the flat when the baby was seen with a bruise on his ear."
+    )
+    pdf = scanned_pdf(
+        tmp_path / "scan.pdf",
+        [
+            [("Serious Case Review", 16, True), ("Baby Q", 14, False)],
+            [("1. Findings", 13, True)] + [(ln, 11, False) for ln in wrap(body, 450, "Helvetica", 11)],
+        ],
+    )
+    outcome = ingest_paths([pdf], settings).outcomes[0]
+    assert outcome.status == "added" and outcome.passages >= 1
+    with Store(settings.db_path) as store:
+        report = store.get_report(outcome.report_id)
+    assert report.provenance["text_layer"] == "ocr"
+    assert report.provenance["ocr_pages"] == "1,2"
+    assert report.provenance["ocr_engine"].startswith("tesseract")
+    assert 80 <= report.provenance["ocr_confidence"] <= 100
+    hits = Searcher(settings).search(SearchQuery(text="lodger sleeping on the sofa", k=3)).hits
+    assert hits and hits[0].report_id == outcome.report_id
+
+    off = settings.model_copy(update={"home": tmp_path / "off", "ocr": False})
+    outcome = ingest_paths([pdf], off).outcomes[0]
+    assert outcome.status == "no_text"
+    with Store(off.db_path) as store:
+        assert "OCR is turned off" in store.get_report(outcome.report_id).status_reason
