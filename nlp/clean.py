@@ -591,29 +591,11 @@ _FRAGMENTS = frozenset(
 _TOKEN = re.compile(r"(?<![\w@/.\-])([a-z]{6,})(?![\w@/\-]|\.[a-z])")
 _CAMEL = re.compile(r"(?<![\w@/.\-])([A-Z]?[a-z]{3,})([A-Z][a-z]{2,})(?![\w@/\-])")
 # Names written in one word with an inner capital: never split.
-_CAMEL_NAMES = frozenset(
-    [
-        "powerpoint",
-        "youtube",
-        "whatsapp",
-        "facetime",
-        "snapchat",
-        "tiktok",
-        "facebook",
-        "linkedin",
-        "sharepoint",
-        "onedrive",
-        "playstation",
-        "liquidlogic",
-        "systmone",
-        "emisweb",
-        "mosaic",
-        "carefirst",
-        "childview",
-        "eclipse",
-        "paris",
-    ]
-)
+_CAMEL_NAMES = frozenset([
+    "powerpoint", "youtube", "whatsapp", "facetime", "snapchat", "tiktok", "facebook",
+    "linkedin", "sharepoint", "onedrive", "playstation", "liquidlogic", "systmone", "emisweb",
+    "mosaic", "carefirst", "childview", "eclipse", "paris",
+])  # fmt: skip
 _MIN_PART_FREQUENCY = 10**-5.5  # parts of a split must be everyday words
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from scrkb.models import Block, Passage, StructuredDoc
@@ -191,41 +192,29 @@ def _group(units: list[_Unit]) -> list[_Group]:
         else:
             groups.append(_Group([unit], unit.words))
 
+    # fragments join a neighbour of the same kind; then no passage is left under
+    # MIN_PASSAGE_WORDS words unless its section (heading path) holds nothing else
+    fragments = _merge_small(groups, FRAGMENT_WORDS, _compatible)
+    return _merge_small(fragments, MIN_PASSAGE_WORDS, lambda a, b: a.key == b.key)
+
+
+def _merge_small(
+    groups: list[_Group], limit: int, fits: Callable[[_Group, _Group], bool]
+) -> list[_Group]:
+    """Groups under ``limit`` words join the group before them, else the one after, when
+    ``fits`` allows; otherwise they stay as they are."""
     out: list[_Group] = []
     for i, g in enumerate(groups):
-        if g.words >= FRAGMENT_WORDS:
+        if g.words >= limit:
             out.append(g)
             continue
         prev = out[-1] if out else None
-        if prev is not None and _compatible(prev, g):
+        if prev is not None and fits(prev, g):
             prev.units.extend(g.units)
             prev.words += g.words
             continue
         nxt = groups[i + 1] if i + 1 < len(groups) else None
-        if nxt is not None and _compatible(g, nxt):
-            nxt.units[:0] = g.units
-            nxt.words += g.words
-            continue
-        out.append(g)
-    return _absorb_short(out)
-
-
-def _absorb_short(groups: list[_Group]) -> list[_Group]:
-    """No passage under MIN_PASSAGE_WORDS words unless its section holds nothing else:
-    a short one joins its neighbour in the same section (the one before, else after),
-    even past the usual length limit."""
-    out: list[_Group] = []
-    for i, g in enumerate(groups):
-        if g.words >= MIN_PASSAGE_WORDS:
-            out.append(g)
-            continue
-        prev = out[-1] if out else None
-        if prev is not None and prev.key == g.key:
-            prev.units.extend(g.units)
-            prev.words += g.words
-            continue
-        nxt = groups[i + 1] if i + 1 < len(groups) else None
-        if nxt is not None and nxt.key == g.key:
+        if nxt is not None and fits(g, nxt):
             nxt.units[:0] = g.units
             nxt.words += g.words
             continue

@@ -531,6 +531,65 @@ def _sections(
     return out
 
 
+def _cover(*lines: str) -> list[tuple[str, float, bool]]:
+    """A cover: the first two lines large and bold (a name over two lines), then smaller
+    lines; "" leaves a gap."""
+    return [(t, 10 if not t else (20 if i < 2 else 14), i < 2 and bool(t)) for i, t in enumerate(lines)]
+
+
+# The PDF fixtures: (name, child, first paragraph, cover, furniture, layout options, metadata).
+PDF_FIXTURES: list[tuple[str, str, str, list[str], Furniture, dict, dict]] = [
+    (  # two columns, the partnership's name over two lines, "Page N of M", dd/mm/yyyy
+        "two-column", "Child D",
+        "Child D was aged five months when she was taken to hospital with head injuries "
+        "from which she died. Her brother, aged seven, was at school at the time.",
+        ["Barnsley Safeguarding", "Children Partnership", "",
+         "Local Child Safeguarding Practice Review", "Child D", "", "13/03/2021"],
+        Furniture(header="LCSPR Child D", footer="Page {n} of {total}"),
+        {"columns": 2, "start": 0},
+        {"review_type": "lcspr", "nation": "England", "year": 2021, "age_band": "under 1",
+         "partnership": "Barnsley Safeguarding Children Partnership", "outcome": "died"},
+    ),
+    (  # contents without leaders (numbers on their own lines), "P a g e 2 | 25", Wales
+        "contents-bare", "Child W",
+        "This extended child practice review concerns Child W, who was 14 years old when "
+        "she was seriously injured in a fall from a bridge. She survived her injuries.",
+        ["Mid and West Wales", "Safeguarding Board", "", "Extended Child Practice Review",
+         "Child W", "", "October 2016"],
+        Furniture(header="CPR Child W", footer="P a g e {n} | {total}"),
+        {"contents": "bare", "start": 3},
+        {"review_type": "cpr", "nation": "Wales", "year": 2016, "age_band": "10-14",
+         "partnership": "Mid and West Wales Safeguarding Board", "outcome": "serious harm"},
+    ),
+    (  # contents with leaders, a protective marking, "Page N: title" footers, Scotland
+        "contents-leaders", "Child S",
+        "Child S was three years old when he was admitted to hospital. He was injured "
+        "(not fatally) and is now living with his grandparents.",
+        ["Fife Child Protection Committee", "", "Significant Case Review", "Child S", "",
+         "Published 4th May 2018"],
+        Furniture(footer="Page {n}: Significant Case Review - Child S",
+                  marking="OFFICIAL - SENSITIVE"),
+        {"contents": "leaders", "start": 6, "numbered": False},
+        {"review_type": "scr", "nation": "Scotland", "year": 2018, "age_band": "1-4",
+         "partnership": "Fife Child Protection Committee", "outcome": "serious harm"},
+    ),
+    (  # right-aligned contents numbers, hyphenation, footnotes, a chronology table
+        "hyphens-table", "Baby K",
+        "Baby K died at the age of 12 weeks. The review was held because the local "
+        "safeguarding children board believed agencies could have worked better together.",
+        ["Wiltshire", "Safeguarding Children Board", "", "Serious Case Review", "Baby K", "",
+         "26.11.14"],
+        Furniture(header="Serious Case Review: Baby K", footer="{n}"),
+        {"contents": "right", "start": 1, "chronology": True, "footnotes": True,
+         "hyphenate": {"antenatal": 4, "postnatal": 4, "assessment": 6, "paediatrician": 5,
+                       "practitioner": 8, "information": 6, "safeguarding": 4,
+                       "household": 5}},
+        {"review_type": "scr", "nation": "England", "year": 2014, "age_band": "under 1",
+         "partnership": "Wiltshire Safeguarding Children Board", "outcome": "died"},
+    ),
+]  # fmt: skip
+
+
 def catalogue(folder: Path) -> list[tuple[str, Path, Expected]]:
     """Every layout fixture, written into ``folder``: (name, file, expected)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -540,154 +599,13 @@ def catalogue(folder: Path) -> list[tuple[str, Path, Expected]]:
         exp.metadata.update(meta)
         out.append((name, path, exp))
 
-    # 1. two columns, the partnership's name over two lines, "Page N of M", dd/mm/yyyy
-    secs = _sections("Child D", 0, numbered=True)
-    secs[0].paragraphs[0] = (
-        "Child D was aged five months when she was taken to hospital with head injuries "
-        "from which she died. Her brother, aged seven, was at school at the time."
-    )
-    exp = report_pdf(
-        folder / "two-column.pdf",
-        cover=[
-            ("Barnsley Safeguarding", 22, True),
-            ("Children Partnership", 22, True),
-            ("", 10, False),
-            ("Local Child Safeguarding Practice Review", 16, False),
-            ("Child D", 16, True),
-            ("", 10, False),
-            ("13/03/2021", 12, False),
-        ],
-        sections=secs,
-        furniture=Furniture(header="LCSPR Child D", footer="Page {n} of {total}"),
-        columns=2,
-    )
-    add(
-        "two-column",
-        folder / "two-column.pdf",
-        exp,
-        review_type="lcspr",
-        nation="England",
-        partnership="Barnsley Safeguarding Children Partnership",
-        year=2021,
-        child_code="Child D",
-        age_band="under 1",
-        outcome="died",
-    )
-
-    # 2. contents without leaders (numbers on their own lines), "P a g e 2 | 25", Wales
-    secs = _sections("Child W", 3, numbered=True)
-    secs[0].paragraphs[0] = (
-        "This extended child practice review concerns Child W, who was 14 years old when "
-        "she was seriously injured in a fall from a bridge. She survived her injuries."
-    )
-    exp = report_pdf(
-        folder / "contents-bare.pdf",
-        cover=[
-            ("Mid and West Wales", 20, True),
-            ("Safeguarding Board", 20, True),
-            ("", 10, False),
-            ("Extended Child Practice Review", 16, False),
-            ("Child W", 14, True),
-            ("", 10, False),
-            ("October 2016", 12, False),
-        ],
-        sections=secs,
-        furniture=Furniture(header="CPR Child W", footer="P a g e {n} | {total}"),
-        contents="bare",
-    )
-    add(
-        "contents-bare",
-        folder / "contents-bare.pdf",
-        exp,
-        review_type="cpr",
-        nation="Wales",
-        partnership="Mid and West Wales Safeguarding Board",
-        year=2016,
-        child_code="Child W",
-        age_band="10-14",
-        outcome="serious harm",
-    )
-
-    # 3. contents with leaders, protective marking, "Page N: title" footer, Scotland
-    secs = _sections("Child S", 6, numbered=False)
-    secs[0].paragraphs[0] = (
-        "Child S was three years old when he was admitted to hospital. He was injured "
-        "(not fatally) and is now living with his grandparents."
-    )
-    exp = report_pdf(
-        folder / "contents-leaders.pdf",
-        cover=[
-            ("Fife Child Protection Committee", 18, True),
-            ("", 10, False),
-            ("Significant Case Review", 16, False),
-            ("Child S", 14, True),
-            ("", 10, False),
-            ("Published 4th May 2018", 12, False),
-        ],
-        sections=secs,
-        furniture=Furniture(
-            footer="Page {n}: Significant Case Review - Child S", marking="OFFICIAL - SENSITIVE"
-        ),
-        contents="leaders",
-    )
-    add(
-        "contents-leaders",
-        folder / "contents-leaders.pdf",
-        exp,
-        review_type="scr",
-        nation="Scotland",
-        partnership="Fife Child Protection Committee",
-        year=2018,
-        child_code="Child S",
-        age_band="1-4",
-        outcome="serious harm",
-    )
-
-    # 4. contents with right-aligned numbers, hyphenation, footnotes, a chronology table
-    secs = _sections("Baby K", 1, numbered=True)
-    secs[0].paragraphs[0] = (
-        "Baby K died at the age of 12 weeks. The review was held because the local "
-        "safeguarding children board believed agencies could have worked better together."
-    )
-    exp = report_pdf(
-        folder / "hyphens-table.pdf",
-        cover=[
-            ("Wiltshire", 20, True),
-            ("Safeguarding Children Board", 20, True),
-            ("", 10, False),
-            ("Serious Case Review", 16, False),
-            ("Baby K", 14, True),
-            ("", 10, False),
-            ("26.11.14", 12, False),
-        ],
-        sections=secs,
-        furniture=Furniture(header="Serious Case Review: Baby K", footer="{n}"),
-        contents="right",
-        hyphenate={
-            "antenatal": 4,
-            "postnatal": 4,
-            "assessment": 6,
-            "paediatrician": 5,
-            "practitioner": 8,
-            "information": 6,
-            "safeguarding": 4,
-            "household": 5,
-        },
-        chronology=True,
-        footnotes=True,
-    )
-    add(
-        "hyphens-table",
-        folder / "hyphens-table.pdf",
-        exp,
-        review_type="scr",
-        nation="England",
-        partnership="Wiltshire Safeguarding Children Board",
-        year=2014,
-        child_code="Baby K",
-        age_band="under 1",
-        outcome="died",
-    )
+    for name, child, first, cover, furniture, options, meta in PDF_FIXTURES:
+        options = dict(options)
+        secs = _sections(child, options.pop("start"), numbered=options.pop("numbered", True))
+        secs[0].paragraphs[0] = first
+        path = folder / f"{name}.pdf"
+        exp = report_pdf(path, cover=_cover(*cover), sections=secs, furniture=furniture, **options)
+        add(name, path, exp, child_code=child, **meta)
 
     # 5. a scanned report (image-only pages), Northern Ireland
     scan_lines = [

@@ -34,6 +34,12 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Result]:
     return out
 
 
+def _result(results: dict[str, Result], name: str) -> Result:
+    if name not in results:
+        pytest.skip("Tesseract not installed")
+    return results[name]
+
+
 NAMES = [
     "two-column",
     "contents-bare",
@@ -47,9 +53,7 @@ NAMES = [
 
 @pytest.mark.parametrize("name", NAMES)
 def test_layouts_recover_every_body_paragraph(results: dict[str, Result], name: str) -> None:
-    if name not in results:
-        pytest.skip("Tesseract not installed")
-    expected, passages, _ = results[name]
+    expected, passages, _ = _result(results, name)
     texts = [squash(p.text) for p in passages]
     missing = [para for para in expected.paragraphs if not any(squash(para) in t for t in texts)]
     assert missing == []
@@ -57,9 +61,7 @@ def test_layouts_recover_every_body_paragraph(results: dict[str, Result], name: 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_layouts_passages_are_clean(results: dict[str, Result], name: str) -> None:
-    if name not in results:
-        pytest.skip("Tesseract not installed")
-    expected, passages, _ = results[name]
+    expected, passages, _ = _result(results, name)
     sections = [tuple(p.heading_path) for p in passages]
     dirty = {
         p.text[:60]: reasons
@@ -72,9 +74,7 @@ def test_layouts_passages_are_clean(results: dict[str, Result], name: str) -> No
 
 @pytest.mark.parametrize("name", NAMES)
 def test_layouts_metadata_stated_fields(results: dict[str, Result], name: str) -> None:
-    if name not in results:
-        pytest.skip("Tesseract not installed")
-    expected, _, meta = results[name]
+    expected, _, meta = _result(results, name)
     got = {field: getattr(meta, field) for field in expected.metadata}
     assert got == expected.metadata
     for field in expected.metadata:  # every field keeps its evidence
