@@ -215,7 +215,11 @@ def _title(soup: BeautifulSoup) -> str | None:
     """The <title>, without the " | Site name" most sites append; else the first h1."""
     if soup.title and soup.title.get_text(strip=True):
         text = " ".join(soup.title.get_text().split())
-        return text.split(" | ")[0].strip() or text
+        text = text.split(" | ")[0].strip() or text
+        head, sep, site = text.rpartition(" - ")
+        if sep and head and len(site.split()) == 1 and not re.search(r"\d", site):
+            text = head  # "Serious Case Review Child A - DocShelf": the site's own name
+        return text
     h1 = soup.find("h1")
     return " ".join(h1.get_text().split()) or None if h1 else None
 

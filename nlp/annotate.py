@@ -12,7 +12,9 @@ import numpy as np
 
 from scrkb.models import ExtractedDoc, Passage, Recommendation, ReportMetadata, StructuredDoc
 
-_NOTICE = re.compile(r"fictional|not a real|copyright|©|confidential|protect|draft", re.I)
+_NOTICE = re.compile(
+    r"fictional|not a real|copyright|©|confidential|\bprotect\b|protectively marked|draft", re.I
+)
 
 
 @dataclass
@@ -46,15 +48,48 @@ def detect_title(doc: ExtractedDoc) -> str | None:
         return _tidy_title(" ".join(run))
     sized = [ln for ln in lines if ln.size]
     if sized:
-        biggest = max(ln.size or 0 for ln in sized)
-        title = " ".join(ln.text.strip() for ln in sized if (ln.size or 0) >= biggest - 0.5)
-        return _tidy_title(title)
+        return _cover_title(sized)
     if doc.title and not re.search(r"microsoft|untitled|\.docx?$|\.pdf$", doc.title, re.I):
         return _tidy_title(doc.title)
     for ln in lines[:5]:
         if 3 <= len(ln.text.split()) <= 20:
             return _tidy_title(ln.text)
     return None
+
+
+_CODE = re.compile(r"^(?:Child|Baby|Infant|Family|Young Person|Sibling Group)\s+[A-Z]{1,2}\d?$")
+_REVIEW_WORDS = re.compile(r"\b(review|report|briefing|summary|inquiry|investigation)\b", re.I)
+
+
+def _cover_title(lines: list) -> str | None:
+    """A title from a cover set in type sizes: its largest text, unless that is only the
+    publisher's name ("Barnsley Safeguarding / Children Partnership"); then the line
+    naming the review, with the child's name-code ("Local Child Safeguarding Practice
+    Review: Child D"), else the next largest text."""
+    from scrkb.reference import find_publishers
+
+    def publisher_only(text: str) -> bool:
+        found = find_publishers(text)
+        named = found and len(found[0].text) >= len(" ".join(text.split())) - 3
+        shaped = re.search(r"(?:Safeguarding|Protection)\s+(?:Children\s+)?(?:Partnership|"
+                           r"Board|Committee)$", text.strip(), re.I)
+        return bool(named or shaped)
+
+    sizes = sorted({round(ln.size or 0, 1) for ln in lines}, reverse=True)
+    for size in sizes[:3]:
+        title = " ".join(ln.text.strip() for ln in lines if abs((ln.size or 0) - size) <= 0.5)
+        if not publisher_only(title):
+            break
+        review = next(
+            (ln.text.strip() for ln in lines[:15]
+             if _REVIEW_WORDS.search(ln.text) and len(ln.text.split()) <= 12
+             and not publisher_only(ln.text)),
+            None,
+        )  # fmt: skip
+        if review:
+            code = next((ln.text.strip() for ln in lines[:15] if _CODE.match(ln.text.strip())), None)
+            return _tidy_title(f"{review}: {code}" if code and code not in review else review)
+    return _tidy_title(title)
 
 
 def _tidy_title(title: str) -> str | None:

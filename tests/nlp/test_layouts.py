@@ -111,3 +111,26 @@ def test_layouts_ocr_text_is_marked(tmp_path: Path) -> None:
     doc = extract(path, ocr=OcrOptions(dpi=200))
     assert doc.ocr_pages == [1, 2]
     assert all(p.ocr_confidence and p.ocr_confidence > 80 for p in doc.pages)
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        ("two-column", "Local Child Safeguarding Practice Review: Child D"),
+        ("contents-bare", "Extended Child Practice Review: Child W"),
+        ("contents-leaders", "Significant Case Review: Child S"),
+        ("hyphens-table", "Serious Case Review: Baby K"),
+        ("partnership-page", "Learning review: Child R (published 2 March 2022)"),
+        ("sharing-site", "Serious Case Review Child A - Overview Report"),
+    ],
+)
+def test_layouts_title_names_the_review_not_the_publisher(
+    tmp_path_factory: pytest.TempPathFactory, name: str, title: str
+) -> None:
+    from scrkb.nlp.annotate import detect_title
+
+    folder = tmp_path_factory.getbasetemp() / "titles"
+    if not folder.exists():
+        catalogue(folder)
+    path = next(folder.glob(f"{name}.*"))
+    assert detect_title(extract(path)) == title
