@@ -327,7 +327,7 @@ _AGE_PATTERNS = [
     re.compile(rf"\b(?:at\s+the\s+age\s+of|aged|age)\s+{_NUM}(?:\s+(day|week|month|year)s?)?\b", re.I),
     re.compile(rf"\b(?:was|were|is)\s+(?:only\s+|just\s+|then\s+)?{_NUM}\s+(day|week|month|year)s?\s+old\b", re.I),
     re.compile(rf"\bat\s+{_NUM}\s+(day|week|month|year)s?\s+(?:of age|old)\b", re.I),
-    re.compile(rf"\b(?:baby|boy|girl|child|infant|son|daughter)\s+(?:aged|of)\s+{_NUM}(?:\s+(day|week|month|year)s?)?(?:\s+old)?\b(?!\s+(?:and|or|children|siblings))", re.I),
+    re.compile(rf"\b(?:baby|boy|girl|child|infant|son|daughter|young (?:person|man|woman)|teenager|woman|man)\s+(?:aged|of)\s+{_NUM}(?:\s+(day|week|month|year)s?)?(?:\s+old)?\b(?!\s+(?:and|or|children|siblings))", re.I),
 ]
 _NEWBORN = re.compile(r"\b(newborn|new-born|neonate|stillborn)\b", re.I)
 _CHILD_CUE = re.compile(
@@ -488,7 +488,9 @@ def _outcome(sentences: list[_Sentence], code: str | None) -> Evidence | None:
             continue
         named = bool(code and code in sent.text)
         subject = named or re.search(
-            r"\b(child|baby|infant|young person|boy|girl|he|she|him|her)\b", sent.text, re.I
+            r"\b(child|baby|infant|young (?:person|man|woman)|teenager|boy|girl|he|she|him|her)\b",
+            sent.text,
+            re.I,
         )
         if not subject:
             continue

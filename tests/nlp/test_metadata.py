@@ -220,3 +220,15 @@ def test_metadata_title_block_keeps_a_date_line() -> None:
                        page_count=1, pages=[PageText(number=1, lines=[Line(text=t) for t in lines])])
     title_page = _title_page_text(doc)
     assert "13 March 2014" in title_page and _year(title_page, "").value == 2014
+
+
+def test_metadata_a_young_woman_of_seventeen_who_died() -> None:
+    from scrkb.nlp.metadata import _age, _outcome, age_band
+
+    sentences = _sentences(
+        "This review considers the death of a young woman of seventeen, who died from an "
+        "overdose in the spring of 2024."
+    )
+    _, years = _age(sentences, None)
+    assert age_band(years) == "15-17"
+    assert _outcome(sentences, None).value == "died"
