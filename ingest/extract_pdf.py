@@ -378,11 +378,20 @@ def find_gutter(runs: list[_Run], height: float) -> tuple[float, float] | None:
     lo, hi = x0 + best[0], x0 + best[1]
     left = [r for r in body if (r.right or 0.0) <= hi]
     right = [r for r in body if (r.left or 0.0) >= lo]
-    for side, span in ((left, lo - x0), (right, x1 - hi)):
-        full = [r for r in side if (r.right or 0.0) - (r.left or 0.0) >= 0.6 * span]
-        if len(full) < 5 or span < 0.3 * width:
-            return None
-    return lo, hi
+    full_left = [r for r in left if (r.right or 0.0) - (r.left or 0.0) >= 0.6 * (lo - x0)]
+    full_right = [r for r in right if (r.right or 0.0) - (r.left or 0.0) >= 0.6 * (x1 - hi)]
+    if lo - x0 < 0.3 * width or x1 - hi < 0.3 * width:
+        return None
+    if len(full_left) >= 5 and len(full_right) >= 5:
+        return lo, hi
+    # A right column of a line or two (the end of the text): nothing crosses the gutter,
+    # the left column is full, and the right lines are prose set at one margin.
+    crossing = len(body) - len(left) - len(right)
+    margins = {round(r.left or 0.0) for r in right}
+    prose = all(len("".join(r.chars).split()) >= 3 for r in right)
+    if crossing == 0 and len(full_left) >= 8 and right and prose and max(margins) - min(margins) <= 3:
+        return lo, hi
+    return None
 
 
 def _merge(runs: list[_Run], height: float) -> list[Line]:

@@ -148,3 +148,11 @@ def test_extract_pdf_two_columns_read_column_by_column(tmp_path: Path) -> None:
     assert [ln.column for ln in doc.pages[0].lines] == [0] * 8 + [1] * 8
     last = [ln.text for ln in doc.pages[1].lines]
     assert last[-1] == "the end of the report." and last[0].startswith("more line 0")
+
+
+def test_extract_pdf_single_page_with_a_short_right_column(tmp_path: Path) -> None:
+    page = _column_lines(56, 14, "left") + [("and the paragraph ends here.", 310, 700, "Helvetica", 10)]
+    doc = extract(_pdf(tmp_path / "short.pdf", [page]))
+    texts = [ln.text for ln in doc.pages[0].lines]
+    assert texts[-1] == "and the paragraph ends here." and texts[0].startswith("left line 0")
+    assert doc.pages[0].lines[-1].column == 1
