@@ -148,7 +148,7 @@ def sniff_format(head: bytes, path: Path) -> DocFormat:
     if text_like:
         return "text"
     raise ExtractionError(
-        "unsupported", f"{name} is not a PDF, Word (.docx), web page or text file."
+        "unsupported", f"{name} is not a PDF, Word (.docx or .doc), web page or text file."
     )
 
 

@@ -123,7 +123,7 @@ def test_extract_bad_input_random_bytes(tmp_path: Path) -> None:
     path.write_bytes(bytes(rng.randrange(256) for _ in range(4096)))
     error = _refusal(path)
     assert error.reason == "unsupported"
-    assert error.message == "mystery.bin is not a PDF, Word (.docx), web page or text file."
+    assert error.message == "mystery.bin is not a PDF, Word (.docx or .doc), web page or text file."
 
 
 def test_extract_bad_input_high_bytes_that_are_not_text(tmp_path: Path) -> None:
