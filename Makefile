@@ -64,7 +64,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 eval: install
-	$(BIN)/scrkb eval
+	$(BIN)/scrkb eval --holdout w7
 
 bench: install
 	$(BIN)/python bench/ingest_throughput.py
