@@ -2,7 +2,10 @@
 
 The loader is chosen from the file's content, not its name: publishers' sites serve
 login and error pages under ``.pdf`` links, and downloads arrive without extensions.
-Every refusal is an ``ExtractionError`` whose message a person can act on.
+Every refusal is an ``ExtractionError`` whose message a person can act on. What a file
+may cost to read (unpacked size, elements, nesting, characters, seconds) is bounded by
+``ExtractLimits`` (``guards.py``); ``isolate.py`` runs this in a child process with a
+memory ceiling for files from outside.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ import zipfile
 from pathlib import Path
 
 from scrkb.errors import ExtractionError
+from scrkb.ingest.guards import Deadline, ExtractLimits, check_zip_directory, too_much_text
 from scrkb.ingest.ocr import OcrOptions
-from scrkb.models import DocFormat, ExtractedDoc
+from scrkb.models import DocFormat, ExtractedDoc, PageText
 
 SNIFF_BYTES = 8192
 _HTML_START = re.compile(rb"^(?:\s|<!--.*?-->)*<(?:!doctype\s+html|html[\s>])", re.I | re.S)
@@ -29,16 +33,20 @@ def extract(
     max_bytes: int = 100 * 2**20,
     max_pages: int = 2000,
     ocr: OcrOptions | None = None,
+    limits: ExtractLimits | None = None,
 ) -> ExtractedDoc:
     """Extract the text of one report file, page by page.
 
-    The size limit is checked before anything is read, so a huge download costs nothing.
+    The size limit is checked before anything is read, so a huge download costs nothing;
+    ``limits`` bound what the file may unpack to and take while it is read.
     Scanned PDF pages are read with Tesseract when ``ocr`` allows it (pages then carry
     ``ocr_confidence``); a scan left unread comes back with no lines and the warning
     "no text layer (needs OCR)". Legacy Word (.doc) files are read with antiword.
     """
     path = Path(path).absolute()
     name = path.name
+    limits = limits or ExtractLimits()
+    deadline = Deadline(limits.seconds, name)
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -58,17 +66,19 @@ def extract(
     except OSError as exc:
         raise ExtractionError("unreadable", f"{name} cannot be read: {exc.strerror}.") from exc
 
-    fmt = sniff_format(head, path)
+    fmt = sniff_format(head, path, limits)
     warnings: list[str] = []
     site: str | None = None
     if fmt == "pdf":
         from scrkb.ingest.extract_pdf import extract_pdf
 
-        pages, title, warnings = extract_pdf(path, max_pages=max_pages, ocr=ocr)
+        pages, title, warnings = extract_pdf(
+            path, max_pages=max_pages, ocr=ocr, limits=limits, deadline=deadline
+        )
     elif fmt == "docx":
         from scrkb.ingest.extract_docx import extract_docx
 
-        pages, title, warnings = extract_docx(path)
+        pages, title, warnings = extract_docx(path, limits=limits, deadline=deadline)
     elif fmt == "doc":
         from scrkb.ingest.extract_doc import extract_doc
 
@@ -77,16 +87,21 @@ def extract(
         from scrkb.ingest.extract_html import extract_html, site_name
 
         data = path.read_bytes()
-        pages, title, warnings = extract_html(data)
+        pages, title, warnings = extract_html(data, name=name, limits=limits, deadline=deadline)
         site = site_name(data)
     else:
-        from scrkb.ingest.extract_text import extract_text
+        from scrkb.ingest.extract_text import decode_text, extract_text
 
+        data = path.read_bytes()
+        if len(data) > limits.chars * 4 or len(decode_text(data)[0]) > limits.chars:
+            raise too_much_text(name, limits)
         pages, title, warnings = extract_text(
-            path.read_bytes(), markdown=path.suffix.lower() in {".md", ".markdown"}
+            data, markdown=path.suffix.lower() in {".md", ".markdown"}
         )
         if not any(line.text.strip() for page in pages for line in page.lines):
             raise ExtractionError("empty", f"{name} contains no text, only blank space.")
+    if _characters(pages) > limits.chars:
+        raise too_much_text(name, limits)
     if len(pages) > max_pages:
         raise ExtractionError(
             "too_large", f"{name} has {len(pages)} pages, more than the limit of {max_pages}."
@@ -104,6 +119,10 @@ def extract(
     )
 
 
+def _characters(pages: list[PageText]) -> int:
+    return sum(len(line.text) for page in pages for line in page.lines)
+
+
 def _hash_and_head(path: Path) -> tuple[str, bytes]:
     """SHA-256 of the whole file, streamed, and its first bytes for sniffing."""
     sha = hashlib.sha256()
@@ -116,7 +135,7 @@ def _hash_and_head(path: Path) -> tuple[str, bytes]:
     return sha.hexdigest(), head
 
 
-def sniff_format(head: bytes, path: Path) -> DocFormat:
+def sniff_format(head: bytes, path: Path, limits: ExtractLimits | None = None) -> DocFormat:
     """Decide the loader from the first bytes; the extension only explains refusals.
 
     A ``.pdf`` or ``.docx`` whose content is a web page or text is refused as
@@ -127,7 +146,7 @@ def sniff_format(head: bytes, path: Path) -> DocFormat:
     if b"%PDF-" in head[:1024]:
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
-        return _sniff_zip(path)
+        return _sniff_zip(path, limits or ExtractLimits())
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return _sniff_ole(head, path)
     text_like = _looks_like_text(head)
@@ -167,13 +186,18 @@ def _ole_directory(path: Path) -> bytes:
     with path.open("rb") as fh:
         header = fh.read(512)
         shift = int.from_bytes(header[30:32], "little") or 9
+        if shift not in (9, 12):  # 512- or 4096-byte sectors; anything else is not OLE2
+            raise ExtractionError(
+                "corrupt", f"{path.name} is damaged or incomplete and cannot be opened."
+            )
         first_dir = int.from_bytes(header[48:52], "little")
         fh.seek((first_dir + 1) << shift)
         return fh.read(4 << shift)
 
 
-def _sniff_zip(path: Path) -> DocFormat:
+def _sniff_zip(path: Path, limits: ExtractLimits) -> DocFormat:
     name = path.name
+    check_zip_directory(path, name, limits)  # before zipfile reads the directory
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())

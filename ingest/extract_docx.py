@@ -4,23 +4,52 @@ Word files carry their structure in styles, so headings come from the style (or 
 outline level it sets) rather than from font size. Pages exist only where Word recorded
 them: the page breaks it last rendered, else the explicit ones; headers and footers live
 in other parts of the package and never reach the text.
+
+A .docx is a ZIP of XML parts, and an upload may be built to explode: the package is
+checked before any part is inflated (number of parts, their declared sizes), and each
+part is parsed by lxml with entity expansion, DTDs and the network off
+(``guards.iter_xml``). The body is streamed twice, a block at a time: a first pass
+counts elements, nesting and text (and finds whether Word recorded its page breaks), the
+second turns each paragraph or table into lines and frees it, so memory stays at the size
+of one block whatever the size of the document.
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from lxml import etree
-
 from scrkb.errors import ExtractionError
+from scrkb.ingest.guards import (
+    Deadline,
+    ExtractLimits,
+    check_zip_sizes,
+    iter_xml,
+    parse_xml,
+    too_much_text,
+)
 from scrkb.models import Line, PageText
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+CONTENT_TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
+DC = "http://purl.org/dc/elements/1.1/"
+_OFFICE_DOCUMENT = "/officeDocument"
+_STYLES = "/styles"
+# The main part of a Word document or template (with macros or not: they never run here).
+WORD_MAIN_TYPES = frozenset(
+    {
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
+        "application/vnd.ms-word.document.macroEnabled.main+xml",
+        "application/vnd.ms-word.template.macroEnabledTemplate.main+xml",
+    }
+)
 _HEADING_STYLE = re.compile(r"^heading\s*(\d)$", re.I)
 _PAGE_BREAK = object()  # marker in a paragraph's pieces
 
@@ -29,43 +58,185 @@ def _w(tag: str) -> str:
     return f"{{{W}}}{tag}"
 
 
-def extract_docx(path: Path) -> tuple[list[PageText], str | None, list[str]]:
+def extract_docx(
+    path: Path, *, limits: ExtractLimits | None = None, deadline: Deadline | None = None
+) -> tuple[list[PageText], str | None, list[str]]:
     """Return (pages, title from the core properties, warnings) for a .docx file."""
-    import docx
-    from docx.opc.exceptions import PackageNotFoundError
-
     name = Path(path).name
+    limits = limits or ExtractLimits()
+    deadline = deadline or Deadline(limits.seconds, name)
     try:
-        document = docx.Document(str(path))
-    except ValueError as exc:  # a package that is not a Word document (.xlsx, .pptx)
-        raise ExtractionError("unsupported", f"{name} is not a Word document.") from exc
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, etree.XMLSyntaxError) as exc:
-        raise ExtractionError(
-            "corrupt", f"{name} is damaged or incomplete and cannot be read as a Word file."
-        ) from exc
-    body = document.element.body
-    styles = _StyleInfo(document)
-    rendered = body.find(f".//{_w('lastRenderedPageBreak')}") is not None
-    pages: list[list[Line]] = [[]]
-    for element in _blocks(body):
-        if element.tag == _w("tbl"):
-            for row in element.iter(_w("tr")):
-                if (
-                    rendered
-                    and row.find(f".//{_w('lastRenderedPageBreak')}") is not None
-                    and pages[-1]
-                ):
-                    pages.append([])
-                cells = [_cell_text(tc) for tc in row.findall(_w("tc"))]
-                text = " | ".join(c for c in cells if c)
-                if text:
-                    pages[-1].append(Line(text=text, new_block=True))
-            continue
-        _add_paragraph(element, styles, pages, rendered)
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise _corrupt(name) from exc
+    with archive:
+        check_zip_sizes(archive, name, limits)
+        package = _Package(archive, name, limits, deadline)
+        try:
+            main = package.main_part()
+            styles = _StyleInfo(package.styles_root(main))
+            title = package.title()
+            rendered = package.scan_body(main)
+            pages: list[list[Line]] = [[]]
+            for block in package.body_blocks(main):
+                for element in _expand(block):
+                    if element.tag == _w("tbl"):
+                        _add_table(element, pages, rendered)
+                    else:
+                        _add_paragraph(element, styles, pages, rendered)
+        except (zipfile.BadZipFile, KeyError, EOFError, OSError, RuntimeError,
+                NotImplementedError) as exc:  # lying sizes (CRC), encrypted or odd entries
+            raise _corrupt(name) from exc
     while len(pages) > 1 and not pages[-1]:
         pages.pop()
-    title = (document.core_properties.title or "").strip() or None
     return [PageText(number=i + 1, lines=lines) for i, lines in enumerate(pages)], title, []
+
+
+def _corrupt(name: str) -> ExtractionError:
+    return ExtractionError(
+        "corrupt", f"{name} is damaged or incomplete and cannot be read as a Word file."
+    )
+
+
+class _Package:
+    """The parts of one Word file, read under the limits."""
+
+    def __init__(
+        self, archive: zipfile.ZipFile, name: str, limits: ExtractLimits, deadline: Deadline
+    ) -> None:
+        self.archive = archive
+        self.name = name
+        self.limits = limits
+        self.deadline = deadline
+        self.names = set(archive.namelist())
+
+    def _root(self, part: str) -> Any:
+        if part not in self.names:
+            return None
+        if self.archive.getinfo(part).file_size > self.limits.part_bytes:
+            raise ExtractionError(
+                "too_large",
+                f"{self.name} is too large when unpacked: {part} is "
+                f"{self.archive.getinfo(part).file_size / 2**20:.0f} MB.",
+            )
+        with self.archive.open(part) as fh:
+            return parse_xml(
+                fh, name=self.name, part=part, limits=self.limits, deadline=self.deadline
+            )
+
+    def _related(self, source: str, kind: str) -> str | None:
+        """The part ``source`` links to with a relationship of ``kind`` (its type's end)."""
+        folder, base = posixpath.split(source)
+        rels = self._root(posixpath.join(folder, "_rels", base + ".rels"))
+        if rels is None:
+            return None
+        for rel in rels.iter(f"{{{PKG_REL}}}Relationship"):
+            if (rel.get("Type") or "").endswith(kind) and rel.get("TargetMode") != "External":
+                target = rel.get("Target") or ""
+                joined = target.lstrip("/") if target.startswith("/") else posixpath.join(
+                    folder, target
+                )
+                return posixpath.normpath(joined)
+        return None
+
+    def main_part(self) -> str:
+        """The main document part, as the package's relationships name it, checked to be
+        a Word document's (not a spreadsheet's or a presentation's)."""
+        main = self._related("", _OFFICE_DOCUMENT) or "word/document.xml"
+        if main not in self.names:
+            raise _corrupt(self.name)
+        types = self._root("[Content_Types].xml")
+        if types is not None:
+            declared = {
+                (o.get("PartName") or "").lstrip("/"): o.get("ContentType")
+                for o in types.iter(f"{{{CONTENT_TYPES}}}Override")
+            }
+            if main in declared and declared[main] not in WORD_MAIN_TYPES:
+                raise ExtractionError("unsupported", f"{self.name} is not a Word document.")
+        return main
+
+    def styles_root(self, main: str) -> Any:
+        styles = self._related(main, _STYLES)
+        return self._root(styles) if styles else None
+
+    def title(self) -> str | None:
+        core = self._related("", "/core-properties") or "docProps/core.xml"
+        root = self._root(core) if core in self.names else None
+        element = root.find(f"{{{DC}}}title") if root is not None else None
+        text = " ".join((element.text or "").split()) if element is not None else ""
+        return text or None
+
+    def _events(self, part: str) -> Iterator[tuple[str, Any, int]]:
+        with self.archive.open(part) as fh:
+            yield from iter_xml(
+                fh, name=self.name, part=part, limits=self.limits, deadline=self.deadline
+            )
+
+    def scan_body(self, main: str) -> bool:
+        """First pass, keeping nothing: count elements (per block too), nesting and text,
+        and say whether Word recorded its rendered page breaks anywhere in the body."""
+        chars = 0
+        block = 0
+        rendered = False
+        text_tag, break_tag = _w("t"), _w("lastRenderedPageBreak")
+        for event, element, depth in self._events(main):
+            if event == "start":
+                if depth == 3:
+                    block = 0
+                block += 1
+                if block > self.limits.block_elements:
+                    raise ExtractionError(
+                        "too_large",
+                        f"{self.name} is too large when unpacked: one paragraph or table in "
+                        f"{main} has more than {self.limits.block_elements:,} elements.",
+                    )
+                if element.tag == break_tag:
+                    rendered = True
+                continue
+            if element.tag == text_tag:
+                chars += len(element.text or "")
+                if chars > self.limits.chars:
+                    raise too_much_text(self.name, self.limits)
+            _free(element)
+        return rendered
+
+    def body_blocks(self, main: str) -> Iterator[Any]:
+        """Second pass: each child of the body, whole, then freed."""
+        for event, element, depth in self._events(main):
+            if event == "end" and depth == 3:
+                yield element
+                _free(element)
+
+
+def _free(element: Any) -> None:
+    """Drop a finished element and its finished siblings from the tree being built."""
+    element.clear(keep_tail=False)
+    parent = element.getparent()
+    if parent is not None:
+        while element.getprevious() is not None:
+            del parent[0]
+
+
+def _expand(element: Any) -> Iterator[Any]:
+    """A body child as paragraphs and tables, looking inside content controls."""
+    if element.tag in (_w("p"), _w("tbl")):
+        yield element
+    elif element.tag == _w("sdt"):
+        content = element.find(_w("sdtContent"))
+        if content is not None:
+            yield from _blocks(content)
+    elif element.tag in (_w("customXml"), _w("ins")):
+        yield from _blocks(element)
+
+
+def _add_table(table: Any, pages: list[list[Line]], rendered: bool) -> None:
+    for row in table.iter(_w("tr")):
+        if rendered and row.find(f".//{_w('lastRenderedPageBreak')}") is not None and pages[-1]:
+            pages.append([])
+        cells = [_cell_text(tc) for tc in row.findall(_w("tc"))]
+        text = " | ".join(c for c in cells if c)
+        if text:
+            pages[-1].append(Line(text=text, new_block=True))
 
 
 def _blocks(parent: Any) -> Iterator[Any]:
@@ -171,9 +342,10 @@ class _StyleInfo:
     """Heading levels and list-ness per paragraph style, following ``basedOn`` chains
     and outline levels, so custom styles built on "Heading 2" still count."""
 
-    def __init__(self, document: Any) -> None:
+    def __init__(self, styles_el: Any) -> None:
         self._by_id: dict[str, Any] = {}
-        styles_el = document.styles.element
+        if styles_el is None:
+            return
         for style in styles_el.findall(_w("style")):
             sid = style.get(_w("styleId"))
             if sid:

@@ -5,6 +5,10 @@ boxes, share buttons and "related documents"; left in, that chrome would become
 passages and match every query. The page's own landmarks (``<main>``, ``<article>``,
 ``role=main``) pick the content when present, otherwise the element holding the most
 paragraph text does.
+
+Before BeautifulSoup builds its tree, ``guards.check_html`` counts the page's elements,
+nesting and text with lxml's streaming parser, refusing pages nested or sized far beyond
+any real one.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections.abc import Iterator
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import Comment, ProcessingInstruction
 
+from scrkb.ingest.guards import Deadline, ExtractLimits, check_html
 from scrkb.models import Line, PageText
 
 DROP_TAGS = (
@@ -133,9 +138,18 @@ def decode_html(data: bytes) -> str:
         return data.decode("cp1252", "replace")
 
 
-def extract_html(data: bytes) -> tuple[list[PageText], str | None, list[str]]:
+def extract_html(
+    data: bytes,
+    *,
+    name: str = "the page",
+    limits: ExtractLimits | None = None,
+    deadline: Deadline | None = None,
+) -> tuple[list[PageText], str | None, list[str]]:
     """Return (one page of lines, title, warnings) for a web page's bytes."""
-    soup = BeautifulSoup(decode_html(data), "lxml")
+    limits = limits or ExtractLimits()
+    text = decode_html(data)
+    check_html(text, name, limits, deadline or Deadline(limits.seconds, name))
+    soup = BeautifulSoup(text, "lxml")
     title = _title(soup)
     for el in soup.find_all(list(DROP_TAGS)):
         el.decompose()

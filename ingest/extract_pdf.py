@@ -5,6 +5,11 @@ Paragraph rebuilding, running-header removal and heading detection (``nlp/clean.
 bold it is. pdfium gives that per character; this module groups characters into lines
 and keeps, per line, the baseline-derived top, the left edge, the dominant font size and
 whether most of it is bold.
+
+Before pdfium sees a file, ``guards.check_pdf`` inflates (and discards) its compressed
+streams and walks its page tree, refusing flate bombs, pages drawn from hundreds of MB
+of instructions and page trees nested thousands deep; the page loop keeps to the file's
+time and character limits.
 """
 
 from __future__ import annotations
@@ -20,10 +25,12 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from scrkb.errors import ExtractionError
+from scrkb.ingest.guards import Deadline, ExtractLimits, check_pdf, too_much_text
 from scrkb.ingest.ocr import OcrOptions, ocr_image, tesseract_version
 from scrkb.models import Line, PageText
 
 NO_TEXT_LAYER = "no text layer (needs OCR)"
+MAX_OCR_PIXELS = 40_000_000  # an A4 page at 600 dpi is 35 million
 
 # A line's top is its baseline minus this share of its font size: about the ascender
 # height of common fonts, so ``top`` is stable whatever letters the line holds.
@@ -58,18 +65,27 @@ class _Run:
 
 
 def extract_pdf(
-    path: Path, *, max_pages: int = 2000, ocr: OcrOptions | None = None
+    path: Path,
+    *,
+    max_pages: int = 2000,
+    ocr: OcrOptions | None = None,
+    limits: ExtractLimits | None = None,
+    deadline: Deadline | None = None,
 ) -> tuple[list[PageText], str | None, list[str]]:
     """Return (pages, title from the metadata, warnings) for a PDF file.
 
-    Raises ``ExtractionError`` for password-protected, unreadable and over-long files.
-    Pages that hold an image and no text (scans) are read with Tesseract when ``ocr`` is
-    enabled and Tesseract is installed; each such page carries ``ocr_confidence``. A PDF
-    left without any text is not an error: its pages come back without lines and with
-    the warning ``NO_TEXT_LAYER``, so ingest can keep it as a no-text report.
+    Raises ``ExtractionError`` for password-protected, unreadable, over-long and hostile
+    files. Pages that hold an image and no text (scans) are read with Tesseract when
+    ``ocr`` is enabled and Tesseract is installed; each such page carries
+    ``ocr_confidence``. A PDF left without any text is not an error: its pages come back
+    without lines and with the warning ``NO_TEXT_LAYER``, so ingest can keep it as a
+    no-text report.
     """
     ocr = ocr if ocr is not None else OcrOptions(enabled=False)
     name = Path(path).name
+    limits = limits or ExtractLimits()
+    deadline = deadline or Deadline(limits.seconds, name)
+    check_pdf(Path(path), name, limits, deadline, max_pages=max_pages)
     try:
         pdf = pdfium.PdfDocument(Path(path))
     except pdfium.PdfiumError as exc:
@@ -92,12 +108,18 @@ def extract_pdf(
         warnings: list[str] = []
         unreadable: list[int] = []
         read: list[tuple[int, list[_Run], float, float] | None] = []
+        chars = 0
         for index in range(count):
+            deadline.check()
             try:
                 read.append((index, *_page_runs(pdf, index)))
             except pdfium.PdfiumError:
                 unreadable.append(index + 1)
                 read.append(None)
+                continue
+            chars += sum(len(run.chars) for run in read[-1][1])
+            if chars > limits.chars:
+                raise too_much_text(name, limits)
         # A page whose right column holds a line or two (a report's last page) has no
         # gutter of its own: it takes the one most of the document's pages share.
         gutters = [find_gutter(r[1], r[3]) if r else None for r in read]
@@ -118,7 +140,7 @@ def extract_pdf(
             )
         for number in unreadable:
             pages.insert(number - 1, PageText(number=number, lines=[]))
-        warnings += _ocr_scanned_pages(pdf, pages, ocr)
+        warnings += _ocr_scanned_pages(pdf, pages, ocr, deadline)
         if unreadable and len(unreadable) == count:
             raise ExtractionError("corrupt", f"{name} is damaged: none of its pages can be read.")
         if unreadable:
@@ -130,8 +152,17 @@ def extract_pdf(
         pdf.close()
 
 
-def _ocr_scanned_pages(pdf: pdfium.PdfDocument, pages: list[PageText], ocr: OcrOptions) -> list[str]:
-    """Read pages that have an image but no text with Tesseract; return warnings."""
+def _ocr_scanned_pages(
+    pdf: pdfium.PdfDocument,
+    pages: list[PageText],
+    ocr: OcrOptions,
+    deadline: Deadline | None = None,
+) -> list[str]:
+    """Read pages that have an image but no text with Tesseract; return warnings.
+
+    A page is rendered at the OCR resolution, or less when that would pass
+    ``MAX_OCR_PIXELS`` (a hostile page can declare itself 5 m square), and the file's
+    time limit is checked before each page."""
     scanned = [p for p in pages if not p.lines and _has_image(pdf, p.number - 1)]
     if not scanned:
         return []
@@ -142,7 +173,11 @@ def _ocr_scanned_pages(pdf: pdfium.PdfDocument, pages: list[PageText], ocr: OcrO
     warnings: list[str] = []
     failed: list[str] = []
     for page in scanned[: ocr.max_pages]:
+        if deadline is not None:
+            deadline.check()
         scale = ocr.dpi / 72
+        area = max((page.width or 0) * (page.height or 0), 1.0)
+        scale = min(scale, math.sqrt(MAX_OCR_PIXELS / area))
         pdf_page = pdf[page.number - 1]
         try:
             bitmap = pdf_page.render(scale=scale, grayscale=True)

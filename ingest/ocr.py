@@ -14,8 +14,12 @@ import shutil
 import statistics
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from scrkb.models import Line
+
+if TYPE_CHECKING:
+    from scrkb.config import Settings
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,15 @@ class OcrOptions:
     dpi: int = 300
     language: str = "eng"
     max_pages: int = 500  # scanned pages read per document; the rest are left unread
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OcrOptions:
+        return cls(
+            enabled=settings.ocr,
+            page_timeout=settings.ocr_page_timeout,
+            dpi=settings.ocr_dpi,
+            max_pages=settings.ocr_max_pages,
+        )
 
 
 @dataclass

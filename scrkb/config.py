@@ -60,6 +60,32 @@ class Settings(BaseSettings):
     ocr_max_pages: int = Field(
         500, ge=1, description="OCR: most scanned pages read in one document."
     )
+    max_unpacked_mb: int = Field(
+        256,
+        ge=1,
+        description="Files that unpack to more than this are refused (\"too large when "
+        "unpacked\"): the parts of a Word file (a ZIP) together, or the compressed streams of "
+        "a PDF together. Other limits on hostile files are fixed (docs/security.md).",
+    )
+    extract_timeout: float = Field(
+        120.0, gt=0, description="Seconds one file may take to read before it is refused."
+    )
+    extract_memory_mb: int = Field(
+        512,
+        ge=0,
+        description="Memory ceiling of the child process that reads each file (ingest and "
+        "uploads): a file needing more is refused. 0 reads files in the process itself.",
+    )
+    read_only: bool = Field(
+        False,
+        description="Serve and search a data home without writing to it (no WAL, no index "
+        "rebuild; packs and admin jobs are off). Also chosen when the home cannot be written.",
+    )
+    secure_cookies: bool = Field(
+        False,
+        description="Mark cookies Secure and send Strict-Transport-Security: set it when scrkb "
+        "is served over HTTPS (cookies are Secure on any request that arrives over HTTPS).",
+    )
     admin_token: str | None = Field(None, description="Token for admin API routes; unset = off.")
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS.")
     log_queries: bool = Field(False, description="Log query text in request logs.")
@@ -117,6 +143,16 @@ class Settings(BaseSettings):
     @property
     def vectors_dir(self) -> Path:
         return self.home / "vectors"
+
+    def is_read_only(self) -> bool:
+        """Read-only when set (``SCRKB_READ_ONLY``), or when the data home (or its store)
+        exists and cannot be written: a snapshot on a read-only mount."""
+        if self.read_only:
+            return True
+        for path in (self.db_path, self.home):
+            if path.exists():
+                return not os.access(path, os.W_OK)
+        return False
 
     def resolved_model_path(self) -> Path:
         return self.model_path or default_model_path()

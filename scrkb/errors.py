@@ -12,7 +12,9 @@ ExtractionReason = Literal[
     "encrypted",
     "scanned",
     "corrupt",
-    "too_large",
+    "too_large",  # on disk, when unpacked, in pages, elements or characters
+    "too_complex",  # nested too deep, or XML that declares entities: unsafe to read
+    "too_slow",  # over the time one file may take (SCRKB_EXTRACT_TIMEOUT)
     "wrong_type",
     "empty",
     "unsupported",
@@ -70,6 +72,13 @@ class TooLarge(ScrkbError):
 
     status_code = 413
     code = "too_large"
+
+
+class ReadOnly(ScrkbError):
+    """A write (a pack, a job, an ingest) asked of a read-only data home."""
+
+    status_code = 403
+    code = "read_only"
 
 
 class UnsupportedType(ScrkbError):

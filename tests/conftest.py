@@ -27,3 +27,11 @@ def sample_home(tmp_path_factory):
     summary = ingest_paths(files, settings)
     assert not summary.failures, [f.message for f in summary.failures]
     return settings
+
+
+@pytest.fixture(scope="session")
+def hostile_corpus(tmp_path_factory):
+    """The hostile files of ``tests/hostile.py``, generated once per session."""
+    from tests.hostile import build_corpus
+
+    return build_corpus(tmp_path_factory.mktemp("hostile"))

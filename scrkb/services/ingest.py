@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from scrkb.config import Settings
-from scrkb.errors import ExtractionError, ScrkbError
+from scrkb.errors import ExtractionError, ReadOnly, ScrkbError
 from scrkb.index.store import Store
 from scrkb.index.vectors import sync_vector_index
 from scrkb.ingest.files import discover, report_id_for, sha256_file
-from scrkb.ingest.ocr import OcrOptions, tesseract_version
+from scrkb.ingest.isolate import extractor_for
+from scrkb.ingest.ocr import tesseract_version
 from scrkb.models import Report, ReportMetadata
 from scrkb.nlp.embedding import embedding_text, get_embedder
 from scrkb.nlp.metadata import fill_from_listing
@@ -101,12 +102,20 @@ class Ingestor:
     """Holds the store and models for a batch, so they load once."""
 
     def __init__(self, settings: Settings, store: Store | None = None) -> None:
+        if settings.is_read_only():
+            raise ReadOnly(
+                f"the data home {settings.home} is read-only: ingest into a writable copy "
+                "and publish it as a new snapshot"
+            )
         self.settings = settings
         self.store = store or Store(settings.db_path)
         self._owns_store = store is None
         self._annotator = None
+        # Files come from outside: each is read in a child with a memory ceiling.
+        self.extractor = extractor_for(settings)
 
     def close(self) -> None:
+        self.extractor.close()
         if self._owns_store:
             self.store.close()
 
@@ -171,7 +180,6 @@ class Ingestor:
     def _process(
         self, path: Path, summary: IngestSummary, provenance: dict[str, Any] | None
     ) -> FileOutcome:
-        from scrkb.ingest.extract import extract
         from scrkb.nlp.passages import split_passages
         from scrkb.nlp.structure import structure
 
@@ -200,12 +208,7 @@ class Ingestor:
                 )
 
         t = time.perf_counter()
-        doc = extract(
-            path,
-            max_bytes=self.settings.max_file_mb * 2**20,
-            max_pages=self.settings.max_pages,
-            ocr=ocr_options(self.settings),
-        )
+        doc = self.extractor.extract(path)
         summary.seconds["extract"] += time.perf_counter() - t
         report_id = existing["id"] if existing else report_id_for(source)
         original = self._keep_original(path, doc.sha256)
@@ -287,16 +290,6 @@ class Ingestor:
             shutil.copyfile(path, tmp)
             os.replace(tmp, target)
         return target.name
-
-
-def ocr_options(settings: Settings) -> OcrOptions:
-    """The OCR settings as the extract stage takes them."""
-    return OcrOptions(
-        enabled=settings.ocr,
-        page_timeout=settings.ocr_page_timeout,
-        dpi=settings.ocr_dpi,
-        max_pages=settings.ocr_max_pages,
-    )
 
 
 def ocr_provenance(doc: Any) -> dict[str, str | int | None]:

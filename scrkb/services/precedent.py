@@ -36,6 +36,7 @@ from scrkb.reference import MAX_DRAFT_CHARS, MIN_DRAFT_WORDS
 from scrkb.services.uploads import Upload, max_upload_bytes, save_upload
 
 MAX_DRAFT_PASSAGES = 80  # a long draft is matched on its first 80 passages
+DRAFT_FILE_CHARS = 4 * MAX_DRAFT_CHARS  # of an uploaded draft: far more than 80 passages
 PER_PASSAGE_DEPTH = 50  # indexed passages fetched per draft passage
 REPORT_TOP_PASSAGES = 3  # a report scores the mean of its three best-matching passages
 DRAFT_REPORT_ID = "draft"
@@ -67,16 +68,31 @@ def draft_from_text(text: str) -> list[Passage]:
     return _passages(doc, fallback=text)
 
 
-def draft_from_file(path: Path, *, max_bytes: int, max_pages: int) -> list[Passage]:
-    """Passages of an uploaded draft (PDF, DOCX, HTML or text); refusals are ExtractionErrors."""
-    from scrkb.ingest.extract import extract
+def draft_from_file(path: Path, settings: Settings) -> list[Passage]:
+    """Passages of an uploaded draft (PDF, DOCX, HTML or text); refusals are ExtractionErrors.
 
-    doc = extract(path, max_bytes=max_bytes, max_pages=max_pages)
+    The file is read in a child process under the extraction limits (it comes from
+    anyone: the precedent finder needs no token), and only its first pages, enough for
+    the passages that are matched, go on to be structured and embedded."""
+    from scrkb.ingest.isolate import extractor_for
+
+    with extractor_for(settings, ocr=False) as extractor:  # a scan: paste the text
+        doc = extractor.extract(path)
     if not doc.has_text:
         raise ExtractionError(
             "scanned", f"{path.name} has no text layer (a scan?): paste the text instead"
         )
-    return _passages(doc, fallback=None)
+    return _passages(_first_pages(doc, DRAFT_FILE_CHARS), fallback=None)
+
+
+def _first_pages(doc: ExtractedDoc, chars: int) -> ExtractedDoc:
+    """The document cut after the page that takes it past ``chars`` characters."""
+    total = 0
+    for index, page in enumerate(doc.pages):
+        total += sum(len(line.text) for line in page.lines)
+        if total > chars:
+            return doc.model_copy(update={"pages": doc.pages[: index + 1]})
+    return doc
 
 
 async def draft_from_upload(upload: Upload, settings: Settings) -> list[Passage]:
@@ -86,9 +102,7 @@ async def draft_from_upload(upload: Upload, settings: Settings) -> list[Passage]
     tmp = Path(tempfile.mkdtemp(prefix="scrkb-draft-"))
     try:
         path = await save_upload(upload, tmp, limit)
-        return await asyncio.to_thread(
-            draft_from_file, path, max_bytes=limit, max_pages=settings.max_pages
-        )
+        return await asyncio.to_thread(draft_from_file, path, settings)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
