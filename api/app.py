@@ -118,7 +118,7 @@ def create_app(settings: Settings | None = None, *, warm: bool = True) -> FastAP
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        services.store  # noqa: B018 - open the store now: a bad home fails at startup
+        services.check()  # open the store now: a bad home (or stale snapshot) fails here
         if warm:
             threading.Thread(target=services.warm, name="scrkb-warm", daemon=True).start()
         else:

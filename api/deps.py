@@ -14,7 +14,7 @@ from fastapi import Depends, Header, Request
 
 from scrkb.api.errors import ApiError
 from scrkb.config import Settings
-from scrkb.errors import IndexNotReady, InvalidQuery
+from scrkb.errors import IndexNotReady, InvalidQuery, ReadOnly
 from scrkb.nlp.taxonomy import default_taxonomy
 from scrkb.services.container import Services
 
@@ -55,6 +55,18 @@ def require_admin(
 
 
 AdminDep = Annotated[None, Depends(require_admin)]
+
+
+def require_writable(services: ServicesDep) -> None:
+    """Writes (jobs, packs) are refused on a read-only home, before any body is read."""
+    if services.read_only:
+        raise ReadOnly(
+            f"this server's data home ({services.settings.home}) is read-only: "
+            "packs, ingest and crawls are off here"
+        )
+
+
+WritableDep = Annotated[None, Depends(require_writable)]
 
 
 def is_admin(services: Services, authorization: str | None, x_admin_token: str | None) -> bool:

@@ -282,3 +282,4 @@ class ReadyPublic(BaseModel):
     passages: int
     vectors: int
     generation: int
+    read_only: bool = False

@@ -79,7 +79,7 @@ class Searcher:
 
     def __init__(self, settings: Settings, *, store: Store | None = None) -> None:
         self.settings = settings
-        self.store = store or Store(settings.db_path)
+        self.store = store or Store(settings.db_path, readonly=settings.is_read_only())
         self._vectors: VectorIndex | None = None
         self._vectors_lock = threading.Lock()
         self._theme_names = theme_names()  # read once: the taxonomy is fixed per process

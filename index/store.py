@@ -9,6 +9,7 @@ index records the store ``generation`` it was built from and is rebuilt when sta
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -19,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from scrkb.errors import ConfigError, NotFound
+from scrkb.errors import ConfigError, NotFound, ReadOnly
 from scrkb.models import (
     Passage,
     Recommendation,
@@ -192,8 +193,9 @@ class Store:
         if readonly:
             if not self.path.exists():
                 raise NotFound(f"no knowledge base at {self.path}: run `scrkb ingest` first")
-            uri = self.path.resolve().as_uri() + "?mode=ro"  # percent-encodes "#", "?"
-            self._conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            self._conn = sqlite3.connect(
+                self._read_only_uri(), uri=True, check_same_thread=False
+            )
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
@@ -205,8 +207,26 @@ class Store:
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = NORMAL")
             self._migrate()
-        else:
+        else:  # mode=ro: SQLite itself refuses writes (temp tables, as search's, are fine)
             self._check_version()
+
+    def _read_only_uri(self) -> str:
+        """How to open the database without writing to it.
+
+        On a writable folder, ``mode=ro`` reads alongside a live writer (WAL). On a
+        read-only mount SQLite cannot create the ``-shm`` file a WAL database needs, so
+        a snapshot (no ``-wal`` file: its last writer closed cleanly and checkpointed) is
+        opened ``immutable``: no locks, no shared memory, nothing written."""
+        uri = self.path.resolve().as_uri() + "?mode=ro"  # percent-encodes "#", "?"
+        if os.access(self.path.parent, os.W_OK):
+            return uri
+        wal = self.path.with_name(self.path.name + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise ConfigError(
+                f"{wal} holds changes not yet in {self.path.name}, and the folder is "
+                "read-only: take the snapshot after every scrkb writer has stopped"
+            )
+        return uri + "&immutable=1"
 
     # ------------------------------------------------------------------ lifecycle
     def close(self) -> None:
@@ -221,6 +241,8 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        if self.readonly:
+            raise ReadOnly(f"{self.path} is open read-only: nothing can be changed")
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:

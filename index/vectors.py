@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from scrkb.errors import IndexNotReady
 from scrkb.nlp.embedding import DIMENSION, MODEL_NAME
 
 if TYPE_CHECKING:
@@ -80,6 +81,7 @@ class VectorIndex:
         directory.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".vectors-", suffix=".tmp")
         os.close(fd)
+        _readable(tmp)
         try:
             faiss.write_index(self.index, tmp)
             os.replace(tmp, directory / INDEX_FILE)
@@ -118,8 +120,17 @@ class VectorIndex:
         return cls(index, generation)
 
 
+def _readable(path: str) -> None:
+    """Give a temp file the usual permissions (mkstemp makes it 0600), so that a server
+    running as another user can read a published snapshot."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
 def _atomic_write_text(path: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
+    _readable(tmp)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
@@ -130,12 +141,47 @@ def _atomic_write_text(path: Path, text: str) -> None:
 
 
 def sync_vector_index(store: Store, directory: Path, *, model_path: Path) -> VectorIndex:
-    """The index for the store's current generation: loaded if fresh, else rebuilt and saved."""
+    """The index for the store's current generation: loaded if fresh, else rebuilt and
+    saved. A read-only store's index is never rebuilt: a stale one is an error that names
+    the command that rebuilds it (``check_vector_index``)."""
     current = store.generation()
+    if store.readonly:
+        check_vector_index(store, directory)
     loaded = VectorIndex.load(directory)
     if loaded is not None and loaded.generation == current:
         return loaded
+    if store.readonly:
+        raise _stale(directory, "unreadable")
+    return rebuild_vector_index(store, directory, model_path=model_path)
+
+
+def rebuild_vector_index(store: Store, directory: Path, *, model_path: Path) -> VectorIndex:
+    """Build the index from the stored embeddings and save it (``scrkb reindex``)."""
     built = VectorIndex.build(store)
-    if not store.readonly:
-        built.save(directory, model_path=model_path)
+    built.save(directory, model_path=model_path)
     return built
+
+
+def check_vector_index(store: Store, directory: Path) -> None:
+    """Refuse a missing or stale index from its manifest alone (no FAISS load): what a
+    read-only home is checked with when it is opened."""
+    try:
+        manifest = json.loads((directory / MANIFEST_FILE).read_text())
+        built_for = int(manifest["generation"])
+    except FileNotFoundError:
+        raise _stale(directory, "missing") from None
+    except (OSError, ValueError, KeyError, TypeError):
+        raise _stale(directory, "unreadable") from None
+    if not (directory / INDEX_FILE).exists():
+        raise _stale(directory, "missing")
+    current = store.generation()
+    if built_for != current:
+        raise _stale(directory, f"stale (built for generation {built_for}, the store is at {current})")
+
+
+def _stale(directory: Path, state: str) -> IndexNotReady:
+    home = directory.parent
+    return IndexNotReady(
+        f"the vector index in {directory} is {state} and this home is read-only: rebuild it "
+        f"with `scrkb reindex --home {home}` on a writable copy (or search with --mode bm25)"
+    )

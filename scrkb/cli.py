@@ -214,7 +214,7 @@ def report(
     settings = _settings(home)
     if not settings.db_path.exists():
         raise _fail(f"no knowledge base in {settings.home}: run `scrkb ingest` first", 3)
-    with Store(settings.db_path) as store:
+    with Store(settings.db_path, readonly=settings.is_read_only()) as store:
         try:
             rep = store.get_report(report_id)
         except NotFound as exc:
@@ -244,6 +244,26 @@ def stats(as_json: Annotated[bool, typer.Option("--json")] = False, home: HomeOp
         show.write_json(show.stats_json(counts, str(settings.home)))
     else:
         show.print_stats(counts, str(settings.home))
+
+
+@app.command()
+def reindex(home: HomeOpt = None) -> None:
+    """Rebuild the vector index from the stored embeddings (before publishing a snapshot)."""
+    from scrkb.index.store import Store
+    from scrkb.index.vectors import rebuild_vector_index
+
+    settings = _settings(home)
+    if not settings.db_path.exists():
+        raise _fail(f"no knowledge base in {settings.home}: run `scrkb ingest` first", 3)
+    if settings.is_read_only():
+        raise _fail(f"{settings.home} is read-only: rebuild the index in a writable copy")
+    with Store(settings.db_path) as store:
+        index = rebuild_vector_index(
+            store, settings.vectors_dir, model_path=settings.resolved_model_path()
+        )
+    console.print(
+        f"vector index rebuilt: {index.size} passages, store generation {index.generation}"
+    )
 
 
 # --------------------------------------------------------------------------- tagging
@@ -429,7 +449,18 @@ def serve(
     from scrkb import app as server
 
     settings = _settings(home)
-    if not settings.db_path.exists():
+    if settings.is_read_only():
+        # Nothing here may write: the snapshot must be complete and its index current.
+        from scrkb.index.store import Store
+        from scrkb.index.vectors import check_vector_index
+
+        try:
+            with Store(settings.db_path, readonly=True) as store:
+                check_vector_index(store, settings.vectors_dir)
+        except ScrkbError as exc:
+            raise _fail(exc.message, _exit_code_for(exc)) from exc
+        console.print(f"serving {settings.home} read-only (packs, ingest and crawls are off)")
+    elif not settings.db_path.exists():
         console.print(
             f"note: no knowledge base in {settings.home} yet; starting empty "
             "(`scrkb ingest` or POST /api/ingest fills it)"

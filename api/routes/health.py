@@ -34,6 +34,7 @@ async def readyz(services: ServicesDep) -> ReadyPublic:
             passages=services.store.passage_count(),
             vectors=vectors.size,
             generation=vectors.generation,
+            read_only=services.read_only,
         )
 
     return await run_in_threadpool(counts)

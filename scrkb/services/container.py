@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from scrkb.config import Settings
 from scrkb.index.catalog import Catalog
 from scrkb.index.store import Store
+from scrkb.index.vectors import check_vector_index
 from scrkb.services.jobs import Jobs, ServingSearcher
 from scrkb.services.packs import Packs
 
@@ -33,6 +34,9 @@ class _Open:
 class Services:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        # A snapshot on a read-only mount, or a replica told so: nothing is written, and
+        # packs and jobs are refused (ReadOnly) rather than failing in SQLite.
+        self.read_only = settings.is_read_only()
         self._lock = threading.Lock()
         self._open: _Open | None = None
         self.ready = False
@@ -43,8 +47,9 @@ class Services:
         if opened is None:
             with self._lock:
                 if self._open is None:
-                    # Writable: packs and jobs are written through it (WAL: readers never wait).
-                    store = Store(self.settings.db_path)
+                    # Writable unless read-only: packs and jobs are written through it
+                    # (WAL: readers never wait).
+                    store = Store(self.settings.db_path, readonly=self.read_only)
                     self._open = _Open(
                         store=store,
                         searcher=ServingSearcher(self.settings, store=store),
@@ -74,6 +79,13 @@ class Services:
     @property
     def jobs(self) -> Jobs:
         return self._opened().jobs
+
+    def check(self) -> None:
+        """Open the store now (a bad home fails at startup); a read-only home's vector
+        index must also be current, since nothing here may rebuild it."""
+        store = self.store
+        if self.read_only:
+            check_vector_index(store, self.settings.vectors_dir)
 
     def warm(self) -> None:
         """Load the embedding model and the vector index now: /readyz turns 200 after this."""

@@ -51,7 +51,10 @@ class Jobs:
     def get(self, job_id: str) -> Job:
         job, pid, host = self.table.get(job_id)
         if job.status in ("queued", "running") and _orphaned(pid, host):
-            self.table.finish(job_id, "failed", message="the server process running this job exited")
+            message = "the server process running this job exited"
+            if self.table.store.readonly:  # say so without writing it down
+                return job.model_copy(update={"status": "failed", "message": message})
+            self.table.finish(job_id, "failed", message=message)
             return self.get(job_id)
         return job
 
