@@ -557,7 +557,8 @@ class PackList(BaseModel):
 
 # --------------------------------------------------------------------------- jobs
 JobKind = Literal["ingest", "crawl"]
-JobStatus = Literal["queued", "running", "succeeded", "failed"]
+# partial: some files of an ingest failed (the job's result lists each with its reason).
+JobStatus = Literal["queued", "running", "succeeded", "partial", "failed"]
 
 
 class CrawlRequest(BaseModel):

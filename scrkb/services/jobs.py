@@ -84,8 +84,14 @@ class Jobs:
             result = summary.as_dict()
             for outcome in result["files"]:  # report names as uploaded, not server paths
                 outcome["path"] = Path(outcome["path"]).name
-            failed = result["failed"]
-            message = f"{result['documents']} document(s) ingested, {failed} failed"
+            failed = [o for o in result["files"] if o["status"] == "failed"]
+            if failed and len(failed) == len(result["files"]):
+                reasons = "; ".join(o["message"] or o["path"] for o in failed[:3])
+                more = f" (and {len(failed) - 3} more)" if len(failed) > 3 else ""
+                raise _JobFailed(f"every file failed: {reasons}{more}", result)
+            message = f"{result['documents']} document(s) ingested, {len(failed)} failed"
+            if failed:
+                raise _JobPartial(message, result)
             return result, message
 
         return self._start("ingest", {"files": filenames}, work)
@@ -158,6 +164,8 @@ class Jobs:
             self.table.mark_running(job_id)
             try:
                 result, message = work(job_id)
+            except _JobPartial as exc:
+                self.table.finish(job_id, "partial", message=str(exc), result=exc.result)
             except _JobFailed as exc:
                 self.table.finish(job_id, "failed", message=str(exc), result=exc.result)
             except Exception as exc:  # a job failure is data for the client, not a crash
@@ -171,7 +179,7 @@ class Jobs:
         deadline = time.monotonic() + timeout
         while True:
             job = self.get(job_id)
-            if job.status in ("succeeded", "failed") or time.monotonic() > deadline:
+            if job.status in ("succeeded", "partial", "failed") or time.monotonic() > deadline:
                 return job
             time.sleep(0.05)
 
@@ -193,6 +201,10 @@ class _JobFailed(Exception):
     def __init__(self, message: str, result: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.result = result
+
+
+class _JobPartial(_JobFailed):
+    """Some of the job's work failed: it ends ``partial``, with the result."""
 
 
 class _Tail:

@@ -57,7 +57,7 @@ def test_search_keeps_working_during_ingest(fresh_home: Path) -> None:
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
                 state = c.get(job["url"], headers=admin).json()
-                if state["status"] in ("succeeded", "failed"):
+                if state["status"] in ("succeeded", "partial", "failed"):
                     break
                 time.sleep(0.05)
             time.sleep(0.3)  # and a few searches after the swap

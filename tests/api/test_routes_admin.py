@@ -27,7 +27,7 @@ def wait_job(client: TestClient, url: str, admin: dict, timeout: float = 120) ->
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         job = client.get(url, headers=admin).json()
-        if job["status"] in ("succeeded", "failed"):
+        if job["status"] in ("succeeded", "partial", "failed"):
             return job
         time.sleep(0.1)
     raise AssertionError(f"job did not finish: {job}")
@@ -92,6 +92,34 @@ def test_admin_ingest_refusals(own_client: TestClient, admin: dict) -> None:
         assert r.status_code == 413
     finally:
         small.max_file_mb = 100
+
+
+BAD_PDF = ("login.pdf", b"<!DOCTYPE html><html><body><p>Please sign in</p></body></html>")
+
+
+def test_admin_ingest_job_is_partial_when_some_files_fail(
+    own_client: TestClient, admin: dict
+) -> None:
+    name, text = EXTRA_REPORT
+    files = [
+        ("files", (name, text.encode(), "text/plain")),
+        ("files", (BAD_PDF[0], BAD_PDF[1], "application/pdf")),
+    ]
+    job = own_client.post("/api/ingest", headers=admin, files=files).json()
+    done = wait_job(own_client, job["url"], admin)
+    assert done["status"] == "partial", done
+    assert done["result"]["added"] == 1 and done["result"]["failed"] == 1
+    assert "1 failed" in done["message"]
+    failed = [f for f in done["result"]["files"] if f["status"] == "failed"]
+    assert failed[0]["path"] == "login.pdf" and failed[0]["reason"] == "wrong_type"
+
+
+def test_admin_ingest_job_fails_when_every_file_fails(own_client: TestClient, admin: dict) -> None:
+    files = [("files", (BAD_PDF[0], BAD_PDF[1], "application/pdf"))]
+    job = own_client.post("/api/ingest", headers=admin, files=files).json()
+    done = wait_job(own_client, job["url"], admin)
+    assert done["status"] == "failed", done
+    assert done["result"]["failed"] == 1 and "login.pdf" in done["message"]
 
 
 def test_admin_crawl_job_records_exit_status_and_output(
