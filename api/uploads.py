@@ -1,35 +1,52 @@
-"""HTTP-side checks on request bodies: refuse an oversized upload from its declared
-Content-Length before reading it, and read a JSON body with a byte limit.
+"""Request bodies on the HTTP side: every body is counted while it is read.
 
-What is done with a received file (size while copying, accepted names, saving it) is the
-same for the API and the web pages: ``scrkb.services.uploads``.
+``BodyLimit`` (middleware, on the app that serves the API and the pages) wraps each
+request's ``receive``: a declared ``Content-Length`` over the limit is refused before a
+byte is read, and a body sent without one (chunked) is refused as soon as it passes the
+limit. The limit is ``JSON_BODY_LIMIT`` unless the route allowed more before reading
+(``scrkb.services.uploads.allow_body``: uploads, a pasted draft, the pack form). The
+refusal is a 413, raised as an HTTP exception so that FastAPI's own body reading passes
+it on; the API answers it in JSON, the pages as an error page.
 """
 
 from __future__ import annotations
 
-from fastapi import Request
+from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from scrkb.errors import TooLarge
-
-_MB = 2**20
-
-
-def check_content_length(request: Request, limit: int, *, files: int = 1) -> None:
-    """413 before reading the body when the declared size is over the limit."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit * files + 64 * 1024:
-        raise TooLarge(
-            f"the upload is {int(declared) / _MB:.1f} MB; the limit is {limit / _MB:g} MB per "
-            "file (SCRKB_MAX_FILE_MB raises it)"
-        )
+from scrkb.services.uploads import body_limit, too_large
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refusing (413) as soon as it passes ``limit`` bytes."""
-    check_content_length(request, limit)
-    data = bytearray()
-    async for chunk in request.stream():
-        data.extend(chunk)
-        if len(data) > limit:
-            raise TooLarge(f"the request body is over {limit / _MB:g} MB")
-    return bytes(data)
+class BodyTooLarge(HTTPException):
+    def __init__(self, message: str) -> None:
+        super().__init__(status_code=413, detail=message)
+
+
+class BodyLimit:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        raw = Headers(scope=scope).get("content-length")
+        declared = None
+        if raw is not None and raw.isascii() and raw.isdigit():
+            declared = int(raw) if len(raw) < 19 else 1 << 62
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            limit, hint = body_limit(scope)
+            if declared is not None and declared > limit:
+                raise BodyTooLarge(too_large(limit, hint, declared=declared))
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge(too_large(limit, hint))
+            return message
+
+        await self.app(scope, limited, send)

@@ -60,6 +60,20 @@ class InvalidQuery(ScrkbError):
     status_code = 422
 
 
+class InvalidRequest(ScrkbError):
+    """A request that cannot be read as sent (a form without its boundary, a bad field)."""
+
+    status_code = 422
+    code = "invalid_request"
+
+
+class CrossSiteRequest(ScrkbError):
+    """A web form sent from another site, or without the page's token (CSRF)."""
+
+    status_code = 403
+    code = "forbidden"
+
+
 class Conflict(ScrkbError):
     """The change clashes with the current state (e.g. the passage is already in the pack)."""
 

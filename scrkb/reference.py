@@ -215,7 +215,9 @@ KEPT_DOCUMENT_KINDS: frozenset[str] = frozenset(
 MAX_UPLOAD_FILES = 50  # files in one admin ingest upload
 MAX_DRAFT_CHARS = 200_000  # a pasted precedent draft
 MIN_DRAFT_WORDS = 5
-JSON_BODY_LIMIT = 1 << 20  # bytes of a JSON request body
+JSON_BODY_LIMIT = 1 << 20  # bytes of any request body, unless its route allows more
+DRAFT_BODY_LIMIT = 4 << 20  # a pasted draft, as JSON or a form field (escaped characters)
+PACK_FORM_LIMIT = 8 << 20  # the pack page's form: a title, a description and every note
 
 
 # --------------------------------------------------------------------------- examples

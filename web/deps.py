@@ -8,15 +8,20 @@ whose URL holds the whole state; changes are POSTs that redirect back
 
 from __future__ import annotations
 
+import logging
+from html import escape
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import Depends, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from scrkb.errors import ScrkbError
 from scrkb.services.container import Services
+from scrkb.web.csrf import CSRF_COOKIE, check_token, page_token
 from scrkb.web.render import environment
+
+log = logging.getLogger("scrkb.web")
 
 CW_COOKIE = "scrkb_notice_seen"
 PACK_COOKIE = "scrkb_pack"
@@ -32,7 +37,15 @@ FLASH_MESSAGES = {
     "cleared": "Your pack has been emptied.",
     "notice": "Thank you. The content notice will not be shown again on this device.",
 }
-ERROR_TITLES = {404: "Page not found", 422: "There is a problem", 503: "Not ready yet"}
+ERROR_TITLES = {
+    403: "This could not be done",
+    404: "Page not found",
+    405: "Page not found",
+    413: "The file or form is too large",
+    415: "That kind of file cannot be used",
+    422: "There is a problem",
+    503: "Not ready yet",
+}
 
 
 class Web:
@@ -61,25 +74,37 @@ class Web:
             "pack_count": self.services.packs.size(request.cookies.get(PACK_COOKIE)),
             "flash": flash if flash in FLASH_MESSAGES else None,
             "flash_messages": FLASH_MESSAGES,
+            "csrf_token": page_token(request),
+            "read_only": self.services.read_only,
         }
         base.update(context)
         html = self.env.get_template(template).render(base)
         response = HTMLResponse(html, status_code=status_code, headers=headers)
         if flash:
-            response.delete_cookie(FLASH_COOKIE, path="/")
+            response.delete_cookie(FLASH_COOKIE, path="/", secure=secure(request))
+        new_token = getattr(request.state, "csrf_new", None)
+        if new_token:  # a session cookie: a new visit, a new token
+            set_cookie(request, response, CSRF_COOKIE, new_token, max_age=None)
         return response
 
     def error(self, request: Request, exc: ScrkbError) -> HTMLResponse:
         """A named error as a GOV.UK error page, with the error's own status."""
         status = getattr(exc, "status_code", 500)
-        return self.render(
-            request,
-            "error.html",
-            status_code=status,
-            title=ERROR_TITLES.get(status, "Sorry, there is a problem"),
-            message=exc.message,
-            status=status,
-        )
+        return self.error_page(request, status, exc.message)
+
+    def error_page(self, request: Request, status: int, message: str) -> HTMLResponse:
+        """Any error as the GOV.UK error page (falling back to bare HTML if the page
+        itself cannot be drawn, say when the store is unreadable)."""
+        title = ERROR_TITLES.get(status, "Sorry, there is a problem")
+        try:
+            return self.render(
+                request, "error.html", status_code=status, title=title, message=message,
+                status=status,
+            )
+        except Exception:
+            log.exception("the error page could not be drawn")
+            body = f"<!DOCTYPE html><title>{escape(title)}</title><h1>{escape(title)}</h1>"
+            return HTMLResponse(body + f"<p>{escape(message)}</p>", status_code=status)
 
 
 def get_web(request: Request) -> Web:
@@ -87,6 +112,16 @@ def get_web(request: Request) -> Web:
 
 
 WebDep = Annotated[Web, Depends(get_web)]
+
+
+def require_token(
+    request: Request, csrf_token: Annotated[str, Form(max_length=100)] = ""
+) -> None:
+    """A form's CSRF token must be this visitor's (``csrf.py``)."""
+    check_token(request, csrf_token)
+
+
+CsrfDep = Annotated[None, Depends(require_token)]
 
 
 def _here(request: Request) -> str:
@@ -106,12 +141,10 @@ def safe_next(value: str | None, default: str = "/") -> str:
     return value
 
 
-def redirect(url: str, *, flash: str | None = None) -> RedirectResponse:
+def redirect(request: Request, url: str, *, flash: str | None = None) -> RedirectResponse:
     response = RedirectResponse(url, status_code=303)
     if flash:
-        response.set_cookie(
-            FLASH_COOKIE, flash, max_age=60, path="/", samesite="lax", httponly=True
-        )
+        set_cookie(request, response, FLASH_COOKIE, flash, max_age=60)
     return response
 
 
@@ -119,6 +152,28 @@ def wants_json(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "")
 
 
-def remember(response: Any, name: str, value: str) -> None:
+def secure(request: Request) -> bool:
+    """Cookies are Secure when the site is served over HTTPS: said by the setting
+    (``SCRKB_SECURE_COOKIES``), or seen on the request (directly, or as a trusted proxy's
+    ``X-Forwarded-Proto``, which uvicorn applies)."""
+    return bool(request.app.state.web.settings.secure_cookies) or request.url.scheme == "https"
+
+
+def set_cookie(
+    request: Request, response: Any, name: str, value: str, *, max_age: int | None
+) -> None:
+    """A first-party cookie: HttpOnly, SameSite=Lax, and Secure over HTTPS."""
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path="/",
+        samesite="lax",
+        httponly=True,
+        secure=secure(request),
+    )
+
+
+def remember(request: Request, response: Any, name: str, value: str) -> None:
     """A first-party cookie for a year (the pack id, the notice dismissal)."""
-    response.set_cookie(name, value, max_age=YEAR, path="/", samesite="lax", httponly=True)
+    set_cookie(request, response, name, value, max_age=YEAR)

@@ -5,6 +5,7 @@ chart's geometry and the report's metadata rows. Templates render the models of
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import Request
@@ -15,6 +16,8 @@ from scrkb.web.render import query_string
 
 PER_PAGE = 10
 YEAR_MIN, YEAR_MAX = 1970, 2100
+_YEAR = re.compile(r"[0-9]{4}")  # ASCII digits only: "²" and "٢٠١٥" are digits to isdigit()
+_PAGE = re.compile(r"[0-9]{1,4}")
 
 
 # --------------------------------------------------------------------------- search form
@@ -36,17 +39,15 @@ def parse_search(request: Request) -> dict[str, Any]:
     for key, raw in raw_years.items():
         years[key] = None
         if raw:
-            if raw.isdigit() and YEAR_MIN <= int(raw) <= YEAR_MAX:
+            if _YEAR.fullmatch(raw) and YEAR_MIN <= int(raw) <= YEAR_MAX:
                 years[key] = int(raw)
             else:
                 label = "From" if key == "from" else "To"
                 errors[key] = f"{label} year must be a year, like 2015"
     if years["from"] and years["to"] and years["from"] > years["to"]:
         errors["to"] = "To year must be the same as or after the from year"
-    try:
-        page = max(1, min(int(qp.get("page") or 1), 100))
-    except ValueError:
-        page = 1
+    raw_page = (qp.get("page") or "").strip()
+    page = max(1, min(int(raw_page), 100)) if _PAGE.fullmatch(raw_page) else 1
     params: list[tuple[str, str]] = []
     if q:
         params.append(("q", q))

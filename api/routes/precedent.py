@@ -8,16 +8,19 @@ from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 
 from scrkb.api.deps import ServicesDep
 from scrkb.api.errors import ApiError
 from scrkb.api.schemas import ErrorPublic, PrecedentPublic
-from scrkb.api.uploads import check_content_length, read_body
 from scrkb.models import PrecedentRequest
-from scrkb.reference import JSON_BODY_LIMIT, MAX_DRAFT_CHARS
-from scrkb.services.precedent import draft_from_text, draft_from_upload, find_precedent
-from scrkb.services.uploads import max_upload_bytes
+from scrkb.reference import DRAFT_BODY_LIMIT, MAX_DRAFT_CHARS
+from scrkb.services.precedent import (
+    draft_from_text,
+    draft_passages,
+    find_precedent,
+    precedent_options,
+)
+from scrkb.services.uploads import allow_body, received_draft, upload_body_limit
 
 router = APIRouter(prefix="/api", tags=["precedent"])
 
@@ -66,12 +69,15 @@ async def precedent(request: Request, services: ServicesDep) -> PrecedentPublic:
     draft shares with each report, and what those reports recommended.
 
     Send JSON `{"text": ...}`, a form with `text`, or multipart with a `file`
-    (PDF/DOCX/HTML/text).
+    (PDF/DOCX/HTML/text). A file is streamed and refused as soon as it passes
+    `SCRKB_MAX_FILE_MB`; it is read in a child process under the extraction limits.
     """
     settings = services.settings
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    content_type = request.headers.get("content-type", "")
+    ctype = content_type.split(";")[0].strip().lower()
     if ctype == "application/json":
-        body = await read_body(request, JSON_BODY_LIMIT)
+        allow_body(request.scope, DRAFT_BODY_LIMIT)
+        body = await request.body()
         try:
             req = PrecedentRequest.model_validate_json(body)
         except ValidationError as exc:
@@ -80,26 +86,22 @@ async def precedent(request: Request, services: ServicesDep) -> PrecedentPublic:
             ) from None
         passages = await run_in_threadpool(draft_from_text, req.text)
         k, per_report = req.k, req.passages_per_report
-    elif ctype in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        check_content_length(request, max_upload_bytes(settings))
-        async with request.form(max_files=1, max_fields=10) as form:
-            k = _form_int(form.get("k"), "k", 10, 1, 50)
-            per_report = _form_int(form.get("passages_per_report"), "passages_per_report", 3, 1, 10)
-            upload, text = form.get("file"), form.get("text")
-            if isinstance(upload, UploadFile) and upload.filename:
-                passages = await draft_from_upload(upload, settings)
-            elif isinstance(text, str) and text.strip():
-                if len(text) > MAX_DRAFT_CHARS:
-                    raise ApiError(
-                        422, f"text: at most {MAX_DRAFT_CHARS} characters", code="invalid_request"
-                    )
-                passages = await run_in_threadpool(draft_from_text, text)
-            else:
-                raise ApiError(
-                    422,
-                    "send a `file` (PDF, DOCX, HTML or text) or a `text` field",
-                    code="invalid_request",
-                )
+    elif ctype == "application/x-www-form-urlencoded":
+        allow_body(request.scope, DRAFT_BODY_LIMIT)
+        async with request.form(
+            max_files=0, max_fields=10, max_part_size=DRAFT_BODY_LIMIT
+        ) as form:
+            fields = {key: value for key, value in form.items() if isinstance(value, str)}
+        k, per_report = precedent_options(fields)
+        passages = await run_in_threadpool(draft_passages, fields.get("text"), None, settings)
+    elif ctype == "multipart/form-data":
+        allow_body(request.scope, upload_body_limit(settings), "SCRKB_MAX_FILE_MB")
+        async with received_draft(request.stream(), content_type, settings) as form:
+            k, per_report = precedent_options(form.fields)
+            upload = form.file("file")
+            passages = await run_in_threadpool(
+                draft_passages, form.fields.get("text"), upload.path if upload else None, settings
+            )
     else:
         raise ApiError(
             415,
@@ -115,14 +117,3 @@ async def precedent(request: Request, services: ServicesDep) -> PrecedentPublic:
         passages_per_report=per_report,
     )
     return PrecedentPublic.of(result)
-
-
-def _form_int(value: object, name: str, default: int, low: int, high: int) -> int:
-    if value is None or value == "":
-        return default
-    if not isinstance(value, str) or not value.strip().lstrip("-").isdigit():
-        raise ApiError(422, f"{name}: must be a whole number", code="invalid_request")
-    number = int(value)
-    if not low <= number <= high:
-        raise ApiError(422, f"{name}: must be between {low} and {high}", code="invalid_request")
-    return number

@@ -99,12 +99,22 @@ async def similar_reports(
 async def original(services: ServicesDep, report_id: ReportId) -> Response:
     """The copy of the file kept at ingest, or a redirect to the original online.
 
-    The web pages link here too: this is the one place an original is served.
+    The web pages link here too: this is the one place an original is served. A web page
+    comes as a download, sandboxed: it is never shown from this site's own origin.
     """
     found = await run_in_threadpool(original_file, services, report_id)
     if found.path is None:
         assert found.url is not None
         return RedirectResponse(found.url, status_code=307)
+    if found.media_type.startswith("text/html"):
+        # A kept web page is someone else's markup: never rendered from this origin.
+        return FileResponse(
+            found.path,
+            media_type=found.media_type,
+            filename=found.filename,
+            content_disposition_type="attachment",
+            headers={"Content-Security-Policy": "sandbox; default-src 'none'"},
+        )
     return FileResponse(
         found.path,
         media_type=found.media_type,

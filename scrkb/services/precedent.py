@@ -10,14 +10,15 @@ how strongly, and by how many of their passages, they match the draft as a whole
 
 from __future__ import annotations
 
-import asyncio
 import re
-import shutil
-import tempfile
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import TypeAdapter, ValidationError
 
 from scrkb.config import Settings
-from scrkb.errors import ExtractionError, InvalidQuery
+from scrkb.errors import ExtractionError, InvalidQuery, InvalidRequest
 from scrkb.index.catalog import Catalog
 from scrkb.index.search import Searcher
 from scrkb.models import (
@@ -26,6 +27,7 @@ from scrkb.models import (
     Passage,
     PassageMatch,
     Precedent,
+    PrecedentRequest,
     ReportMatch,
     ScoreParts,
     SearchHit,
@@ -33,7 +35,6 @@ from scrkb.models import (
 )
 from scrkb.nlp.taxonomy import theme_name, theme_names
 from scrkb.reference import MAX_DRAFT_CHARS, MIN_DRAFT_WORDS
-from scrkb.services.uploads import Upload, max_upload_bytes, save_upload
 
 MAX_DRAFT_PASSAGES = 80  # a long draft is matched on its first 80 passages
 DRAFT_FILE_CHARS = 4 * MAX_DRAFT_CHARS  # of an uploaded draft: far more than 80 passages
@@ -95,16 +96,30 @@ def _first_pages(doc: ExtractedDoc, chars: int) -> ExtractedDoc:
     return doc
 
 
-async def draft_from_upload(upload: Upload, settings: Settings) -> list[Passage]:
-    """Passages of an uploaded draft: saved to a private temporary folder (size limit and
-    accepted names from the settings and reference data), read, then deleted."""
-    limit = max_upload_bytes(settings)
-    tmp = Path(tempfile.mkdtemp(prefix="scrkb-draft-"))
-    try:
-        path = await save_upload(upload, tmp, limit)
-        return await asyncio.to_thread(draft_from_file, path, settings)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+def draft_passages(text: str | None, file: Path | None, settings: Settings) -> list[Passage]:
+    """The passages of a draft sent as a form: its uploaded file, else its text."""
+    if file is not None:
+        return draft_from_file(file, settings)
+    if text is not None and text.strip():
+        return draft_from_text(text)
+    raise InvalidRequest("send a `file` (PDF, DOCX, HTML or text) or a `text` field")
+
+
+def precedent_options(fields: Mapping[str, str]) -> tuple[int, int]:
+    """``k`` and ``passages_per_report`` from form fields, checked by the rules of
+    ``PrecedentRequest`` (whole numbers in range; "²", "--1" or 5,000 digits are not)."""
+    values = []
+    for name in ("k", "passages_per_report"):
+        raw = fields.get(name)
+        spec = PrecedentRequest.model_fields[name]
+        if raw is None or not raw.strip():
+            values.append(spec.default)
+            continue
+        try:
+            values.append(TypeAdapter(Annotated[int, spec]).validate_python(raw))
+        except ValidationError as exc:
+            raise InvalidRequest(f"{name}: {exc.errors()[0]['msg']}") from None
+    return values[0], values[1]
 
 
 def _passages(doc: ExtractedDoc, *, fallback: str | None) -> list[Passage]:

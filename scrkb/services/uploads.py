@@ -1,10 +1,15 @@
-"""Receiving files (admin ingest, precedent drafts): one set of checks for the API and
-the web pages. The size limit is ``SCRKB_MAX_FILE_MB``; the accepted names are the
-formats scrkb reads (``scrkb.reference.DOCUMENT_FORMATS``).
+"""Receiving request bodies and files (admin ingest, precedent drafts): one set of rules
+for the API and the web pages.
 
-A file is refused as soon as it is known to be too big (while copying it, in chunks),
-and when its name says it is not a format scrkb reads; ``extract`` later sniffs the
-content itself, so a renamed file is caught there.
+Every request body is bounded while it is read: ``JSON_BODY_LIMIT`` unless the route
+that reads it allows more first (``allow_body``; the app's body-limit middleware counts
+what arrives, chunked or not, and refuses a declared ``Content-Length`` over the limit
+before reading a byte). Uploads are streamed (``receive_form``): each file part goes
+straight to its place on disk and is refused as soon as it passes its limit, when its
+name says it is not a format scrkb reads, or when it is empty; a route that needs a
+token checks it before it reads anything, and a form's own check (``before_files``, the
+web's CSRF token) runs before the first file byte is written. ``extract`` later sniffs
+the content itself, so a renamed file is caught there.
 """
 
 from __future__ import annotations
@@ -12,28 +17,42 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import shutil
+import tempfile
+from collections.abc import AsyncIterable, AsyncIterator, Callable, MutableMapping
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Any
 
 from scrkb.config import Settings
-from scrkb.errors import EmptyUpload, TooLarge, UnsupportedType
-from scrkb.reference import READABLE_SUFFIXES
+from scrkb.errors import EmptyUpload, InvalidRequest, TooLarge, UnsupportedType
+from scrkb.reference import DRAFT_BODY_LIMIT, JSON_BODY_LIMIT, READABLE_SUFFIXES
 
-CHUNK = 1 << 20
 _MB = 2**20
-
-
-class Upload(Protocol):
-    """What a received file offers (Starlette's ``UploadFile`` is one)."""
-
-    filename: str | None
-    size: int | None
-
-    async def read(self, size: int = -1) -> bytes: ...
+BODY_LIMIT_KEY = "scrkb.body_limit"  # in the ASGI scope: (bytes, what raises it)
+MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around the files
 
 
 def max_upload_bytes(settings: Settings) -> int:
     return settings.max_file_mb * _MB
+
+
+def allow_body(scope: MutableMapping[str, Any], limit: int, hint: str | None = None) -> None:
+    """Let this request's body be up to ``limit`` bytes (the default is JSON_BODY_LIMIT);
+    call it before reading the body. ``hint`` says what raises the limit."""
+    scope[BODY_LIMIT_KEY] = (limit, hint)
+
+
+def body_limit(scope: MutableMapping[str, Any]) -> tuple[int, str | None]:
+    return scope.get(BODY_LIMIT_KEY) or (JSON_BODY_LIMIT, None)
+
+
+def too_large(limit: int, hint: str | None, *, declared: int | None = None) -> str:
+    """The one-line refusal of an oversized body."""
+    size = f" ({declared / _MB:.1f} MB)" if declared is not None else ""
+    raises = f" ({hint} raises it)" if hint else ""
+    return f"the request body{size} is over the {limit / _MB:g} MB limit{raises}"
 
 
 def safe_name(filename: str | None) -> str:
@@ -54,36 +73,203 @@ def check_suffix(filename: str | None) -> str:
     return suffix
 
 
-async def save_upload(upload: Upload, directory: Path, limit: int) -> Path:
-    """Copy an upload into ``directory`` under a safe, unique name; refuse it if too big,
-    of a type scrkb does not read, or empty."""
-    check_suffix(upload.filename)
-    if upload.size is not None and upload.size > limit:
-        raise TooLarge(
-            f"{safe_name(upload.filename)!r} is {upload.size / _MB:.1f} MB; the limit is "
-            f"{limit / _MB:g} MB (SCRKB_MAX_FILE_MB raises it)"
-        )
-    directory.mkdir(parents=True, exist_ok=True)
-    name = safe_name(upload.filename)
-    target = directory / name
-    if target.exists():
-        target = directory / f"{Path(name).stem}-{secrets.token_hex(3)}{Path(name).suffix}"
-    written = 0
-    try:
-        with open(target, "wb") as out:
-            while chunk := await upload.read(CHUNK):
-                written += len(chunk)
-                if written > limit:
-                    raise TooLarge(
-                        f"{name!r} is over the {limit / _MB:g} MB limit "
-                        "(SCRKB_MAX_FILE_MB raises it)"
-                    )
-                out.write(chunk)
-    except BaseException:
+@dataclass
+class ReceivedFile:
+    field: str
+    filename: str  # as uploaded, made safe
+    path: Path
+    size: int
+
+
+@dataclass
+class ReceivedForm:
+    fields: dict[str, str] = field(default_factory=dict)  # the last value of each
+    files: list[ReceivedFile] = field(default_factory=list)
+
+    def file(self, name: str) -> ReceivedFile | None:
+        return next((f for f in self.files if f.field == name), None)
+
+
+class _Part:
+    def __init__(self) -> None:
+        self.headers: dict[bytes, bytes] = {}
+        self.name = ""
+        self.filename: str | None = None
+        self.data = bytearray()
+        self.out: IO[bytes] | None = None
+        self.path: Path | None = None
+        self.size = 0
+
+
+async def receive_form(
+    chunks: AsyncIterable[bytes],
+    content_type: str,
+    *,
+    directory: Path,
+    file_limit: int,
+    max_files: int = 1,
+    field_limit: int = 64 * 1024,
+    max_fields: int = 20,
+    before_files: Callable[[dict[str, str]], None] | None = None,
+) -> ReceivedForm:
+    """Stream a multipart form: text fields into memory (each at most ``field_limit``
+    bytes), files into ``directory`` (created for the first file) under safe, unique
+    names, each refused past ``file_limit``. On any refusal what was written is removed."""
+    from python_multipart.exceptions import FormParserError
+    from python_multipart.multipart import MultipartParser, parse_options_header
+
+    _kind, options = parse_options_header(content_type)
+    boundary = options.get(b"boundary")
+    if not boundary:
+        raise InvalidRequest("the upload is not multipart form data with a boundary")
+    form = ReceivedForm()
+    created_directory = False
+    part = _Part()
+    header_name = bytearray()
+    header_value = bytearray()
+    counts = {"files": 0, "fields": 0}
+    checked = before_files is None
+
+    def on_part_begin() -> None:
+        nonlocal part
+        part = _Part()
+
+    def on_header_field(data: bytes, start: int, end: int) -> None:
+        header_name.extend(data[start:end])
+
+    def on_header_value(data: bytes, start: int, end: int) -> None:
+        header_value.extend(data[start:end])
+
+    def on_header_end() -> None:
+        part.headers[bytes(header_name).lower()] = bytes(header_value)
+        header_name.clear()
+        header_value.clear()
+
+    def on_headers_finished() -> None:
+        nonlocal created_directory, checked
+        _disposition, params = parse_options_header(part.headers.get(b"content-disposition"))
+        part.name = params.get(b"name", b"").decode("utf-8", "replace")
+        if b"filename" not in params:
+            counts["fields"] += 1
+            if counts["fields"] > max_fields:
+                raise InvalidRequest(f"the form has more than {max_fields} fields")
+            return
+        part.filename = params[b"filename"].decode("utf-8", "replace")
+        if not part.filename:  # a file input left empty: no file
+            return
+        if not checked:
+            assert before_files is not None
+            before_files(form.fields)  # e.g. the CSRF token, before a byte is written
+            checked = True
+        counts["files"] += 1
+        if counts["files"] > max_files:
+            raise TooLarge(f"at most {max_files} file(s) per upload")
+        check_suffix(part.filename)
+        if not created_directory:
+            directory.mkdir(parents=True, exist_ok=True)
+            created_directory = True
+        name = safe_name(part.filename)
+        target = directory / name
         if target.exists():
-            os.unlink(target)
+            target = directory / f"{Path(name).stem}-{secrets.token_hex(3)}{Path(name).suffix}"
+        part.path = target
+        part.out = open(target, "wb")  # noqa: SIM115 - closed at the part's end or on error
+
+    def on_part_data(data: bytes, start: int, end: int) -> None:
+        if part.filename is None:
+            if len(part.data) + (end - start) > field_limit:
+                raise TooLarge(
+                    f"the form field {part.name!r} is over {field_limit / _MB:g} MB"
+                )
+            part.data.extend(data[start:end])
+            return
+        if part.out is None:
+            return  # an empty file input's (empty) content
+        part.size += end - start
+        if part.size > file_limit:
+            raise TooLarge(
+                f"{safe_name(part.filename)!r} is over the {file_limit / _MB:g} MB limit "
+                "(SCRKB_MAX_FILE_MB raises it)"
+            )
+        part.out.write(data[start:end])
+
+    def on_part_end() -> None:
+        if part.filename is None:
+            form.fields[part.name] = part.data.decode("utf-8", "replace")
+            return
+        if part.out is None or part.path is None:
+            return
+        part.out.close()
+        part.out = None
+        if part.size == 0:
+            raise EmptyUpload(f"{safe_name(part.filename)!r} is empty (0 bytes)")
+        form.files.append(ReceivedFile(part.name, safe_name(part.filename), part.path, part.size))
+
+    parser = MultipartParser(
+        boundary,
+        {
+            "on_part_begin": on_part_begin,
+            "on_part_data": on_part_data,
+            "on_part_end": on_part_end,
+            "on_header_field": on_header_field,
+            "on_header_value": on_header_value,
+            "on_header_end": on_header_end,
+            "on_headers_finished": on_headers_finished,
+        },
+    )
+    try:
+        async for chunk in chunks:
+            parser.write(chunk)
+        parser.finalize()
+        if not checked:
+            assert before_files is not None
+            before_files(form.fields)
+    except FormParserError as exc:
+        _discard(part, form, directory if created_directory else None)
+        raise InvalidRequest("the upload is not valid multipart form data") from exc
+    except BaseException:
+        _discard(part, form, directory if created_directory else None)
         raise
-    if written == 0:
-        os.unlink(target)
-        raise EmptyUpload(f"{name!r} is empty (0 bytes)")
-    return target
+    return form
+
+
+def _discard(part: _Part, form: ReceivedForm, directory: Path | None) -> None:
+    if part.out is not None:
+        part.out.close()
+    for path in [part.path, *(f.path for f in form.files)]:
+        if path is not None:
+            with suppress(OSError):
+                os.unlink(path)
+    if directory is not None:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@asynccontextmanager
+async def received_draft(
+    chunks: AsyncIterable[bytes],
+    content_type: str,
+    settings: Settings,
+    *,
+    before_files: Callable[[dict[str, str]], None] | None = None,
+) -> AsyncIterator[ReceivedForm]:
+    """A precedent draft form (a text field or one file) received into a private
+    temporary folder, removed when the block ends."""
+    directory = Path(tempfile.gettempdir()) / f"scrkb-draft-{secrets.token_hex(8)}"
+    try:
+        yield await receive_form(
+            chunks,
+            content_type,
+            directory=directory,
+            file_limit=max_upload_bytes(settings),
+            max_files=1,
+            field_limit=DRAFT_BODY_LIMIT,
+            max_fields=10,
+            before_files=before_files,
+        )
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def upload_body_limit(settings: Settings, files: int = 1) -> int:
+    """What a multipart upload of ``files`` files may total, form fields included."""
+    return max_upload_bytes(settings) * files + DRAFT_BODY_LIMIT + MULTIPART_OVERHEAD

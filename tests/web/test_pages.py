@@ -30,6 +30,9 @@ def test_pages_home_shows_content_notice_and_examples(page) -> None:
     assert page.get_by_role("link", name="Support if you are affected").first.is_visible()
     assert page.get_by_role("heading", level=1).inner_text() == "Search what case reviews say"
     assert page.get_by_label("Describe a situation or a theme, in your own words").is_visible()
+    # GOV.UK Frontend's snippet ran from its file under the Content-Security-Policy
+    classes = page.locator("body").get_attribute("class") or ""
+    assert "js-enabled" in classes and "govuk-frontend-supported" in classes
     check_axe(page, "home")
     screenshot(page, "01-home-first-visit")
     _dismiss_notice(page)
@@ -71,7 +74,7 @@ def test_pages_search_filter_report_pack_export(page, tmp_path: Path) -> None:
     first_result = page.locator(".scrkb-result").first
     first_added = first_result.locator("input[name=passage_id]").first.get_attribute("value")
     first_result.get_by_role("button", name=re.compile("^Add to pack")).click()
-    page.wait_for_function("document.querySelector('[data-pack-count]').textContent === '1'")
+    page.wait_for_function("() => document.querySelector('[data-pack-count]').textContent === '1'")
     assert page.url == shared
 
     # Open the report the passage came from.
@@ -91,7 +94,7 @@ def test_pages_search_filter_report_pack_export(page, tmp_path: Path) -> None:
         if forms.nth(i).locator("input[name=passage_id]").get_attribute("value") != first_added
     )
     forms.nth(other).locator("button").click()
-    page.wait_for_function("document.querySelector('[data-pack-count]').textContent === '2'")
+    page.wait_for_function("() => document.querySelector('[data-pack-count]').textContent === '2'")
 
     # The pack: annotate, reorder, export.
     page.get_by_role("link", name=re.compile("Your pack")).first.click()
@@ -231,7 +234,9 @@ def test_pages_support_and_not_found(page) -> None:
 
 
 def test_pages_year_error_uses_error_summary(page) -> None:
-    page.goto("/?q=neglect&from=twenty&to=2010")
+    response = page.goto("/?q=neglect&from=twenty&to=2010")
+    assert response is not None and response.status == 422
+    page.errors.clear()  # the browser logs the 422 itself as a console error
     summary = page.locator(".govuk-error-summary")
     assert summary.is_visible()
     assert page.title().startswith("Error:")
@@ -267,7 +272,9 @@ def test_pages_keyboard_only_search_and_add(page) -> None:
     )
     assert "rgb(255, 221, 0)" in box  # visible GOV.UK focus state
     page.keyboard.press("Enter")
-    page.wait_for_function("document.querySelector('[data-live]').textContent.includes('pack')")
+    page.wait_for_function(
+        "() => document.querySelector('[data-live]').textContent.includes('pack')"
+    )
 
 
 def test_pages_work_without_javascript(nojs_page) -> None:

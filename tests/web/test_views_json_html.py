@@ -120,8 +120,10 @@ def test_views_report_json_and_html(client: TestClient) -> None:
 
 def test_views_precedent_json_and_html(client: TestClient) -> None:
     api = client.post("/api/precedent", json={"text": DRAFT}).json()
-    assert page(client, "/precedents").select_one("textarea#draft") is not None
-    response = client.post("/precedents", data={"draft": DRAFT})
+    form = page(client, "/precedents")
+    assert form.select_one("textarea#draft") is not None
+    token = form.select_one("input[name=csrf_token]")["value"]
+    response = client.post("/precedents", data={"draft": DRAFT, "csrf_token": token})
     assert response.status_code == 200
     html = BeautifulSoup(response.text, "lxml")
     titles = [a.get_text() for a in html.select(".scrkb-precedents > li > h3 a")]
@@ -135,8 +137,10 @@ def test_views_pack_json_and_html(client: TestClient) -> None:
     passage_ids = [h["passage_id"] for h in hits["hits"]]
     assert len(passage_ids) == 3
     own = TestClient(client.app, follow_redirects=False)
+    token = page(own, "/pack").select_one("input[name=csrf_token]")["value"]
     for pid in passage_ids:
-        response = own.post("/pack/items", data={"passage_id": pid, "next": "/pack"})
+        data = {"passage_id": pid, "next": "/pack", "csrf_token": token}
+        response = own.post("/pack/items", data=data)
         assert response.status_code == 303
         own.cookies.update(response.cookies)
     pack_id = own.cookies["scrkb_pack"]

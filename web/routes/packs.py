@@ -12,9 +12,20 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from scrkb.errors import NotFound
+from scrkb.reference import PACK_FORM_LIMIT
 from scrkb.services.exports import export_pack
 from scrkb.services.packs import require_items
-from scrkb.web.deps import PACK_COOKIE, WebDep, redirect, remember, safe_next, wants_json
+from scrkb.services.uploads import allow_body
+from scrkb.web.csrf import CSRF_FIELD, check_token
+from scrkb.web.deps import (
+    PACK_COOKIE,
+    CsrfDep,
+    WebDep,
+    redirect,
+    remember,
+    safe_next,
+    wants_json,
+)
 from scrkb.web.errors import WebRoute
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -30,23 +41,53 @@ def pack_page(request: Request, web: WebDep) -> HTMLResponse:
 def pack_add(
     request: Request,
     web: WebDep,
-    passage_id: str = Form(...),
-    next: str = Form("/pack"),  # noqa: A002
+    _csrf: CsrfDep,
+    passage_id: str = Form(..., max_length=200),
+    next: str = Form("/pack", max_length=2000),  # noqa: A002
 ) -> Response:
     packs = web.services.packs
     pack_id, added = packs.add_to_own_pack(request.cookies.get(PACK_COOKIE), passage_id)
     if wants_json(request):
         response: Response = JSONResponse({"added": added, "count": packs.size(pack_id)})
     else:
-        response = redirect(safe_next(next, "/pack"), flash="added" if added else "already")
-    remember(response, PACK_COOKIE, pack_id)
+        response = redirect(
+            request, safe_next(next, "/pack"), flash="added" if added else "already"
+        )
+    remember(request, response, PACK_COOKIE, pack_id)
     return response
 
 
-@router.post("/pack", name="web_pack_update")
+_PACK_FORM: dict = {
+    "requestBody": {
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "csrf_token": {"type": "string"},
+                        "action": {"type": "string", "description": "save, up:ID, down:ID, "
+                                   "remove:ID or clear"},
+                        "title": {"type": "string", "maxLength": 200},
+                        "description": {"type": "string", "maxLength": 4000},
+                    },
+                    "additionalProperties": {"type": "string", "maxLength": 4000},
+                }
+            }
+        }
+    }
+}
+
+
+@router.post("/pack", name="web_pack_update", openapi_extra=_PACK_FORM)
 async def pack_update(request: Request, web: WebDep) -> Response:
     """The pack page's form: save the title and notes, then move, remove or empty."""
-    form = await request.form()
+    allow_body(request.scope, PACK_FORM_LIMIT)
+    async with request.form(
+            max_files=0, max_fields=1000, max_part_size=PACK_FORM_LIMIT
+        ) as form:
+        fields = {key: value for key, value in form.items() if isinstance(value, str)}
+    check_token(request, fields.get(CSRF_FIELD))
+    form = fields
     action = str(form.get("action") or "save")
     packs = web.services.packs
     pack = packs.find(request.cookies.get(PACK_COOKIE))
@@ -68,14 +109,14 @@ async def pack_update(request: Request, web: WebDep) -> Response:
     in_pack = target in {i.passage_id for i in pack.items}
     if verb in ("up", "down") and in_pack:
         packs.move(pack.id, target, -1 if verb == "up" else 1)
-        return redirect("/pack#items", flash="moved")
+        return redirect(request, "/pack#items", flash="moved")
     if verb == "remove" and in_pack:
         packs.remove_item(pack.id, target)
-        return redirect("/pack", flash="removed")
+        return redirect(request, "/pack", flash="removed")
     if verb == "clear":
         packs.clear(pack.id)
-        return redirect("/pack", flash="cleared")
-    return redirect("/pack", flash="saved")
+        return redirect(request, "/pack", flash="cleared")
+    return redirect(request, "/pack", flash="saved")
 
 
 @router.get("/pack/export", name="web_pack_export")

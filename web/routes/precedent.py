@@ -4,14 +4,25 @@ limits and the same number of reports)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Form, Request, UploadFile
+from pathlib import Path
+
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from scrkb.errors import ScrkbError
+from scrkb.errors import (
+    EmptyUpload,
+    ExtractionError,
+    InvalidQuery,
+    InvalidRequest,
+    TooLarge,
+    UnsupportedType,
+)
 from scrkb.models import Precedent, PrecedentRequest
-from scrkb.reference import READABLE_SUFFIXES
-from scrkb.services.precedent import draft_from_text, draft_from_upload, find_precedent
+from scrkb.reference import DRAFT_BODY_LIMIT, MAX_DRAFT_CHARS, READABLE_SUFFIXES
+from scrkb.services.precedent import draft_passages, find_precedent
+from scrkb.services.uploads import allow_body, received_draft, upload_body_limit
+from scrkb.web.csrf import CSRF_FIELD, check_token
 from scrkb.web.deps import Web, WebDep
 from scrkb.web.errors import WebRoute
 
@@ -21,12 +32,14 @@ K = PrecedentRequest.model_fields["k"].default
 PASSAGES_PER_REPORT = PrecedentRequest.model_fields["passages_per_report"].default
 
 
-def _render(request: Request, web: Web, **context: object) -> HTMLResponse:
+def _render(
+    request: Request, web: Web, *, status_code: int | None = None, **context: object
+) -> HTMLResponse:
     errors = context.setdefault("errors", {})
     return web.render(
         request,
         "precedents.html",
-        status_code=422 if errors else 200,
+        status_code=status_code or (422 if errors else 200),
         max_upload_mb=web.settings.max_file_mb,
         accept=",".join(sorted(READABLE_SUFFIXES)),
         **context,
@@ -40,33 +53,93 @@ def precedents_form(request: Request, web: WebDep) -> HTMLResponse:
     return _render(request, web, draft="", result=None)
 
 
-@router.post("/precedents", response_class=HTMLResponse, name="web_precedents_post")
-async def precedents_post(
-    request: Request,
-    web: WebDep,
-    draft: str = Form(""),
-    upload: UploadFile | None = None,
-) -> HTMLResponse:
+_DRAFT_FORM: dict = {
+    "requestBody": {
+        "content": {
+            media: {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "csrf_token": {"type": "string"},
+                        "draft": {"type": "string", "maxLength": MAX_DRAFT_CHARS},
+                        **({"upload": {"type": "string", "format": "binary"}} if files else {}),
+                    },
+                }
+            }
+            for media, files in (
+                ("multipart/form-data", True),
+                ("application/x-www-form-urlencoded", False),
+            )
+        }
+    }
+}
+
+
+@router.post(
+    "/precedents",
+    response_class=HTMLResponse,
+    name="web_precedents_post",
+    openapi_extra=_DRAFT_FORM,
+)
+async def precedents_post(request: Request, web: WebDep) -> HTMLResponse:
+    """The form, pasted (``draft``) or uploaded (``upload``). An upload is streamed under
+    the API's limits; the form's token is checked before a byte of the file is written."""
     services = web.services
-    filename = upload.filename if upload is not None and upload.filename else None
+    content_type = request.headers.get("content-type", "")
+    ctype = content_type.split(";")[0].strip().lower()
     errors: dict[str, str] = {}
     result: Precedent | None = None
-    if not filename and not draft.strip():
-        errors["draft"] = "Paste the text of your draft, or choose a file to upload"
-    else:
-        try:
-            if filename and upload is not None:
-                passages = await draft_from_upload(upload, services.settings)
-            else:
-                passages = await run_in_threadpool(draft_from_text, draft)
-            result = await run_in_threadpool(
-                find_precedent,
-                passages,
-                services.searcher,
-                services.catalog,
-                k=K,
-                passages_per_report=PASSAGES_PER_REPORT,
-            )
-        except ScrkbError as exc:
-            errors["upload" if filename else "draft"] = exc.message[:1].upper() + exc.message[1:]
+    draft, filename = "", None
+
+    def token(fields: dict[str, str]) -> None:
+        check_token(request, fields.get(CSRF_FIELD))
+
+    async def find(file: Path | None) -> Precedent:
+        passages = await run_in_threadpool(draft_passages, draft, file, services.settings)
+        return await run_in_threadpool(
+            find_precedent,
+            passages,
+            services.searcher,
+            services.catalog,
+            k=K,
+            passages_per_report=PASSAGES_PER_REPORT,
+        )
+
+    try:
+        if ctype == "multipart/form-data":
+            allow_body(request.scope, upload_body_limit(services.settings), "SCRKB_MAX_FILE_MB")
+            async with received_draft(
+                request.stream(), content_type, services.settings, before_files=token
+            ) as form:
+                draft = form.fields.get("draft", "")
+                upload = form.file("upload")
+                filename = upload.filename if upload else None
+                if upload is not None or draft.strip():
+                    result = await find(upload.path if upload else None)
+        else:
+            allow_body(request.scope, DRAFT_BODY_LIMIT)
+            async with request.form(
+            max_files=0, max_fields=10, max_part_size=DRAFT_BODY_LIMIT
+        ) as form:
+                fields = {key: v for key, v in form.items() if isinstance(v, str)}
+            token(fields)
+            draft = fields.get("draft", "")
+            if draft.strip():
+                result = await find(None)
+        if result is None:
+            errors["draft"] = "Paste the text of your draft, or choose a file to upload"
+    except (ExtractionError, InvalidQuery, InvalidRequest, EmptyUpload, UnsupportedType,
+            TooLarge) as exc:
+        about_file = filename is not None or isinstance(exc, _FILE_ERRORS)
+        errors["upload" if about_file else "draft"] = exc.message[:1].upper() + exc.message[1:]
+        status = 413 if isinstance(exc, TooLarge) else 415 if isinstance(
+            exc, UnsupportedType
+        ) else 422
+        return _render(
+            request, web, status_code=status, draft=draft, filename=filename, errors=errors,
+            result=None,
+        )
     return _render(request, web, draft=draft, filename=filename, errors=errors, result=result)
+
+
+_FILE_ERRORS = (ExtractionError, EmptyUpload, UnsupportedType, TooLarge)

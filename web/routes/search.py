@@ -50,7 +50,8 @@ async def search_page(request: Request, web: WebDep) -> HTMLResponse:
     context["filter_groups"] = filter_groups(form, context["facets"], context)
     context["selected_filters"] = selected_filters(form, context)
     context["page_url"] = lambda n: "/?" + query_string(form["params"], page=n if n > 1 else None)
-    response = web.render(request, "search.html", **context)
+    status = 422 if form["errors"] else 200
+    response = web.render(request, "search.html", status_code=status, **context)
     timing = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
     if results is not None and results.timings_ms.get("total") is not None:
         timing += f", search;dur={results.timings_ms['total']:.1f}"

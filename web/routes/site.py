@@ -6,19 +6,23 @@ from __future__ import annotations
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from scrkb.web.deps import CW_COOKIE, WebDep, redirect, remember, safe_next, wants_json
+from scrkb.web.deps import CW_COOKIE, CsrfDep, WebDep, redirect, remember, safe_next, wants_json
 from scrkb.web.errors import WebRoute
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 
 @router.post("/content-notice", name="web_content_notice")
-def dismiss_notice(request: Request, next: str = Form("/")) -> Response:  # noqa: A002
+def dismiss_notice(
+    request: Request,
+    _csrf: CsrfDep,
+    next: str = Form("/", max_length=2000),  # noqa: A002
+) -> Response:
     if wants_json(request):
         response: Response = Response(status_code=204)
     else:
-        response = redirect(safe_next(next), flash="notice")
-    remember(response, CW_COOKIE, "1")
+        response = redirect(request, safe_next(next), flash="notice")
+    remember(request, response, CW_COOKIE, "1")
     return response
 
 
