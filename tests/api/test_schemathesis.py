@@ -4,10 +4,18 @@ Schemathesis generates valid and invalid requests for every operation from the s
 the app publishes, sends them to the app in-process (ASGI) and checks each response.
 Examples are bounded (``MAX_EXAMPLES`` per operation and mode) so the whole run stays
 well under a minute; admin operations get the token so their bodies are exercised too.
+
+The web pages' forms (add to pack, the pack form, the content notice, the precedent
+finder) are run the same way: they are left out of the published schema, so the test
+builds a schema of them from their route definitions, and sends each generated form
+with the visitor's CSRF token and cookie so that it reaches the code behind the check.
 """
 
 from __future__ import annotations
 
+import copy
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -64,4 +72,74 @@ def test_api_never_answers_5xx(client: TestClient, label: str, mode: GenerationM
         run()
     except Unsatisfiable:
         # No parameters or body to make invalid (e.g. GET /api/themes): nothing to send.
+        assert mode is GenerationMode.NEGATIVE, label
+
+
+WEB_FORMS = ["web_pack_add", "web_pack_update", "web_content_notice", "web_precedents_post"]
+
+
+def web_form_schema() -> dict:
+    """An OpenAPI schema of the pages' POST forms, from their own route definitions."""
+    from fastapi.openapi.utils import get_openapi
+
+    from scrkb.web.routes import packs, precedent, site
+
+    routes = []
+    for route in [*site.router.routes, *packs.router.routes, *precedent.router.routes]:
+        if getattr(route, "name", None) in WEB_FORMS:
+            shown = copy.copy(route)
+            shown.include_in_schema = True
+            routes.append(shown)
+    assert len(routes) == len(WEB_FORMS), [r.name for r in routes]
+    return get_openapi(title="scrkb web forms", version="1", routes=routes)
+
+
+@pytest.fixture(scope="module")
+def web_client(settings: Settings) -> Iterator[TestClient]:
+    from scrkb.app import create_app as create_site
+
+    with TestClient(create_site(settings, warm=False)) as c:
+        yield c
+
+
+def _web_labels() -> list[str]:
+    spec = web_form_schema()
+    return [f"POST {path}" for path, ops in spec["paths"].items() if "post" in ops]
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+@pytest.mark.parametrize("label", _web_labels())
+def test_web_forms_never_answer_5xx(
+    web_client: TestClient, label: str, mode: GenerationMode
+) -> None:
+    app = web_client.app
+    schema = schemathesis.openapi.from_dict(web_form_schema())
+    schema.app = app
+    operation = schema.find_operation_by_label(label)
+    assert operation is not None, label
+    page = web_client.get("/precedents")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    passage = web_client.get("/api/search", params={"q": "baby", "k": 1}).json()["hits"][0]
+    pack = web_client.post(  # a pack to change, so the pack form reaches its work
+        "/pack/items", data={"csrf_token": token, "passage_id": passage["passage_id"]}
+    )
+    assert pack.status_code == 200, pack.text[:200]
+    cookies = {"scrkb_csrf": token, "scrkb_pack": web_client.cookies.get("scrkb_pack") or ""}
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        database=None,
+    )
+    def run(case: schemathesis.Case) -> None:
+        if isinstance(case.body, dict):
+            case.body["csrf_token"] = token
+        response = case.call(cookies=cookies)
+        case.validate_response(response, checks=[not_a_server_error])
+
+    try:
+        run()
+    except Unsatisfiable:
         assert mode is GenerationMode.NEGATIVE, label
