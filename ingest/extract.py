@@ -82,7 +82,7 @@ def extract(
     elif fmt == "doc":
         from scrkb.ingest.extract_doc import extract_doc
 
-        pages, title, warnings = extract_doc(path)
+        pages, title, warnings = extract_doc(path, timeout=limits.seconds)
     elif fmt == "html":
         from scrkb.ingest.extract_html import extract_html, site_name
 

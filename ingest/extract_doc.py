@@ -61,9 +61,11 @@ def doc_text(path: Path, *, timeout: float = ANTIWORD_TIMEOUT_S) -> str:
     return done.stdout.decode("utf-8", "replace")
 
 
-def extract_doc(path: Path) -> tuple[list[PageText], str | None, list[str]]:
+def extract_doc(
+    path: Path, *, timeout: float = ANTIWORD_TIMEOUT_S
+) -> tuple[list[PageText], str | None, list[str]]:
     """Return (one page of paragraph lines, title, warnings) for a .doc file."""
-    text = doc_text(path)
+    text = doc_text(path, timeout=timeout)
     lines: list[Line] = []
     for row in text.replace("\r", "\n").split("\n"):
         row = " ".join(row.replace("\f", " ").split())

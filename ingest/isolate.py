@@ -117,6 +117,7 @@ class IsolatedExtractor:
                 stdout=subprocess.PIPE,
                 stderr=None,  # the child's own complaints go to the server's log
                 env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+                start_new_session=True,  # its own process group: its helpers die with it
             )
         return self._proc
 
@@ -179,6 +180,9 @@ class IsolatedExtractor:
         if proc is None:
             return
         if proc.poll() is None:
+            # The child and what it started (antiword, Tesseract) go together.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
             proc.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=10)

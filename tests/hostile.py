@@ -205,6 +205,15 @@ def html_wide(path: Path, elements: int = 300_000) -> Path:
     return path
 
 
+def doc_bad_sectors(path: Path) -> Path:
+    """An OLE2 (Word 97) header whose sector size is 2**65535 bytes."""
+    header = bytearray(512)
+    header[:8] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+    header[30:32] = (0xFFFF).to_bytes(2, "little")
+    path.write_bytes(bytes(header) + b"\0" * 4096)
+    return path
+
+
 def text_flood(path: Path, chars: int = 21_000_000) -> Path:
     with path.open("wb") as out:
         for block in _repeat(b"The child was not seen. ", chars):
@@ -244,6 +253,7 @@ HOSTILE: list[Hostile] = [
     Hostile("nested.html", html_deep, "too_complex", "nested more than 128"),
     Hostile("wide.html", html_wide, "too_large", "more than 200,000 elements"),
     Hostile("flood.txt", text_flood, "too_large", "more than 20,000,000 characters"),
+    Hostile("sectors.doc", doc_bad_sectors, "corrupt", "damaged or incomplete"),
     # Misleading names: the content decides the reader, and the reader refuses.
     Hostile("report.pdf", docx_paragraph_bomb, "too_large", "too large when unpacked"),
     Hostile("notes.txt", pdf_flate_bomb, "too_large", "unpacks to more than 16 MB"),

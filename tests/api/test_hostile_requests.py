@@ -30,7 +30,7 @@ from tests.hostile import HOSTILE, Hostile
 
 MB = 2**20
 GROWTH_LIMIT = 500 * MB
-STATUS = {"too_large": 413, "too_complex": 422, "too_slow": 422, "wrong_type": 415}
+STATUS = {"too_large": 413, "too_complex": 422, "too_slow": 422, "wrong_type": 415, "corrupt": 422}
 ARTIFACT = Path(__file__).resolve().parents[2] / "test-artifacts" / "hostile-memory.json"
 FIGURES: dict[str, dict[str, float]] = {}
 

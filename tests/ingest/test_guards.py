@@ -90,7 +90,7 @@ def test_guards_images_are_not_inflated(tmp_path: Path) -> None:
     path = tmp_path / "photo.pdf"
     path.write_bytes(_pdf(objects))
     doc = extract(path)
-    assert doc.page_count == 1 and doc.warnings == ["no text layer (needs OCR)"]
+    assert doc.page_count == 1 and doc.warnings[-1] == "no text layer (needs OCR)"
 
 
 def test_guards_zip64_directory_is_read(tmp_path: Path) -> None:
