@@ -524,6 +524,19 @@ _STAGES: dict[str, Callable[[Iterable[bytes]], Iterator[bytes]]] = {
 }
 
 
+# What pypdf raises on a file it cannot make sense of: pdfium then says whether it is damaged.
+_PYPDF_TROUBLE = (
+    RecursionError,
+    KeyError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    OSError,
+    NotImplementedError,
+    IndexError,
+)
+
+
 def _check_page_tree(
     path: Path,
     name: str,
@@ -546,24 +559,10 @@ def _check_page_tree(
         reader = PdfReader(str(path), strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
             return
-        root = reader.trailer.raw_get("/Root").get_object()
-        top = root.raw_get("/Pages")
-    except (
-        PyPdfError,
-        RecursionError,
-        KeyError,
-        ValueError,
-        TypeError,
-        AttributeError,
-        OSError,
-        NotImplementedError,
-        IndexError,
-    ):
-        return
-    stack: list[tuple[Any, int]] = [(top, 1)]
-    seen: set[int] = set()
-    pages = 0
-    try:
+        top = reader.trailer.raw_get("/Root").get_object().raw_get("/Pages")
+        stack: list[tuple[Any, int]] = [(top, 1)]
+        seen: set[int] = set()
+        pages = 0
         while stack:
             ref, depth = stack.pop()
             if depth > limits.page_tree_depth:
@@ -594,29 +593,16 @@ def _check_page_tree(
                 raise _too_many_pages(name, pages, max_pages)
             contents = node.raw_get("/Contents") if "/Contents" in node else None
             refs = contents.get_object() if isinstance(contents, IndirectObject) else contents
-            if isinstance(refs, ArrayObject):
-                unpacked = sum(sizes.get(r.idnum, 0) for r in refs if isinstance(r, IndirectObject))
-            else:
-                unpacked = (
-                    sizes.get(contents.idnum, 0) if isinstance(contents, IndirectObject) else 0
-                )
+            if not isinstance(refs, ArrayObject):
+                refs = [contents]
+            unpacked = sum(sizes.get(r.idnum, 0) for r in refs if isinstance(r, IndirectObject))
             if unpacked > limits.part_bytes:
                 raise ExtractionError(
                     "too_large",
                     f"{name} is too large when unpacked: page {pages} has {_mb(unpacked)} of "
                     f"drawing instructions, over the {_mb(limits.part_bytes)} limit.",
                 )
-    except (
-        PyPdfError,
-        RecursionError,
-        KeyError,
-        ValueError,
-        TypeError,
-        AttributeError,
-        OSError,
-        NotImplementedError,
-        IndexError,
-    ):
+    except (PyPdfError, *_PYPDF_TROUBLE):
         return
 
 

@@ -25,7 +25,7 @@ import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from scrkb.errors import ExtractionError
 from scrkb.ingest.guards import ExtractLimits
@@ -38,10 +38,10 @@ if TYPE_CHECKING:
 GRACE_SECONDS = 5.0  # on top of the file's own time limit: the child's start and reply
 
 
-class IsolatedExtractor:
-    """``extract()`` in a child process; use as a context manager around a batch."""
-
-    grace_seconds = GRACE_SECONDS
+class InProcessExtractor:
+    """``extract()`` with a batch's limits, in this process (``SCRKB_EXTRACT_MEMORY_MB=0``):
+    the limits in ``guards.py`` hold, a memory ceiling and a hard time limit do not.
+    ``IsolatedExtractor`` adds them."""
 
     def __init__(
         self,
@@ -50,22 +50,44 @@ class IsolatedExtractor:
         max_pages: int,
         limits: ExtractLimits | None = None,
         ocr: OcrOptions | None = None,
-        memory_mb: int = 512,
     ) -> None:
         self.max_bytes = max_bytes
         self.max_pages = max_pages
         self.limits = limits or ExtractLimits()
         self.ocr = ocr
-        self.memory_mb = memory_mb
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._buffer = bytearray()
-        self._overran = False
 
-    def __enter__(self) -> IsolatedExtractor:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def extract(self, path: Path) -> ExtractedDoc:
+        from scrkb.ingest.extract import extract
+
+        return extract(
+            path,
+            max_bytes=self.max_bytes,
+            max_pages=self.max_pages,
+            ocr=self.ocr,
+            limits=self.limits,
+        )
+
+    def close(self) -> None:
+        pass
+
+
+class IsolatedExtractor(InProcessExtractor):
+    """``extract()`` in a child process; use as a context manager around a batch."""
+
+    grace_seconds = GRACE_SECONDS
+
+    def __init__(self, *, memory_mb: int = 512, **batch: Any) -> None:
+        super().__init__(**batch)
+        self.memory_mb = memory_mb
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._buffer = bytearray()
+        self._overran = False
 
     # ------------------------------------------------------------------ parent side
     def extract(self, path: Path) -> ExtractedDoc:
@@ -190,44 +212,6 @@ class IsolatedExtractor:
             if stream is not None:
                 with contextlib.suppress(OSError):
                     stream.close()
-
-
-class InProcessExtractor:
-    """The same interface without a child (``SCRKB_EXTRACT_MEMORY_MB=0``): the limits in
-    ``guards.py`` still hold, the memory ceiling and the hard time limit do not."""
-
-    def __init__(
-        self,
-        *,
-        max_bytes: int,
-        max_pages: int,
-        limits: ExtractLimits | None = None,
-        ocr: OcrOptions | None = None,
-    ) -> None:
-        self.max_bytes = max_bytes
-        self.max_pages = max_pages
-        self.limits = limits or ExtractLimits()
-        self.ocr = ocr
-
-    def __enter__(self) -> InProcessExtractor:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        pass
-
-    def extract(self, path: Path) -> ExtractedDoc:
-        from scrkb.ingest.extract import extract
-
-        return extract(
-            path,
-            max_bytes=self.max_bytes,
-            max_pages=self.max_pages,
-            ocr=self.ocr,
-            limits=self.limits,
-        )
-
-    def close(self) -> None:
-        pass
 
 
 def extractor_for(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -151,3 +152,12 @@ def zeros(total: int, chunk: int = 64 * 1024) -> Iterator[bytes]:
         n = min(chunk, total - sent)
         yield block[:n]
         sent += n
+
+
+_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def form_token(html: str) -> str:
+    """The CSRF token a page writes into its forms ("" if it writes none)."""
+    match = _TOKEN.search(html)
+    return match.group(1) if match else ""

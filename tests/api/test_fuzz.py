@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from scrkb.app import create_app
 from scrkb.config import Settings
+from tests.asgi import form_token
 
 EXAMPLES = 120
 
@@ -80,11 +81,12 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 @pytest.fixture(scope="module")
 def token(client: TestClient) -> str:
-    page = client.get("/precedents")
-    return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    return form_token(client.get("/precedents").text)
 
 
-def _params(draw: st.DrawFn, spec: dict[str, st.SearchStrategy]) -> list[tuple[str, str]]:
+@st.composite
+def query_params(draw: st.DrawFn, spec: dict[str, st.SearchStrategy]) -> list[tuple[str, str]]:
+    """Some of the parameters in ``spec``, each drawn from its strategy (lists repeat)."""
     params: list[tuple[str, str]] = []
     for name, strategy in spec.items():
         if draw(st.booleans()):
@@ -93,48 +95,36 @@ def _params(draw: st.DrawFn, spec: dict[str, st.SearchStrategy]) -> list[tuple[s
     return params
 
 
-@st.composite
-def api_search(draw: st.DrawFn) -> list[tuple[str, str]]:
-    return _params(
-        draw,
-        {
-            "q": TEXT,
-            "theme": _many(IDS),
-            "year_from": NUMBERS,
-            "year_to": NUMBERS,
-            "review_type": _many(IDS),
-            "nation": _many(IDS),
-            "age_band": _many(IDS),
-            "partnership": _many(IDS),
-            "report_id": _many(IDS),
-            "k": NUMBERS,
-            "offset": NUMBERS,
-            "mode": st.sampled_from(["hybrid", "bm25", "dense", "HYBRID", "", "x"]),
-            "facets": st.sampled_from(["true", "false", "1", "0", "maybe", ""]),
-        },
-    )
-
-
-@st.composite
-def web_search(draw: st.DrawFn) -> list[tuple[str, str]]:
-    return _params(
-        draw,
-        {
-            "q": TEXT,
-            "theme": _many(IDS),
-            "type": _many(IDS),
-            "nation": _many(IDS),
-            "age": _many(IDS),
-            "from": NUMBERS,
-            "to": NUMBERS,
-            "page": NUMBERS,
-        },
-    )
+API_SEARCH = {
+    "q": TEXT,
+    "theme": _many(IDS),
+    "year_from": NUMBERS,
+    "year_to": NUMBERS,
+    "review_type": _many(IDS),
+    "nation": _many(IDS),
+    "age_band": _many(IDS),
+    "partnership": _many(IDS),
+    "report_id": _many(IDS),
+    "k": NUMBERS,
+    "offset": NUMBERS,
+    "mode": st.sampled_from(["hybrid", "bm25", "dense", "HYBRID", "", "x"]),
+    "facets": st.sampled_from(["true", "false", "1", "0", "maybe", ""]),
+}
+WEB_SEARCH = {
+    "q": TEXT,
+    "theme": _many(IDS),
+    "type": _many(IDS),
+    "nation": _many(IDS),
+    "age": _many(IDS),
+    "from": NUMBERS,
+    "to": NUMBERS,
+    "page": NUMBERS,
+}
 
 
 @st.composite
 def precedent_fields(draw: st.DrawFn) -> dict[str, str]:
-    fields = dict(_params(draw, {"k": NUMBERS, "passages_per_report": NUMBERS}))
+    fields = dict(draw(query_params({"k": NUMBERS, "passages_per_report": NUMBERS})))
     fields["text"] = draw(
         st.one_of(
             TEXT,
@@ -152,20 +142,20 @@ FUZZ = settings(
 )
 
 
+@pytest.mark.parametrize(
+    ("path", "spec", "media"),
+    [("/api/search", API_SEARCH, "application/json"), ("/", WEB_SEARCH, "text/html")],
+    ids=["api", "page"],
+)
 @FUZZ
-@given(params=api_search())
-def test_fuzz_api_search(client: TestClient, params: list[tuple[str, str]]) -> None:
-    r = client.get("/api/search", params=params)
+@given(data=st.data())
+def test_fuzz_search(
+    client: TestClient, path: str, spec: dict, media: str, data: st.DataObject
+) -> None:
+    params = data.draw(query_params(spec))
+    r = client.get(path, params=params)
     assert r.status_code < 500, (params, r.text[:300])
-    assert r.headers["content-type"].startswith("application/json")
-
-
-@FUZZ
-@given(params=web_search())
-def test_fuzz_web_search(client: TestClient, params: list[tuple[str, str]]) -> None:
-    r = client.get("/", params=params)
-    assert r.status_code < 500, (params, r.text[:300])
-    assert r.headers["content-type"].startswith("text/html")
+    assert r.headers["content-type"].startswith(media)
 
 
 @settings(FUZZ, max_examples=EXAMPLES // 3)

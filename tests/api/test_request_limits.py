@@ -8,7 +8,6 @@ and nothing may be left on disk.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ import pytest
 from scrkb.app import create_app
 from scrkb.config import Settings
 from scrkb.reference import DRAFT_BODY_LIMIT, JSON_BODY_LIMIT, PACK_FORM_LIMIT
-from tests.asgi import call, multipart, zeros
+from tests.asgi import call, form_token, multipart, zeros
 
 MB = 2**20
 SLACK = 256 * 1024  # what may be read past a limit: one chunk and the multipart framing
@@ -30,9 +29,8 @@ def app(tmp_path: Path):  # noqa: ANN201
 def _csrf(app) -> dict[str, str]:  # noqa: ANN001
     """The form token and its cookie, as a browser gets them from the page."""
     page = call(app, "GET", "/precedents")
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     cookies = "; ".join(c.split(";")[0] for c in page.set_cookies)
-    return {"token": match.group(1) if match else "", "cookie": cookies}
+    return {"token": form_token(page.text), "cookie": cookies}
 
 
 def test_request_limits_json_body_is_refused_while_reading(app) -> None:  # noqa: ANN001

@@ -14,8 +14,7 @@ with the visitor's CSRF token and cookie so that it reaches the code behind the 
 from __future__ import annotations
 
 import copy
-import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -29,6 +28,7 @@ from schemathesis.checks import not_a_server_error
 from scrkb.api.app import create_app
 from scrkb.config import Settings
 from tests.api.conftest import ADMIN_TOKEN
+from tests.asgi import form_token
 
 MAX_EXAMPLES = 20
 # A crawl would start a real subprocess per example: its validation and its running
@@ -49,13 +49,10 @@ def _labels() -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
-@pytest.mark.parametrize("label", _labels())
-def test_api_never_answers_5xx(client: TestClient, label: str, mode: GenerationMode) -> None:
-    schema = schemathesis.openapi.from_asgi("/openapi.json", client.app)
-    operation = schema.find_operation_by_label(label)
-    assert operation is not None, label
-    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+def no_5xx(
+    operation, mode: GenerationMode, label: str, call: Callable[[schemathesis.Case], object]  # noqa: ANN001
+) -> None:
+    """Send ``MAX_EXAMPLES`` generated requests for one operation; fail on any 5xx."""
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
@@ -65,14 +62,23 @@ def test_api_never_answers_5xx(client: TestClient, label: str, mode: GenerationM
         database=None,
     )
     def run(case: schemathesis.Case) -> None:
-        response = case.call(headers=headers)
-        case.validate_response(response, checks=[not_a_server_error])
+        case.validate_response(call(case), checks=[not_a_server_error])
 
     try:
         run()
     except Unsatisfiable:
         # No parameters or body to make invalid (e.g. GET /api/themes): nothing to send.
         assert mode is GenerationMode.NEGATIVE, label
+
+
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+@pytest.mark.parametrize("label", _labels())
+def test_api_never_answers_5xx(client: TestClient, label: str, mode: GenerationMode) -> None:
+    schema = schemathesis.openapi.from_asgi("/openapi.json", client.app)
+    operation = schema.find_operation_by_label(label)
+    assert operation is not None, label
+    headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    no_5xx(operation, mode, label, lambda case: case.call(headers=headers))
 
 
 WEB_FORMS = ["web_pack_add", "web_pack_update", "web_content_notice", "web_precedents_post"]
@@ -117,8 +123,7 @@ def test_web_forms_never_answer_5xx(
     schema.app = app
     operation = schema.find_operation_by_label(label)
     assert operation is not None, label
-    page = web_client.get("/precedents")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    token = form_token(web_client.get("/precedents").text)
     passage = web_client.get("/api/search", params={"q": "baby", "k": 1}).json()["hits"][0]
     pack = web_client.post(  # a pack to change, so the pack form reaches its work
         "/pack/items", data={"csrf_token": token, "passage_id": passage["passage_id"]}
@@ -126,20 +131,9 @@ def test_web_forms_never_answer_5xx(
     assert pack.status_code == 200, pack.text[:200]
     cookies = {"scrkb_csrf": token, "scrkb_pack": web_client.cookies.get("scrkb_pack") or ""}
 
-    @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(
-        max_examples=MAX_EXAMPLES,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-        database=None,
-    )
-    def run(case: schemathesis.Case) -> None:
+    def call(case: schemathesis.Case) -> object:
         if isinstance(case.body, dict):
             case.body["csrf_token"] = token
-        response = case.call(cookies=cookies)
-        case.validate_response(response, checks=[not_a_server_error])
+        return case.call(cookies=cookies)
 
-    try:
-        run()
-    except Unsatisfiable:
-        assert mode is GenerationMode.NEGATIVE, label
+    no_5xx(operation, mode, label, call)

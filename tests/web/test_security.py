@@ -3,7 +3,6 @@ every form that changes something, Secure cookies over HTTPS, HTML originals kep
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import pytest
@@ -11,6 +10,7 @@ from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
 from scrkb.config import Settings
+from tests.asgi import form_token
 
 pytestmark = pytest.mark.slow
 
@@ -42,8 +42,7 @@ def ids(sample_home: Settings) -> dict[str, str]:
 
 def token_of(response) -> str:  # noqa: ANN001
     """The form token the page carries ("" if none: test_security_every_post_form_... fails)."""
-    match = re.search(r'name="csrf_token" value="([^"]+)"', response.text)
-    return match.group(1) if match else ""
+    return form_token(response.text)
 
 
 def fresh(client: TestClient) -> tuple[TestClient, str]:
