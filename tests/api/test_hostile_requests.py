@@ -73,17 +73,33 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            return cmdline.read()
+    except OSError:
+        return b""
+
+
 class Meter:
-    """Peak memory of a process and its descendants while a block runs."""
+    """Peak memory of a process and its descendants while a block runs.
+
+    A child caught between fork and exec still runs the server's program on the
+    server's memory (its RSS is the server's): it is not counted until it has exec'd."""
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
+        self.program = _cmdline(pid)
+
+    def _tree(self) -> int:
+        children = [p for p in _descendants(self.pid) if _cmdline(p) != self.program]
+        return _rss(self.pid) + sum(_rss(p) for p in children)
 
     def __enter__(self) -> Meter:
         with open(f"/proc/{self.pid}/clear_refs", "w") as refs:
             refs.write("5")  # reset VmHWM to the current RSS
         self.base_server = _rss(self.pid)
-        self.base_tree = self.base_server + sum(_rss(p) for p in _descendants(self.pid))
+        self.base_tree = self._tree()
         self.peak_tree = self.base_tree
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -92,8 +108,7 @@ class Meter:
 
     def _sample(self) -> None:
         while not self._stop.is_set():
-            tree = _rss(self.pid) + sum(_rss(p) for p in _descendants(self.pid))
-            self.peak_tree = max(self.peak_tree, tree)
+            self.peak_tree = max(self.peak_tree, self._tree())
             time.sleep(0.01)
 
     def __exit__(self, *exc: object) -> None:
