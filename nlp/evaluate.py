@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scrkb.nlp.gold import GOLD_DIR, GoldPassage, load_gold
+from scrkb.nlp.gold import GOLD_DIR, GoldPassage, load_gold, load_labelled
 from scrkb.nlp.taxonomy import Taxonomy
 from scrkb.nlp.themes import Tagger
 from scrkb.nlp.train import TrainConfig, TrainingSet, fit, predict, prepare
@@ -158,12 +158,16 @@ def _writer_row(pred: np.ndarray, y: np.ndarray) -> dict:
             if none.any() else None}
 
 
+def _prepared(gold_dir: Path, tagger: Tagger) -> tuple[list[GoldPassage], TrainingSet]:
+    items = load_gold(gold_dir, valid_themes=set(tagger.theme_ids))
+    return items, prepare(items, tagger)
+
+
 def leave_one_writer_out(gold_dir: Path = GOLD_DIR, config: TrainConfig | None = None,
                          writers: list[str] | None = None, tagger: Tagger | None = None) -> dict:
     """Train without each writer in turn (``writers``: only these as held-out folds)."""
     tagger = tagger or Tagger(model_path=None)
-    items = load_gold(gold_dir, valid_themes=set(tagger.theme_ids))
-    data = prepare(items, tagger)
+    items, data = _prepared(gold_dir, tagger)
     held = writers or sorted(set(data.writers.tolist()))
     pred = np.zeros(data.labels.shape, dtype=bool)
     mask = np.zeros(len(items), dtype=bool)
@@ -187,8 +191,7 @@ def holdout(gold_dir: Path = GOLD_DIR, held_out: list[str] | None = None,
             config: TrainConfig | None = None, tagger: Tagger | None = None) -> dict:
     """Train once without ``held_out`` writers (never used to choose anything); score them."""
     tagger = tagger or Tagger(model_path=None)
-    items = load_gold(gold_dir, valid_themes=set(tagger.theme_ids))
-    data = prepare(items, tagger)
+    _, data = _prepared(gold_dir, tagger)
     held_out = held_out or []
     test_mask = np.isin(data.writers, held_out)
     if not test_mask.any():
@@ -204,21 +207,11 @@ def holdout(gold_dir: Path = GOLD_DIR, held_out: list[str] | None = None,
 
 def evaluate_file(path: Path, tagger: Tagger | None = None) -> dict:
     """The shipped model on a labelled JSONL file (``{"id","text","themes",...}`` lines)."""
-    from scrkb.nlp.gold import _read_jsonl
-
     tagger = tagger or Tagger()
-    items = []
-    for _, raw in _read_jsonl(path):
-        items.append(GoldPassage(id=str(raw["id"]), text=raw["text"],
-                                 themes=[t for t in raw.get("themes", []) if t],
-                                 heading_path=raw.get("heading_path") or [],
-                                 writer=raw.get("writer") or path.stem))
-    unknown = {t for g in items for t in g.themes} - set(tagger.theme_ids)
-    if unknown:
-        raise ValueError(f"{path.name}: unknown theme(s) {sorted(unknown)}")
-    data = prepare(items, tagger, processes=1)
     if tagger.model is None:
         raise ValueError("no trained tagger model: run `scrkb train-tagger`")
+    items = load_labelled(path, valid_themes=set(tagger.theme_ids))
+    data = prepare(items, tagger, processes=1)
     pred = predict(tagger.model, data) >= tagger.thresholds()[None, :]
     return _report(f"shipped model on {path.name}", items, pred, data, tagger)
 

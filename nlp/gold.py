@@ -75,34 +75,46 @@ def load_gold(
     items: list[GoldPassage] = []
     seen: set[str] = set()
     for path in paths:
-        for lineno, raw in _read_jsonl(path):
-            where = f"{path.name} line {lineno}"
-            try:
-                pid, text = raw["id"], raw["text"]
-            except KeyError as exc:
-                raise ConfigError(f"{where}: missing {exc.args[0]!r}") from exc
-            if pid in seen:
-                raise ConfigError(f"{where}: duplicate id {pid!r}")
-            seen.add(pid)
-            themes = list(dict.fromkeys(raw.get("themes", [])))
-            if valid_themes is not None:
-                unknown = set(themes) - valid_themes
-                if unknown:
-                    raise ConfigError(f"{where}: unknown theme(s) {sorted(unknown)}")
-            items.append(
-                GoldPassage(
-                    id=pid,
-                    text=text,
-                    themes=themes,
-                    heading_path=raw.get("heading_path") or [],
-                    kind=raw.get("kind", "positive"),
-                    note=raw.get("note", ""),
-                    split=raw.get("split") or hash_split(pid),
-                    writer=raw.get("writer") or TEAM_WRITER,
-                    nation=raw.get("nation") or "",
-                    annotations=raw.get("annotations") or {},
-                )
+        items += _passages_in(path, seen, valid_themes, TEAM_WRITER)
+    return items
+
+
+def load_labelled(path: Path, *, valid_themes: set[str] | None = None) -> list[GoldPassage]:
+    """One labelled JSONL file of anyone's (``scrkb eval --file``); its writer is its name."""
+    return _passages_in(path, set(), valid_themes, path.stem)
+
+
+def _passages_in(path: Path, seen: set[str], valid_themes: set[str] | None,
+                 default_writer: str) -> list[GoldPassage]:
+    items: list[GoldPassage] = []
+    for lineno, raw in _read_jsonl(path):
+        where = f"{path.name} line {lineno}"
+        try:
+            pid, text = str(raw["id"]), raw["text"]
+        except KeyError as exc:
+            raise ConfigError(f"{where}: missing {exc.args[0]!r}") from exc
+        if pid in seen:
+            raise ConfigError(f"{where}: duplicate id {pid!r}")
+        seen.add(pid)
+        themes = list(dict.fromkeys(raw.get("themes", [])))
+        if valid_themes is not None:
+            unknown = set(themes) - valid_themes
+            if unknown:
+                raise ConfigError(f"{where}: unknown theme(s) {sorted(unknown)}")
+        items.append(
+            GoldPassage(
+                id=pid,
+                text=text,
+                themes=themes,
+                heading_path=raw.get("heading_path") or [],
+                kind=raw.get("kind", "positive"),
+                note=raw.get("note", ""),
+                split=raw.get("split") or hash_split(pid),
+                writer=raw.get("writer") or default_writer,
+                nation=raw.get("nation") or "",
+                annotations=raw.get("annotations") or {},
             )
+        )
     return items
 
 

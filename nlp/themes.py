@@ -76,11 +76,11 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 def rule_features(analyses: list[PassageAnalysis], theme_ids: list[str]) -> np.ndarray:
     """(n, n_themes, len(RULE_FEATURES)) from the rule analyses."""
     out = np.zeros((len(analyses), len(theme_ids), len(RULE_FEATURES)), dtype=np.float32)
+    column = {theme: j for j, theme in enumerate(theme_ids)}
     for i, analysis in enumerate(analyses):
         for theme, hit in analysis.hits.items():
-            try:
-                j = theme_ids.index(theme)
-            except ValueError:
+            j = column.get(theme)
+            if j is None:
                 continue
             out[i, j] = (
                 1.0 if hit.strong else 0.0,
@@ -229,24 +229,28 @@ class Tagger:
         self._embedder = embedder
         self.model: TaggerModel | None = None
         self.lexical: LexicalVectoriser | None = None
-        if model_path is not None and Path(model_path).exists():
-            try:
-                model = TaggerModel.load(Path(model_path))
-            except (KeyError, ValueError, OSError) as exc:
-                log.warning("tagger model %s cannot be read (%s); retrain it with "
-                            "`scrkb train-tagger`", model_path, exc)
-                model = None
-            if model is None:
-                pass
-            elif model.theme_ids == self.theme_ids and model.w_rules.shape[1] == len(RULE_FEATURES):
-                self.model = model
-                self.lexical = LexicalVectoriser(model.vocabulary, model.idf)
-            else:
-                log.warning("tagger model %s was trained on other themes or features; "
-                            "retrain it with `scrkb train-tagger`", model_path)
-        elif model_path is not None:
+        if model_path is not None:
+            self.model = self._load_model(Path(model_path))
+        if self.model is not None:
+            self.lexical = LexicalVectoriser(self.model.vocabulary, self.model.idf)
+
+    def _load_model(self, path: Path) -> TaggerModel | None:
+        """The trained model, or None (with the reason logged): rules alone then tag."""
+        if not path.exists():
             log.warning("no tagger model at %s: tagging by rules alone; run "
-                        "`scrkb train-tagger`", model_path)
+                        "`scrkb train-tagger`", path)
+            return None
+        try:
+            model = TaggerModel.load(path)
+        except (KeyError, ValueError, OSError) as exc:
+            log.warning("tagger model %s cannot be read (%s); retrain it with "
+                        "`scrkb train-tagger`", path, exc)
+            return None
+        if model.theme_ids != self.theme_ids or model.w_rules.shape[1] != len(RULE_FEATURES):
+            log.warning("tagger model %s was trained on other themes or features; "
+                        "retrain it with `scrkb train-tagger`", path)
+            return None
+        return model
 
     @property
     def embedder(self):  # noqa: ANN201
@@ -314,11 +318,12 @@ class Tagger:
         for i, text in enumerate(texts):
             text = text[:MAX_CHARS]
             tags: list[ThemeTag] = []
+            sentence_terms: dict = {}  # the passage's per-sentence TF-IDF, built at most once
             for j in np.argsort(-probs[i]):
                 if probs[i, j] < thresholds[j]:
                     continue
                 theme = self.theme_ids[j]
-                (start, end), stage = self._evidence(analyses[i], theme, j)
+                (start, end), stage = self._evidence(analyses[i], theme, j, sentence_terms)
                 tags.append(
                     ThemeTag(
                         theme_id=theme,
@@ -333,18 +338,21 @@ class Tagger:
         return out
 
     def _evidence(
-        self, analysis: PassageAnalysis, theme: str, j: int
+        self, analysis: PassageAnalysis, theme: str, j: int, sentence_terms: dict
     ) -> tuple[tuple[int, int], str]:
-        """The sentence that triggered the tag: a rule match, else the model's best sentence."""
+        """The sentence that triggered the tag: a rule match, else the model's best sentence.
+
+        ``sentence_terms`` caches the passage's per-sentence TF-IDF across its tags.
+        """
         hit = analysis.hits.get(theme)
         if hit is not None and hit.evidence is not None:
             return hit.evidence, "rules+model"
         sentences = analysis.sentences or [(0, 0)]
         if self.model is None or self.lexical is None or len(sentences) == 1:
             return sentences[0], "model"
-        contribution = np.asarray(
-            self.lexical.transform(analysis.sentence_lemmas) @ self.model.w_lexical[:, j]
-        ).ravel()
+        if "matrix" not in sentence_terms:
+            sentence_terms["matrix"] = self.lexical.transform(analysis.sentence_lemmas)
+        contribution = np.asarray(sentence_terms["matrix"] @ self.model.w_lexical[:, j]).ravel()
         return sentences[int(np.argmax(contribution))], "model"
 
     def tag_passages(self, passages: list[Passage], vectors: np.ndarray | None,

@@ -382,6 +382,10 @@ def evaluate_cmd(
             result = ev.holdout(held_out=holdout)
         else:
             result = ev.leave_one_writer_out(writers=writer)
+    except ConfigError as exc:
+        raise _fail(exc.message) from None
+    except OSError as exc:
+        raise _fail(f"cannot read {exc.filename}: {exc.strerror}") from None
     except ValueError as exc:
         raise _fail(str(exc)) from None
     if as_json:

@@ -145,3 +145,15 @@ def test_cli_search_nation_filter_ignores_case(sample_home):
                   "--home", str(sample_home.home))
     hits = json.loads(result.stdout)["results"]
     assert hits and all(h["nation"] == "Wales" for h in hits)
+
+
+@pytest.mark.slow
+def test_cli_eval_file_bad_data_is_a_one_line_error(tmp_path):
+    bad = tmp_path / "mine.jsonl"
+    bad.write_text('{"id": "p1", "text": "The referral was closed.", "themes": ["nope"]}\n')
+    result = _run("eval", "--file", str(bad))
+    assert result.exit_code == 2
+    assert "mine.jsonl line 1: unknown theme(s) ['nope']" in result.output
+    result = _run("eval", "--file", str(tmp_path / "missing.jsonl"))
+    assert result.exit_code == 2
+    assert "cannot read" in result.output
