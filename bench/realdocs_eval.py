@@ -72,6 +72,11 @@ def render_messy(doc: dict, folder: Path) -> Path:
         if fmt == "scanned":
             layouts.image_only(path.read_bytes(), path, dpi=200)
         return path
+    if rows:
+        # A chronology is a table in Word, rows of text elsewhere (as web copies show it).
+        as_lines = [f"{d} {event} ({agency})" for d, event, agency in rows]
+        if fmt in ("html-partnership", "html-sharing", "doc"):
+            sections.append(layouts.Section("Appendix: chronology of key events", as_lines))
     if fmt == "html-partnership":
         path = folder / f"{name}.html"
         layouts.partnership_page(
@@ -110,6 +115,13 @@ def render_messy(doc: dict, folder: Path) -> Path:
             d.add_heading(s.heading, level=1)
             for p in s.paragraphs:
                 d.add_paragraph(p)
+        if rows:
+            d.add_heading("Appendix: chronology of key events", level=1)
+            table = d.add_table(rows=0, cols=3)
+            for row in [("Date", "Event", "Agency"), *rows]:
+                cells = table.add_row().cells
+                for cell, value in zip(cells, row, strict=True):
+                    cell.text = str(value)
         path = folder / f"{name}.docx"
         d.save(str(path))
         return path

@@ -63,9 +63,17 @@ def tesseract_version() -> str | None:
 
 
 def ocr_image(image: object, *, scale: float, options: OcrOptions) -> OcrPage:
-    """Read one rendered page image; ``scale`` is pixels per PDF point."""
+    """Read one rendered page image; ``scale`` is pixels per PDF point.
+
+    Tesseract runs one thread per page (``OMP_THREAD_LIMIT=1``, unless set): its OpenMP
+    threads slow it down several times over on a machine whose cores are busy with
+    ingest workers, and a page that takes minutes runs into the per-page time limit.
+    """
+    import os
+
     import pytesseract
 
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     try:
         data = pytesseract.image_to_data(
             image,

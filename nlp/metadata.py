@@ -52,11 +52,12 @@ _TYPES: list[tuple[re.Pattern[str], str, str, str | None]] = [
 ]
 _NATION_CUES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"Northern Ireland|\bSBNI\b|Health and Social Care Trust", re.I), "Northern Ireland"),
-    (re.compile(r"\bScotland\b|Scottish|Child Protection Committee|Care Inspectorate", re.I), "Scotland"),
+    (re.compile(r"\bScotland\b|Scottish|(?<!Area )Child Protection Committee|Care Inspectorate", re.I),
+     "Scotland"),
     (re.compile(r"\bWales\b|Welsh|Regional Safeguarding (?:Children )?Board|Social Services and "
                 r"Well-being", re.I), "Wales"),
-    (re.compile(r"\bEngland\b|Working Together to Safeguard Children|Local Safeguarding Children "
-                r"Board|Safeguarding (?:Children )?Partnership|\bLSCB\b|\bOfsted\b", re.I), "England"),
+    (re.compile(r"\bEngland\b|Working Together to Safeguard Children|Safeguarding Children "
+                r"Board|Area Child Protection Committee|Safeguarding (?:Children )?Partnership|\bLSCB\b|\bOfsted\b", re.I), "England"),
 ]
 
 _RESUSCITATION = re.compile(
@@ -211,7 +212,7 @@ _PUBLISHED = re.compile(
 )
 _EVENT_WORDS = re.compile(
     r"\b(?:incident|died|death|born|birth|injur|admitted|harm|between|from|period|timeframe|"
-    r"scope|covering|covers|aged)\b",
+    r"scope|covering|covers|aged|d\.?o\.?[bd])\b",
     re.I,
 )
 
@@ -252,15 +253,23 @@ def _year(title_page: str, front_text: str, title: str = "") -> Evidence | None:
     13/03/2018, 4th May 2021, October 2016, Sept 2017.
     """
     for text, method, page in ((title_page, "title_page", 1), (title, "file_metadata", None)):
+        stated: list[tuple[int, int, int, str]] = []
         for m in _PUBLISHED.finditer(text):
+            line = _line_of(text, m.start())
+            if _EVENT_WORDS.search(line):
+                continue  # "Date of incident: 05/08/2021", "Date of death: 18.12.08"
             rest = text[m.end() : m.end() + 40].split("\n")[0]
             found = _dates(rest) or [
                 (0, int(y.group(0)), y.group(0)) for y in re.finditer(_YEAR4, rest[:6])
             ]
             if found:
-                _, year, _ = found[0]
-                return Evidence(value=year, evidence=_line_of(text, m.start()), page=page,
-                                method=method)
+                # "Published ..." beats "Date:" or "Final version 4: ..." on the same cover
+                strength = 0 if re.match(r"publi", m.group(0).lstrip(), re.I) or \
+                    re.search(r"publi", m.group(0), re.I) else 1
+                stated.append((strength, m.start(), found[0][1], line))
+        if stated:
+            _, _, year, line = min(stated)
+            return Evidence(value=year, evidence=line, page=page, method=method)
     lines = [ln.strip() for ln in title_page.split("\n") if ln.strip()]
     alone: list[tuple[int, str]] = []
     for line in lines:
@@ -294,7 +303,9 @@ def _year(title_page: str, front_text: str, title: str = "") -> Evidence | None:
 
 
 # --------------------------------------------------------------------------- child
-_CODE_SIMPLE = re.compile(r"\b(Child|Baby|Infant|Young Person)\s+([A-Z]{1,2}\d?)\b(?![a-z])")
+_CODE_SIMPLE = re.compile(
+    r"\b(Child|Baby|Infant|Young Person)\s+([A-Z]{1,2}\d?|\d{1,2})\b(?![a-z])(?![.,]?\d)"
+)
 
 
 def _child_code(title: str, sentences: list[_Sentence]) -> Evidence | None:
@@ -323,6 +334,7 @@ _NUMBER_WORDS.update({"a": 1, "an": 1, "twenty-one": 21, "twenty-two": 22, "twen
                       "thirty": 30})
 _NUM = r"(\d{1,2}|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")"
 _AGE_PATTERNS = [
+    re.compile(rf"\b{_NUM}\s+(year)s?\s+and\s+(?:\d{{1,2}}|[a-z]+)\s+months?(?:\s+old)?\b", re.I),
     re.compile(rf"\b{_NUM}[- ](day|week|month|year)s?[- ]old\b", re.I),
     re.compile(rf"\b(?:at\s+the\s+age\s+of|aged|age)\s+{_NUM}(?:\s+(day|week|month|year)s?)?\b", re.I),
     re.compile(rf"\b(?:was|were|is)\s+(?:only\s+|just\s+|then\s+)?{_NUM}\s+(day|week|month|year)s?\s+old\b", re.I),
@@ -354,11 +366,13 @@ def _age(sentences: list[_Sentence], code: str | None) -> tuple[Evidence | None,
     for order, sent in enumerate(sentences):
         if sent.section in ("glossary", "contents", "methodology", "terms_of_reference"):
             continue
+        taken: list[tuple[int, int]] = []
         for pattern in _AGE_PATTERNS:
             for m in pattern.finditer(sent.text):
                 n = _to_int(m.group(1))
-                if n is None:
-                    continue
+                if n is None or any(a < m.end() and m.start() < b for a, b in taken):
+                    continue  # "eight months" inside "two years and eight months old"
+                taken.append(m.span())
                 unit = (m.group(2) or "year").lower() if m.lastindex and m.lastindex >= 2 else "year"
                 years = {"day": n / 365, "week": n / 52, "month": n / 12, "year": float(n)}[unit]
                 if years >= 18:
@@ -463,7 +477,9 @@ _DIED = re.compile(
 _HARMED = re.compile(
     r"\b(serious(?:ly)? (?:harm|harmed|injur(?:ed|ies|y))|significant harm|life[- ]changing|"
     r"life[- ]threatening|suffered serious|non-accidental injur(?:y|ies)|was seriously|"
-    r"injured|injuries|fractures?|not fatally|non-fatal|survived|recovered|malnutrition)\b",
+    r"injured|injuries|fractures?|not fatally|non-fatal|survived|recovered|malnutrition|"
+    r"sexually (?:assaulted|abused|exploited)|sexual(?:ly)? abus(?:e|ed|ing)|raped|"
+    r"sexual offences against)\b",
     re.I,
 )
 # Said of the subject child, these mean harm and not death, whatever else the sentence says.
@@ -575,7 +591,29 @@ def _title_page_text(doc: ExtractedDoc) -> str:
                 break
             block.append(text)
         lines = block
-    return "\n".join(lines)
+    return "\n".join(_uncapitalised(line) for line in lines)
+
+
+_ACRONYMS = {"LSCB", "LSCP", "CPC", "SCR", "SBNI", "NSPCC", "CSPR", "LCSPR", "CPR", "SUSR",
+             "CMR", "ACPC", "NHS", "UK", "SCP", "SCB", "SILP", "SCIE"}
+_SMALL_WORDS = {"and", "of", "the", "for", "in", "on", "to", "a"}
+
+
+def _uncapitalised(line: str) -> str:
+    """A cover line set in capitals ("KIRKHOLME LOCAL SAFEGUARDING") in the case the name
+    patterns read ("Kirkholme Local Safeguarding"); acronyms and other lines stay as they are."""
+    if not re.search(r"[A-Z]{2}", line) or line != line.upper():
+        return line
+    words = []
+    for i, word in enumerate(line.split(" ")):
+        bare = re.sub(r"\W", "", word)
+        if bare in _ACRONYMS or len(bare) <= 1 or not bare.isalpha():
+            words.append(word)
+        elif i and word.lower() in _SMALL_WORDS:
+            words.append(word.lower())
+        else:
+            words.append(word.capitalize())
+    return " ".join(words)
 
 
 def extract_metadata(doc: ExtractedDoc, structured: StructuredDoc, title: str | None = None) -> ReportMetadata:
@@ -695,7 +733,7 @@ _LR = re.compile(r"\blearning review\b", re.I)
 _BODY_NATION = [
     (re.compile(r"Safeguarding Children(?:'s)? Partnership|\bLSCP\b|Safeguarding Partnership", re.I),
      "England"),
-    (re.compile(r"Child Protection Committee|Public Protection Committee", re.I), "Scotland"),
+    (re.compile(r"(?<!Area )Child Protection Committee|Public Protection Committee", re.I), "Scotland"),
     (re.compile(r"Regional Safeguarding|Safeguarding Board for Northern Ireland", re.I), None),
 ]
 

@@ -151,6 +151,11 @@ def test_recommendations_traps():
         ("Overview report\nPublished: 4th May 2021", 2021),
         ("Child S\nFinal report 2019", 2019),
         ("CPR Child W\nNWSCB 02/2015", None),
+        ("Child K\nDate of incident: 05/08/2021\nPublication date: 19 September 2023", 2023),
+        ("Child U\nIncident date: 26.11.23\nPublished 14 May 2025", 2025),
+        ("Child S\nDate of death: 18.12.08\nPublished September 2010", 2010),
+        ("Baby J\nD.O.B. 11/07/2005 D.O.D. 29/08/2005\nDate of publication: November 2006", 2006),
+        ("Baby V\nFinal version 4: 12 January 2015\nPublished 26.02.15", 2015),
     ],
 )
 def test_metadata_publication_year_from_title_page(title_page: str, year: int | None) -> None:
@@ -168,6 +173,7 @@ def test_metadata_publication_year_from_title_page(title_page: str, year: int | 
         ("The review concerns a boy of twelve who was injured.", "10-14"),
         ("Her brother, aged seven, was at school. Child D was a two-year-old girl.", "1-4"),
         ("His father, who was nineteen, had been imprisoned in 2011. Child P was aged four.", "1-4"),
+        ("Child D, a boy who was two years and eight months old when he died.", "1-4"),
     ],
 )
 def test_metadata_child_age_not_a_relatives(text: str, band: str) -> None:
@@ -186,6 +192,9 @@ def test_metadata_child_age_not_a_relatives(text: str, band: str) -> None:
         ("Child S was admitted with head injuries. Child S died two days later.", "died"),
         ("Child S survived with life-changing injuries.", "serious harm"),
         ("Child S was pronounced dead at the hospital.", "died"),
+        ("Child S had been given drugs and had been sexually assaulted by several men.",
+         "serious harm"),
+        ("Child S told her teacher that a relative had been sexually abusing her.", "serious harm"),
     ],
 )
 def test_metadata_outcome(text: str, outcome: str) -> None:
@@ -232,3 +241,26 @@ def test_metadata_a_young_woman_of_seventeen_who_died() -> None:
     _, years = _age(sentences, None)
     assert age_band(years) == "15-17"
     assert _outcome(sentences, None).value == "died"
+
+
+def test_metadata_a_cover_set_in_capitals_names_its_board() -> None:
+    """An English board's cover in capitals; the text names the Area Child Protection
+    Committee (England and Wales before 2006, not Scotland's committees)."""
+    lines = ["KIRKHOLME LOCAL SAFEGUARDING", "CHILDREN BOARD", "SERIOUS CASE REVIEW", "BABY J",
+             "Date of publication: November 2006"]
+    body = ("1.2 The review was commissioned by the Kirkholme Area Child Protection Committee "
+            "shortly before it was replaced. Baby J was seven weeks old when he died. ") * 3
+    doc = ExtractedDoc(source="/x.pdf", sha256="0" * 64, format="pdf", size_bytes=1, page_count=2,
+                       pages=[PageText(number=1, lines=[Line(text=t) for t in lines]),
+                              PageText(number=2, lines=[Line(text=body)])])
+    meta = extract_metadata(doc, structure(doc))
+    assert meta.partnership == "Kirkholme Local Safeguarding Children Board"
+    assert meta.nation == "England"
+    assert (meta.child_code, meta.year, meta.outcome) == ("Baby J", 2006, "died")
+
+
+def test_metadata_welsh_number_codes() -> None:
+    from scrkb.nlp.metadata import _child_code
+
+    found = _child_code("WGSB 01/2024: Child 1", [])
+    assert found is not None and found.value == "Child 1"
