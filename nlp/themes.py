@@ -151,6 +151,12 @@ class TaggerModel:
     info: dict = field(default_factory=dict)
     w_hidden: np.ndarray | None = None  # (384, hidden): a ReLU layer on the vector, if used
     b_hidden: np.ndarray | None = None
+    # The "carries any theme at all" gate, trained with the themes: below its threshold a
+    # passage carries no theme (contents, methodology, background that only names topics).
+    g_dense: np.ndarray | None = None  # (384 or hidden,)
+    g_lexical: np.ndarray | None = None  # (vocab,)
+    g_bias: float = 0.0
+    gate_threshold: float | None = None
 
     def logits(self, vectors: np.ndarray, lexical, rules: np.ndarray) -> np.ndarray:  # noqa: ANN001
         h = vectors
@@ -159,12 +165,26 @@ class TaggerModel:
         z = h @ self.w_dense + np.asarray(lexical @ self.w_lexical) + self.bias
         return z + (rules * self.w_rules[None, :, :]).sum(axis=2)
 
+    def gate_probability(self, vectors: np.ndarray, lexical) -> np.ndarray | None:  # noqa: ANN001
+        """(n,) probability that each passage carries any theme, or None without a gate."""
+        if self.g_dense is None or self.g_lexical is None:
+            return None
+        h = vectors
+        if self.w_hidden is not None and self.b_hidden is not None:
+            h = np.maximum(vectors @ self.w_hidden + self.b_hidden, 0.0)
+        return _sigmoid(h @ self.g_dense + np.asarray(lexical @ self.g_lexical).ravel() + self.g_bias)
+
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         extra = {}
         if self.w_hidden is not None and self.b_hidden is not None:
             extra = {"w_hidden": self.w_hidden.astype(np.float32),
                      "b_hidden": self.b_hidden.astype(np.float32)}
+        if self.g_dense is not None and self.g_lexical is not None and self.gate_threshold is not None:
+            extra |= {"g_dense": self.g_dense.astype(np.float32),
+                      "g_lexical": self.g_lexical.astype(np.float16),
+                      "g_bias": np.float32(self.g_bias),
+                      "gate_threshold": np.float32(self.gate_threshold)}
         np.savez_compressed(
             path,
             theme_ids=np.array(self.theme_ids),
@@ -194,7 +214,26 @@ class TaggerModel:
             info=json.loads(str(data["info"])),
             w_hidden=data["w_hidden"] if "w_hidden" in data.files else None,
             b_hidden=data["b_hidden"] if "b_hidden" in data.files else None,
+            g_dense=data["g_dense"] if "g_dense" in data.files else None,
+            g_lexical=data["g_lexical"].astype(np.float32) if "g_lexical" in data.files else None,
+            g_bias=float(data["g_bias"]) if "g_bias" in data.files else 0.0,
+            gate_threshold=float(data["gate_threshold"]) if "gate_threshold" in data.files else None,
         )
+
+
+def apply_gate(probs: np.ndarray, gate: np.ndarray | None, threshold: float | None) -> np.ndarray:
+    """Passages the gate says carry no theme keep none (confidences capped like a veto).
+
+    Why a gate as well as per-theme thresholds: on writers the model never saw, a third of
+    the passages that carry no theme (contents, method, policy background naming topics)
+    crossed some theme's threshold; one "any theme?" decision, trained with the themes,
+    removes most of them for less recall than raising every threshold would cost.
+    """
+    if gate is None or threshold is None:
+        return probs
+    out = probs.copy()
+    out[gate < threshold] = np.minimum(out[gate < threshold], VETO_CAP)
+    return out
 
 
 def apply_vetoes(
@@ -289,6 +328,8 @@ class Tagger:
                 vectors = self.embedder.encode(texts)
             lexical = self.lexical.transform([a.lemmas for a in analyses])
             probs = _sigmoid(self.model.logits(vectors, lexical, rules))
+            probs = apply_gate(probs, self.model.gate_probability(vectors, lexical),
+                               self.model.gate_threshold)
         return apply_vetoes(probs, rules, analyses, sections), analyses
 
     def thresholds(self) -> np.ndarray:

@@ -30,6 +30,7 @@ from scrkb.nlp.themes import (
     Tagger,
     TaggerModel,
     _sigmoid,
+    apply_gate,
     apply_vetoes,
     rule_features,
 )
@@ -50,6 +51,10 @@ class TrainConfig:
     threshold_folds: int = 4  # writer groups for the out-of-group threshold choice
     threshold_shrink: float = 0.5  # weight of the global threshold in each theme's
     min_positives_for_own_threshold: int = 10
+    gate: bool = True  # train an "any theme?" output with the themes (see apply_gate)
+    # the gate's threshold: the lowest at which at most this share of the no-theme
+    # passages of unseen writers (out-of-group scores) would still carry a theme
+    no_theme_target: float = 0.14
     seed: int = 13
 
 
@@ -129,7 +134,12 @@ def _fit_weights(data: TrainingSet, lexical: LexicalVectoriser, theme_ids: list[
     import torch
 
     torch.manual_seed(config.seed)
-    y = torch.tensor(data.labels, dtype=torch.float32)
+    labels, rule_input = data.labels, data.rules
+    if config.gate:  # one more output: does the passage carry any theme?
+        labels = np.hstack([labels, (labels.sum(1) > 0).astype(labels.dtype)[:, None]])
+        rule_input = np.concatenate(
+            [rule_input, np.zeros((len(labels), 1, rule_input.shape[2]), rule_input.dtype)], axis=1)
+    y = torch.tensor(labels, dtype=torch.float32)
     n, n_themes = y.shape
     x = torch.tensor(data.vectors, dtype=torch.float32)
     lex = lexical.transform(data.lemmas).tocoo()
@@ -137,7 +147,7 @@ def _fit_weights(data: TrainingSet, lexical: LexicalVectoriser, theme_ids: list[
         np.vstack([lex.row, lex.col]), lex.data.astype(np.float32), lex.shape,
         check_invariants=False,
     ).coalesce()
-    rules = torch.tensor(data.rules, dtype=torch.float32)
+    rules = torch.tensor(rule_input, dtype=torch.float32)
     positives = y.sum(0).clamp(min=1)
     # sqrt of the imbalance: full balancing over-tags the no-theme passages
     pos_weight = ((n - positives) / positives).sqrt()
@@ -169,25 +179,38 @@ def _fit_weights(data: TrainingSet, lexical: LexicalVectoriser, theme_ids: list[
         loss.backward()
         optimiser.step()
     arrays = {k: v.detach().numpy().copy() for k, v in params.items()}
+    k = len(theme_ids)
+    gate = {}
+    if config.gate:
+        gate = {"g_dense": arrays["w_dense"][:, k].copy(), "g_lexical": arrays["w_lexical"][:, k].copy(),
+                "g_bias": float(arrays["bias"][k])}
     return TaggerModel(
         theme_ids=theme_ids,
         vocabulary=lexical.vocabulary,
         idf=lexical.idf,
-        w_dense=arrays["w_dense"],
-        w_lexical=arrays["w_lexical"],
-        w_rules=arrays["w_rules"],
-        bias=arrays["bias"],
-        thresholds=np.full(n_themes, 0.5, dtype=np.float32),
+        w_dense=arrays["w_dense"][:, :k],
+        w_lexical=arrays["w_lexical"][:, :k],
+        w_rules=arrays["w_rules"][:k],
+        bias=arrays["bias"][:k],
+        thresholds=np.full(k, 0.5, dtype=np.float32),
         w_hidden=arrays.get("w_hidden"),
         b_hidden=arrays.get("b_hidden"),
+        **gate,
     )
 
 
-def predict(model: TaggerModel, data: TrainingSet) -> np.ndarray:
-    """Vetoed probabilities of ``model`` on ``data`` (thresholds not applied)."""
+def scores(model: TaggerModel, data: TrainingSet) -> tuple[np.ndarray, np.ndarray | None]:
+    """Vetoed theme probabilities and the gate's "any theme" probability (or None)."""
     lexical = LexicalVectoriser(model.vocabulary, model.idf).transform(data.lemmas)
     probs = _sigmoid(model.logits(data.vectors, lexical, data.rules))
-    return apply_vetoes(probs, data.rules, data.analyses, data.sections)
+    return (apply_vetoes(probs, data.rules, data.analyses, data.sections),
+            model.gate_probability(data.vectors, lexical))
+
+
+def predict(model: TaggerModel, data: TrainingSet) -> np.ndarray:
+    """Probabilities of ``model`` on ``data`` after vetoes and gate (thresholds not applied)."""
+    probs, gate = scores(model, data)
+    return apply_gate(probs, gate, model.gate_threshold)
 
 
 def writer_folds(writers: np.ndarray, k: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -222,23 +245,42 @@ def choose_thresholds(probs: np.ndarray, y: np.ndarray, config: TrainConfig) -> 
     return out
 
 
+def choose_gate_threshold(probs: np.ndarray, gate: np.ndarray, y: np.ndarray,
+                          thresholds: np.ndarray, target: float) -> float:
+    """The lowest gate threshold at which at most ``target`` of the no-theme passages
+    still carry a theme (on out-of-group scores): as much recall kept as the target allows."""
+    none = y.sum(1) == 0
+    tagged = (probs >= thresholds[None, :]).any(1)
+    for t in np.round(np.arange(0.0, 0.96, 0.01), 2):
+        if not none.any() or (tagged & (gate >= t))[none].mean() <= target:
+            return float(t)
+    return 0.95
+
+
 def fit(data: TrainingSet, theme_ids: list[str], config: TrainConfig | None = None) -> TaggerModel:
     """Weights on all of ``data``; thresholds from models fitted without each writer group."""
     config = config or TrainConfig()
     out_of_group = np.zeros(data.labels.shape, dtype=np.float32)
+    gate_of_group = np.ones(len(data.labels), dtype=np.float32)
     folds = writer_folds(data.writers, config.threshold_folds)
     for train_idx, held_idx in folds:
         part = data.subset(train_idx)
         model = _fit_weights(part, fit_vectoriser(part.lemmas, config.min_df), theme_ids, config)
-        out_of_group[held_idx] = predict(model, data.subset(held_idx))
+        out_of_group[held_idx], gate = scores(model, data.subset(held_idx))
+        if gate is not None:
+            gate_of_group[held_idx] = gate
     model = _fit_weights(data, fit_vectoriser(data.lemmas, config.min_df), theme_ids, config)
     if folds:
         model.thresholds = choose_thresholds(out_of_group, data.labels, config)
+        if config.gate:
+            model.gate_threshold = choose_gate_threshold(
+                out_of_group, gate_of_group, data.labels, model.thresholds, config.no_theme_target)
     model.info = {
         "config": asdict(config),
         "passages": len(data.items),
         "writers": sorted({str(w) for w in data.writers}),
         "global_threshold": float(np.median(model.thresholds)),
+        "gate_threshold": model.gate_threshold,
     }
     return model
 

@@ -96,6 +96,29 @@ def test_training_fits_thresholds_on_unseen_writers_and_round_trips(small_set, t
     pred = probs >= model.thresholds
     tp = int((pred & (held.labels == 1)).sum())
     assert tp / max(1, int(pred.sum())) > 0.3
+    # the "any theme?" gate was trained, its threshold read off unseen writers, and saved
+    assert model.gate_threshold is not None and 0.0 <= model.gate_threshold <= 0.95
+    assert TaggerModel.load(path).gate_threshold == pytest.approx(model.gate_threshold)
+
+
+@pytest.mark.slow
+def test_gate_keeps_no_theme_passages_of_unseen_writers_untagged(small_set):
+    """The gate's threshold holds no-theme passages of writers outside each fold to the
+    target share; without it, more of them carry some theme."""
+    from scrkb.nlp.train import TrainConfig, choose_gate_threshold, fit, scores
+
+    tagger, data = small_set
+    model = fit(data, tagger.theme_ids, TrainConfig(epochs=40, threshold_folds=3))
+    probs, gate = scores(model, data)
+    assert gate is not None and gate.shape == (len(data.labels),)
+    none = data.labels.sum(1) == 0
+    tagged = (probs >= model.thresholds).any(1)
+    # the gate scores passages that carry themes higher than those that carry none
+    assert gate[~none].mean() > gate[none].mean() + 0.2
+    strict = choose_gate_threshold(probs, gate, data.labels, model.thresholds, 0.05)
+    loose = choose_gate_threshold(probs, gate, data.labels, model.thresholds, 0.5)
+    assert strict >= loose
+    assert (tagged & (gate >= strict))[none].mean() <= 0.05
 
 
 @pytest.mark.slow
