@@ -21,6 +21,7 @@ import numpy as np
 
 from scrkb.config import Settings
 from scrkb.errors import InvalidQuery
+from scrkb.index.arrange import arrange
 from scrkb.index.store import Store
 from scrkb.index.vectors import VectorIndex, sync_vector_index
 from scrkb.models import (
@@ -241,13 +242,22 @@ class Searcher:
             marked = {h.rowid: h.marked for h in lexical}
 
         total = len(fused)
-        page = fused[query.offset : want]
+        arranged = arrange(
+            self.store, fused, sort=query.sort, per_report=query.per_report, view=query.view
+        )
+        page, first_rank = arranged.page(query.offset, query.k)
         t = time.perf_counter()
-        hits = self._hits(page, parts, text, marked, start_rank=query.offset + 1)
+        hits = self._hits(page, parts, text, marked, start_rank=first_rank)
+        for hit in hits:
+            hit.report_matches = arranged.matches.get(hit.report_id)
         timings["hydrate"] = _ms(t)
         timings["total"] = _ms(t0)
         facets = self.facets([rowid for rowid, _ in fused]) if with_facets else None
-        return SearchResults(query=text, total=total, hits=hits, facets=facets, timings_ms=timings)
+        return SearchResults(
+            query=text, total=total, hits=hits, facets=facets, timings_ms=timings,
+            reports=arranged.reports, page_total=len(arranged.units), sort=query.sort,
+            view=query.view, per_report=query.per_report or 0,
+        )
 
     def _fuse(
         self,

@@ -125,6 +125,21 @@ def search(
     age_band: Annotated[list[str] | None, typer.Option(help="under 1, 1-4, 5-9, ...")] = None,
     theme: Annotated[list[str] | None, typer.Option(help="Theme id (repeatable).")] = None,
     mode: Annotated[str, typer.Option(help="hybrid, bm25 or dense.")] = "hybrid",
+    sort: Annotated[
+        str, typer.Option(help="relevance, newest or oldest (report year, then relevance).")
+    ] = "relevance",
+    by_report: Annotated[
+        bool, typer.Option("--by-report", help="Group hits report by report; -k counts reports.")
+    ] = False,
+    per_report: Annotated[
+        int | None,
+        typer.Option(
+            min=0, max=100, help="Most hits from one report (0: all; default SCRKB_HITS_PER_REPORT)."
+        ),
+    ] = None,
+    report: Annotated[
+        list[str] | None, typer.Option(help="Only this report's passages (repeatable): all of them.")
+    ] = None,
     batch: Annotated[
         Path | None, typer.Option(help="File with one query per line; prints JSON lines.")
     ] = None,
@@ -135,9 +150,14 @@ def search(
     """Search passages by theme or in your own words."""
     from scrkb.index.search import Searcher
     from scrkb.models import SearchFilters, SearchQuery
+    from scrkb.services.search import search as search_use_case
 
     if mode not in ("hybrid", "bm25", "dense"):
         raise _fail(f"unknown mode {mode!r}: use hybrid, bm25 or dense")
+    if sort not in ("relevance", "newest", "oldest"):
+        raise _fail(f"unknown sort {sort!r}: use relevance, newest or oldest")
+    arrangement = {"sort": sort, "view": "reports" if by_report else "passages",
+                   "per_report": per_report}
     if batch is None and query is None:
         raise _fail("give a QUERY, or --batch FILE")
     settings = _settings(home)
@@ -153,6 +173,7 @@ def search(
         partnerships=partnership,
         age_bands=age_band,
         themes=theme,
+        report_ids=report,
     )
     lines: list[str] = []
     if batch is not None:
@@ -166,8 +187,10 @@ def search(
             failed = 0
             for line in filter(None, lines):
                 try:
-                    results = searcher.search(
-                        SearchQuery(text=line, k=k, offset=offset, filters=filters), mode=mode
+                    results = search_use_case(
+                        searcher,
+                        SearchQuery(text=line, k=k, offset=offset, filters=filters, **arrangement),
+                        mode=mode,
                     )
                     record = show.results_json(results)
                 except ScrkbError as exc:  # one bad query must not end a researcher's batch
@@ -178,8 +201,10 @@ def search(
             if failed:
                 raise typer.Exit(1)
             return
-        results = searcher.search(
-            SearchQuery(text=query or "", k=k, offset=offset, filters=filters), mode=mode
+        results = search_use_case(
+            searcher,
+            SearchQuery(text=query or "", k=k, offset=offset, filters=filters, **arrangement),
+            mode=mode,
         )
     except ScrkbError as exc:
         raise _fail(exc.message, _exit_code_for(exc)) from exc

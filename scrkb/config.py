@@ -89,6 +89,13 @@ class Settings(BaseSettings):
     admin_token: str | None = Field(None, description="Token for admin API routes; unset = off.")
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS.")
     log_queries: bool = Field(False, description="Log query text in request logs.")
+    hits_per_report: int = Field(
+        2,
+        ge=0,
+        le=100,
+        description="Search results (API, web page, CLI) show at most this many passages from "
+        "one report, each with a link to all of that report's matches; 0 shows every passage.",
+    )
     user_agent: str = Field(
         "scrkb/0.1 (+https://github.com/scrkb/scrkb; case review knowledge base)",
         description="User-Agent sent by the crawler.",
