@@ -54,6 +54,9 @@ def parse_search(request: Request) -> dict[str, Any]:
     view = qp.get("view") if qp.get("view") in VIEWS else "passages"
     report = (qp.get("report") or "").strip()
     report = report if _REPORT_ID.fullmatch(report) else ""
+    raw_per_report = (qp.get("per_report") or "").strip()
+    per_report = int(raw_per_report) if _PAGE.fullmatch(raw_per_report) else None
+    per_report = min(per_report, 100) if per_report is not None else None
     raw_page = (qp.get("page") or "").strip()
     page = max(1, min(int(raw_page), 100)) if _PAGE.fullmatch(raw_page) else 1
     params: list[tuple[str, str]] = []
@@ -65,6 +68,7 @@ def parse_search(request: Request) -> dict[str, Any]:
     params += [("report", report)] if report else []
     params += [("sort", sort)] if sort != "relevance" else []
     params += [("view", view)] if view != "passages" else []
+    params += [("per_report", str(per_report))] if per_report is not None else []
     filters = SearchFilters(
         year_from=years["from"],
         year_to=years["to"],
@@ -88,8 +92,11 @@ def parse_search(request: Request) -> dict[str, Any]:
         "sort": sort,
         "view": view,
         "report": report,
-        "active": any(k not in ("sort", "view") for k, _ in params),
-        "has_filters": any(k not in ("q", "sort", "view", "report") for k, _ in params),
+        "per_report": per_report,
+        "active": any(k not in ("sort", "view", "per_report") for k, _ in params),
+        "has_filters": any(
+            k not in ("q", "sort", "view", "report", "per_report") for k, _ in params
+        ),
     }
 
 
@@ -156,7 +163,7 @@ def selected_filters(form: dict[str, Any], context: dict[str, Any]) -> list[dict
     out: list[dict[str, str]] = []
     params = form["params"]
     for key, value in params:
-        if key in ("q", "sort", "view", "report"):  # not filters: the results area shows them
+        if key in ("q", "sort", "view", "report", "per_report"):  # the results area shows these
             continue
         label = {
             "theme": lambda v: f"Theme: {names.get(v, v)}",

@@ -46,6 +46,7 @@ async def search_page(request: Request, web: WebDep) -> HTMLResponse:
             filters=form["filters"],
             sort=form["sort"],
             view=form["view"],
+            per_report=form["per_report"],
         )
         try:
             results = await run_in_threadpool(
@@ -64,8 +65,9 @@ async def search_page(request: Request, web: WebDep) -> HTMLResponse:
     params = form["params"]
     context["page_url"] = lambda n: "/?" + query_string(params, page=n if n > 1 else None)
     context["report_url"] = lambda report_id: "/?" + query_string(
-        params, page=None, view=None, report=report_id
+        params, page=None, view=None, per_report=None, report=report_id
     )
+    context["fold_url"] = lambda n: "/?" + query_string(params, page=None, per_report=n)
     context["all_reports_url"] = "/?" + query_string(params, page=None, report=None)
     context["spelling_url"] = lambda text: "/?" + query_string(params, page=None, q=text)
     context["sorts"], context["views"] = SORTS, VIEWS
