@@ -7,7 +7,9 @@ Stems are not words a person would type ("bruis"), so suggestions are English wo
 (wordfreq's list, already a dependency) within two edits of the unknown word, kept only
 when their stem occurs in the corpus and ranked by how many passages contain it:
 "neglekt" becomes "neglect" because the reviews say "neglect", and a word no review
-uses is never suggested. Edit distance is rapidfuzz's Levenshtein.
+uses is never suggested. Only words English rarely uses are corrected (``SPELT_ZIPF``):
+a real word the reviews happen not to use is left as it is. Edit distance is rapidfuzz's
+Levenshtein.
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ from functools import lru_cache
 from scrkb.index.store import Store
 
 MAX_EDITS = 2
+# A word this common in English is spelt as meant even when no passage uses it: "referred"
+# in a corpus that only says "referral" is no typo for "referrer". Misspellings sit lower
+# ("helth" 1.1, "neglekt" 0; wordfreq's Zipf scale).
+SPELT_ZIPF = 2.0
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")  # letters only: codes and years are left alone
 _VOCAB = "temp.passages_vocab"
 
@@ -119,15 +125,21 @@ class Vocabulary:
         return min(best)[2] if best else None
 
     def correct(self, text: str) -> str | None:
-        """``text`` with each word the corpus lacks replaced by its suggestion, or None
-        when every word is known or none of the unknown ones has a suggestion."""
+        """``text`` with each word the corpus lacks (and English rarely uses) replaced by
+        its suggestion, or None when there is nothing to correct."""
         words = [m.group(0) for m in _WORD.finditer(text)]
         if not words:
             return None
         counts = self.passages_with([w.lower() for w in words])
         fixes: dict[str, str] = {}
+        from wordfreq import zipf_frequency
+
         for word in words:
-            if counts.get(word.lower()) == 0 and word.lower() not in fixes:
+            if (
+                counts.get(word.lower()) == 0
+                and word.lower() not in fixes
+                and zipf_frequency(word, "en") < SPELT_ZIPF
+            ):
                 suggestion = self.suggest_word(word)
                 if suggestion:
                     fixes[word.lower()] = suggestion
