@@ -102,6 +102,8 @@ def suggest(
     if spelling:
         seen = {m.id for m in named}
         named = named + [m for m in query_themes().match(spelling) if m.id not in seen]
+    if not named:
+        return SearchSuggestions(spelling=spelling)
     counts = catalog.theme_counts()
     themes = [
         ThemeSuggestion(id=m.id, name=m.name, by=m.by, passages=counts.get(m.id, (0, 0))[1])
