@@ -93,7 +93,16 @@ class Searcher:
     # ------------------------------------------------------------------ loading
     @property
     def embedder(self):  # noqa: ANN201 - lazy, heavy import
-        return get_embedder(self.settings.resolved_model_path(), self.settings.embed_batch_size)
+        """Queries are embedded in the form of the vectors they are compared with: the
+        store's, whatever this process is configured to ingest with."""
+        return self._embedder_for(self.vectors())
+
+    def _embedder_for(self, index: VectorIndex):  # noqa: ANN202
+        return get_embedder(
+            self.settings.resolved_model_path(),
+            self.settings.embed_batch_size,
+            form=index.form or self.settings.embedding_form,
+        )
 
     def vectors(self) -> VectorIndex:
         """The vector index for the store's current generation (reloaded after writes)."""
@@ -195,8 +204,9 @@ class Searcher:
     ) -> list[tuple[int, float]]:
         if not text.strip():
             return []
-        vec = self.embedder.encode_query(text)
-        ids, scores = self.vectors().search(vec, limit, allowed)
+        index = self.vectors()
+        vec = self._embedder_for(index).encode_query(text)
+        ids, scores = index.search(vec, limit, allowed)
         return [(int(i), float(s)) for i, s in zip(ids, scores, strict=True)]
 
     # ------------------------------------------------------------------ search
