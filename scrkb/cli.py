@@ -79,7 +79,7 @@ def ingest(
     settings = _settings(home)
     logging.basicConfig(level=logging.WARNING)
     with Progress(
-        TextColumn("[bold]ingest[/bold]"),
+        TextColumn("[bold]{task.fields[stage]}[/bold]"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -88,7 +88,8 @@ def ingest(
         transient=True,
         disable=as_json or not console.is_terminal,
     ) as progress:
-        task = progress.add_task("", total=None)
+        # files count when they are finished (stored, skipped or failed), not when started
+        task = progress.add_task("", total=None, stage="ingest")
 
         def started(total: int) -> None:
             progress.update(task, total=total)
@@ -97,7 +98,9 @@ def ingest(
             progress.update(task, advance=1, description=escape(path.name[:60]))
 
         try:
-            summary = ingest_paths(paths, settings, on_file=done, on_start=started)
+            summary = ingest_paths(
+                paths, settings, on_file=done, on_start=started, on_reembed=_reembed_task(progress)
+            )
         except ScrkbError as exc:
             raise _fail(exc.message, _exit_code_for(exc)) from exc
 
@@ -343,19 +346,98 @@ def retag(home: HomeOpt = None) -> None:
     if not settings.db_path.exists():
         raise _fail(f"no knowledge base in {settings.home}: run `scrkb ingest` first", 3)
     with Progress(
-        TextColumn("[bold]retag[/bold]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, transient=True, disable=not console.is_terminal,
+        TextColumn("[bold]{task.fields[stage]}[/bold]"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal,
     ) as progress:
-        task = progress.add_task("", total=None)
+        task = progress.add_task("", total=None, stage="retag")
+        reembed = _reembed_task(progress)
         result = retag_store(
             settings,
             on_start=lambda n: progress.update(task, total=n),
             on_report=lambda _rid: progress.update(task, advance=1),
+            on_reembed=reembed,
         )
     out.print(
         f"re-tagged {result['reports']} reports, {result['passages']} passages: "
         f"{result['tags']} theme tags (tagger {result['tagger']})"
     )
+    for failure in result["failed"]:
+        out.print(f"  failed: {failure['report_id']}: {escape(failure['message'])}")
+    if result["failed"]:
+        raise typer.Exit(1)
+
+
+def _reembed_task(progress: Progress):  # noqa: ANN202
+    """A progress line for re-embedding the store, shown only if one happens."""
+    task: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        if "id" not in task:
+            task["id"] = progress.add_task("", total=total, stage="re-embed")
+        progress.update(task["id"], completed=done, total=total)
+
+    return update
+
+
+@app.command()
+def reembed(
+    form: Annotated[
+        str | None,
+        typer.Option(help="int8 or fp32 (default: SCRKB_EMBEDDING_FORM). fp32 uses a CUDA GPU "
+                     "when torch sees one."),
+    ] = None,
+    home: HomeOpt = None,
+) -> None:
+    """Re-embed every stored passage in another embedding form (then rebuild the index)."""
+    from scrkb.nlp.embedding import FORMS
+    from scrkb.services.reembed import reembed_home
+
+    settings = _settings(home)
+    if form is not None and form not in FORMS:
+        raise _fail(f"unknown form {form!r}: use one of {', '.join(FORMS)}", 2)
+    if not settings.db_path.exists():
+        raise _fail(f"no knowledge base in {settings.home}: run `scrkb ingest` first", 3)
+    with Progress(
+        TextColumn("[bold]{task.fields[stage]}[/bold]"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal,
+    ) as progress:
+        result = reembed_home(settings, form=form, on_progress=_reembed_task(progress))  # type: ignore[arg-type]
+    count, before, now = result["passages"], result["before"], result["now"]
+    if count:
+        out.print(f"re-embedded {count} passages: {before} → {now}")
+    else:
+        out.print(f"nothing to do: the store holds {now or 'no'} embeddings")
+    if now and now != settings.embedding_form:
+        out.print(
+            f"note: SCRKB_EMBEDDING_FORM is {settings.embedding_form}; set it to {now}, or the "
+            f"next ingest re-embeds the store back"
+        )
+
+
+@app.command("export-embedder")
+def export_embedder(
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="Rebuild in a temporary folder and compare with the "
+                     "checksums recorded in nlp/models/onnx-export.json."),
+    ] = False,
+) -> None:
+    """Build the ONNX forms (fp32, int8) of the embedding model from the bundled weights."""
+    from scrkb.nlp.onnx_export import build, check_build, export_dir
+
+    settings = settings_for(None)
+    model_path = settings.resolved_model_path()
+    if check:
+        ok, message = check_build(model_path)
+        out.print(message)
+        if not ok:
+            raise typer.Exit(1)
+        return
+    directory = export_dir(model_path, settings.model_cache)
+    manifest = build(model_path, directory)
+    for form, info in manifest["files"].items():
+        out.print(f"{form}: {directory / info['file']} ({info['bytes'] / 2**20:.1f} MB, "
+                  f"sha256 {info['sha256'][:16]}…)")
 
 
 @app.command("train-tagger")
