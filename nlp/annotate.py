@@ -125,12 +125,37 @@ def tag_report(
     tags gets them from the process that embeds. ``recommendation_vectors`` are of each
     recommendation's plain text, as ``Tagger.tag_recommendations`` would compute them.
     """
+    return tag_reports([(passages, vectors, recommendations, recommendation_vectors)])[0]
+
+
+def tag_reports(
+    reports: list[
+        tuple[list[Passage], np.ndarray | None, list[Recommendation], np.ndarray | None]
+    ],
+) -> list[list[Passage]]:
+    """``tag_report`` for several reports in one call of the tagger for their passages and
+    one for their recommendations: spaCy's batches fill, and a text's tags do not depend
+    on what it is batched with (each is parsed and scored on its own)."""
     from scrkb.nlp.themes import get_tagger
 
     tagger = get_tagger()
-    tagged = tagger.tag_passages(passages, vectors) if passages else []
+    passages = [p for report in reports for p in report[0]]
+    tagged: list[Passage] = []
+    if passages:
+        if any(report[1] is None for report in reports if report[0]):
+            vectors = None  # the tagger embeds them itself
+        else:
+            vectors = np.vstack([report[1] for report in reports if report[0]])  # type: ignore[misc]
+        tagged = tagger.tag_passages(passages, vectors)
+    recommendations = [r for report in reports for r in report[2]]
     if recommendations:
-        tags = tagger.tag_texts([r.text for r in recommendations], recommendation_vectors)
+        with_vectors = [report[3] for report in reports if report[2]]
+        rec_vectors = None if any(v is None for v in with_vectors) else np.vstack(with_vectors)  # type: ignore[arg-type]
+        tags = tagger.tag_texts([r.text for r in recommendations], rec_vectors)
         for rec, rec_tags in zip(recommendations, tags, strict=True):
             rec.themes = [t.theme_id for t in rec_tags]
-    return tagged
+    out, start = [], 0
+    for report in reports:
+        out.append(tagged[start : start + len(report[0])])
+        start += len(report[0])
+    return out

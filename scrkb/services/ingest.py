@@ -44,8 +44,8 @@ from scrkb.services.pipeline import (
     TagJob,
     Unit,
     Workers,
+    cpu_now,
     run_units,
-    tag_stage,
     worker_count,
 )
 
@@ -69,15 +69,16 @@ class FileOutcome:
 @dataclass
 class IngestSummary:
     outcomes: list[FileOutcome] = field(default_factory=list)
-    # Busy seconds per stage, summed over processes: with workers they add up to more
-    # than the wall time, which is the point.
+    # CPU seconds per stage, summed over processes (hash, store and vectors: wall
+    # seconds here): with workers they add up to more than the wall time.
     seconds: dict[str, float] = field(
         default_factory=lambda: {
             "hash": 0.0,
             "extract": 0.0,
             "structure": 0.0,
-            "annotate": 0.0,
+            "describe": 0.0,
             "embed": 0.0,
+            "tag": 0.0,
             "store": 0.0,
             "vectors": 0.0,
         }
@@ -184,12 +185,12 @@ def _prepare(job: PrepareJob) -> Prepared:
     from scrkb.nlp.structure import structure
 
     path = Path(job.path)
-    seconds: dict[str, float] = {}
-    t = time.perf_counter()
+    seconds: dict[str, float] = {}  # CPU seconds of this worker (and its OCR processes)
+    t = cpu_now()
     doc = extract(
         path, max_bytes=job.max_bytes, max_pages=job.max_pages, ocr=job.ocr, sha256=job.sha256
     )
-    seconds["extract"] = time.perf_counter() - t
+    seconds["extract"] = cpu_now() - t
     prepared = Prepared(
         sha256=doc.sha256,
         format=doc.format,
@@ -204,17 +205,17 @@ def _prepare(job: PrepareJob) -> Prepared:
     )
     if not doc.has_text:
         return prepared
-    t = time.perf_counter()
+    t = cpu_now()
     structured = structure(doc)
     prepared.passages = split_passages(structured, job.report_id)
     prepared.text = structured.text
-    seconds["structure"] = time.perf_counter() - t
-    t = time.perf_counter()
+    seconds["structure"] = cpu_now() - t
+    t = cpu_now()
     described = describe(doc, structured)
     prepared.title = described.title
     prepared.metadata = described.metadata
     prepared.recommendations = described.recommendations
-    seconds["annotate"] = time.perf_counter() - t
+    seconds["describe"] = cpu_now() - t
     return prepared
 
 
@@ -315,23 +316,22 @@ class FileUnit(Unit):
             ]
         return self._texts
 
-    def tag_call(self, vectors: np.ndarray):  # noqa: ANN201
+    def tag_job(self, vectors: np.ndarray) -> TagJob:
         doc = self.doc
         assert doc is not None
         n = len(doc.passages)
         self.vectors = vectors[:n]
-        job = TagJob(
+        return TagJob(
             passages=doc.passages,
             vectors=vectors[:n],
             recommendations=doc.recommendations,
             recommendation_vectors=vectors[n:] if doc.recommendations else None,
         )
-        return tag_stage, (job,)
 
     def tagged(self, result: Tagged) -> None:
         doc = self.doc
         assert doc is not None
-        self.ingestor.seconds.add("annotate", result.seconds)
+        self.ingestor.seconds.add("tag", result.seconds)
         provenance = self._provenance()
         report = self._report(
             title=doc.title or doc.doc_title or self.path.stem,

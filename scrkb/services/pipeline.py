@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import resource
 import sys
-import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
@@ -39,9 +39,18 @@ from scrkb.models import Passage, Recommendation
 from scrkb.nlp.embedding import Embedder
 
 EMBED_THREADS = 0  # texts embedded at once (0: one per core, beside the workers too)
+TAG_BATCH = 64  # passages per tag call: spaCy's batches fill (a third less CPU than per report)
 PARALLEL_MIN_UNITS = 8  # below this, spawning workers (spaCy + tagger each) costs more than it saves
 
 Call = tuple[Callable[..., Any], tuple[Any, ...]]
+
+
+def cpu_now() -> float:
+    """CPU seconds used so far by this process (every thread) and the children it has
+    waited for (Tesseract, for OCR)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def worker_count(settings: Settings, units: int) -> int:
@@ -165,6 +174,8 @@ class Workers:
 # --------------------------------------------------------------------------- the tag stage
 @dataclass
 class TagJob:
+    """One report's share of a tag call."""
+
     passages: list[Passage]
     vectors: np.ndarray
     recommendations: list[Recommendation]
@@ -175,26 +186,32 @@ class TagJob:
 class Tagged:
     passages: list[Passage]
     recommendations: list[Recommendation]
-    seconds: float
+    seconds: float  # this report's share of the call's CPU time
 
 
-def tag_stage(job: TagJob) -> Tagged:
-    """Worker side of ``tag``: passages and recommendations tagged with the given vectors."""
-    from scrkb.nlp.annotate import tag_report
+def tag_stage(jobs: list[TagJob]) -> list[Tagged]:
+    """Worker side of ``tag``: several reports in one call of the tagger."""
+    from scrkb.nlp.annotate import tag_reports
 
-    t = time.perf_counter()
-    passages = tag_report(
-        job.passages, job.vectors, job.recommendations, job.recommendation_vectors
+    t = cpu_now()
+    tagged = tag_reports(
+        [(j.passages, j.vectors, j.recommendations, j.recommendation_vectors) for j in jobs]
     )
-    return Tagged(passages, job.recommendations, time.perf_counter() - t)
+    seconds = cpu_now() - t
+    texts = sum(len(j.passages) + len(j.recommendations) for j in jobs) or 1
+    return [
+        Tagged(p, j.recommendations, seconds * (len(j.passages) + len(j.recommendations)) / texts)
+        for p, j in zip(tagged, jobs, strict=True)
+    ]
 
 
 # --------------------------------------------------------------------------- units
 class Unit:
     """One report on its way through the stages; ingest and retag say what each stage is.
 
-    ``prepared`` and ``tagged`` return False when the unit is finished (written, failed,
-    nothing more to do); ``fail`` records an unexpected error in any stage.
+    ``prepared`` returns False when the unit is finished (written, failed, nothing more to
+    do); ``tag_job`` returns None when there is nothing to tag; ``fail`` records an
+    unexpected error in any stage.
     """
 
     def prepare_call(self) -> Call | None:
@@ -206,10 +223,10 @@ class Unit:
     def embed_texts(self) -> list[str]:
         return []
 
-    def tag_call(self, vectors: np.ndarray) -> Call | None:
+    def tag_job(self, vectors: np.ndarray) -> TagJob | None:
         return None
 
-    def tagged(self, result: Any) -> None:
+    def tagged(self, result: Tagged) -> None:
         return None
 
     def fail(self, message: str) -> None:
@@ -218,7 +235,7 @@ class Unit:
 
 @dataclass
 class StageSeconds:
-    """Busy seconds per stage, summed over processes (with workers, more than wall time)."""
+    """CPU seconds per stage, summed over processes."""
 
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -237,84 +254,115 @@ def run_units(
     """Drive every unit through prepare → embed → tag → write.
 
     At most ``2 × workers + 1`` prepares are in flight, so memory stays bounded however long
-    the batch. The fp32 embedder batches across reports (ready reports are embedded
-    together once four batches of texts have gathered); int8 runs text by text anyway, so
-    it takes each report as soon as it is ready and hands it straight on to be tagged.
-    Beside workers the embedder gets one core; without them, all of them.
+    the batch. The ONNX embedder runs text by text on a thread per core, so it takes each
+    report as soon as it is ready; torch batches across reports (four batches of texts at
+    a time). Embedded reports are tagged together, ``TAG_BATCH`` passages to a call, or
+    sooner when a worker would otherwise wait.
 
-    When a worker process dies, every call it took down is tried once more in a new pool;
-    a unit whose call fails that way twice is failed (it is most likely the cause).
+    A worker process that dies takes its calls with it: each report in them is tried once
+    more, alone, in a new pool; a report whose call dies twice is failed (it is most
+    likely the cause). A tag call of several reports that raises is split the same way,
+    so one report's error never costs another its tags.
     """
     queue: deque[Unit] = deque(units)
-    inflight: dict[Future, tuple[str, Unit, Call, int]] = {}
-    ready: deque[Unit] = deque()
+    inflight: dict[Future, tuple[str, list[Unit], int]] = {}
+    ready: deque[Unit] = deque()  # prepared, waiting for the embedder
+    to_tag: list[tuple[Unit, TagJob]] = []  # embedded, waiting for a tag call
     retried: set[int] = set()
     window = 2 * max(workers.count, 1) + 1
     onnx = embedder.runtime == "onnxruntime-cpu"
     group_texts = 1 if onnx else 4 * embedder.batch_size
     embed_threads = (EMBED_THREADS or os.cpu_count() or 1) if onnx else (1 if workers.count else None)
+    jobs: dict[int, TagJob] = {}  # id(unit) -> its tag job, while it is being tagged
 
     def finish(unit: Unit) -> None:
+        jobs.pop(id(unit), None)
         if on_done:
             on_done(unit)
 
-    def submit(stage: str, unit: Unit, call: Call) -> None:
+    def submit(stage: str, group: list[Unit], call: Call) -> None:
         epoch = workers.epoch
         try:
             future = workers.executor().submit(call[0], *call[1])
         except BrokenProcessPool:
             future = Future()
             future.set_exception(BrokenProcessPool("the worker pool is down"))
-        inflight[future] = (stage, unit, call, epoch)
+        inflight[future] = (stage, group, epoch)
+
+    def submit_tags(group: list[Unit]) -> None:
+        submit("tag", group, (tag_stage, ([jobs[id(u)] for u in group],)))
+
+    def again(stage: str, unit: Unit) -> None:
+        if stage == "prepare":
+            call = unit.prepare_call()
+            assert call is not None
+            submit(stage, [unit], call)
+        else:
+            submit_tags([unit])
 
     def preparing() -> int:
         return sum(1 for entry in inflight.values() if entry[0] == "prepare")
 
     def settle(done: Iterable[Future]) -> None:
         for future in done:
-            stage, unit, call, epoch = inflight.pop(future)
+            stage, group, epoch = inflight.pop(future)
             try:
                 result = future.result()
             except BrokenProcessPool:
                 workers.replace(epoch)
-                if workers.usable and id(unit) not in retried:
-                    retried.add(id(unit))
-                    submit(stage, unit, call)
-                else:
-                    unit.fail(
-                        f"a worker process died during {stage} (a parser crash, or out of memory)"
-                    )
-                    finish(unit)
+                for unit in group:
+                    if workers.usable and id(unit) not in retried:
+                        retried.add(id(unit))
+                        again(stage, unit)
+                    else:
+                        unit.fail(f"a worker process died during {stage} "
+                                  "(a parser crash, or out of memory)")  # fmt: skip
+                        finish(unit)
                 continue
             except Exception as exc:  # one report's failure never stops the batch
-                unit.fail(f"unexpected error in {stage}: {type(exc).__name__}: {exc}")
-                finish(unit)
+                if len(group) > 1:  # find out whose it was
+                    for unit in group:
+                        submit_tags([unit])
+                    continue
+                group[0].fail(f"unexpected error in {stage}: {type(exc).__name__}: {exc}")
+                finish(group[0])
                 continue
-            try:
-                if stage == "prepare":
-                    if unit.prepared(result):
-                        ready.append(unit)
-                        continue
-                else:
-                    unit.tagged(result)
-            except Exception as exc:
-                unit.fail(f"unexpected error after {stage}: {type(exc).__name__}: {exc}")
-            finish(unit)
+            results = [result] if stage == "prepare" else result
+            for unit, unit_result in zip(group, results, strict=True):
+                try:
+                    if stage == "prepare":
+                        if unit.prepared(unit_result):
+                            ready.append(unit)
+                            continue
+                    else:
+                        unit.tagged(unit_result)
+                except Exception as exc:
+                    unit.fail(f"unexpected error after {stage}: {type(exc).__name__}: {exc}")
+                finish(unit)
 
-    while queue or inflight or ready:
-        while queue and preparing() < window:
+    def flush_tags(force: bool) -> None:
+        waiting = sum(len(job.passages) for _, job in to_tag)
+        idle = len(inflight) < max(workers.count, 1)
+        if to_tag and (force or waiting >= TAG_BATCH or (workers.count and idle)):
+            group = [unit for unit, _ in to_tag]
+            to_tag.clear()
+            submit_tags(group)
+
+    while queue or inflight or ready or to_tag:
+        while queue and preparing() + len(ready) < window:
             unit = queue.popleft()
             call = unit.prepare_call()
             if call is None:
                 ready.append(unit)
             else:
-                submit("prepare", unit, call)
+                submit("prepare", [unit], call)
         settle([f for f in inflight if f.done()])
         gathered = sum(len(u.embed_texts()) for u in ready)
-        if ready and (gathered >= group_texts or (not queue and not preparing())):
+        last = not queue and not preparing()
+        if ready and (gathered >= group_texts or not preparing()):
             group = _take_group(ready, group_texts)
             texts = [text for unit in group for text in unit.embed_texts()]
-            t = time.perf_counter()
+            t = cpu_now()
             try:
                 vectors = embedder.encode(texts, threads=embed_threads)
             except Exception as exc:
@@ -322,17 +370,20 @@ def run_units(
                     unit.fail(f"unexpected error in embed: {type(exc).__name__}: {exc}")
                     finish(unit)
                 continue
-            seconds.add("embed", time.perf_counter() - t)
+            seconds.add("embed", cpu_now() - t)
             start = 0
             for unit in group:
                 n = len(unit.embed_texts())
-                call = unit.tag_call(vectors[start : start + n])
+                job = unit.tag_job(vectors[start : start + n])
                 start += n
-                if call is None:
+                if job is None:
                     finish(unit)
                 else:
-                    submit("tag", unit, call)
+                    jobs[id(unit)] = job
+                    to_tag.append((unit, job))
+            flush_tags(force=not ready and last)
             continue
+        flush_tags(force=not ready and (last or not inflight))
         if inflight:
             done, _ = wait(inflight, return_when=FIRST_COMPLETED)
             settle(done)

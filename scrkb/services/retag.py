@@ -33,7 +33,6 @@ from scrkb.services.pipeline import (
     Unit,
     Workers,
     run_units,
-    tag_stage,
     worker_count,
 )
 
@@ -98,16 +97,15 @@ class ReportUnit(Unit):
             self._texts = missing + [r.text for r in self.recommendations]
         return self._texts
 
-    def tag_call(self, vectors: np.ndarray):  # noqa: ANN201
+    def tag_job(self, vectors: np.ndarray) -> TagJob:
         if self.vectors is None:
             self.vectors, vectors = vectors[: len(self.passages)], vectors[len(self.passages) :]
-        job = TagJob(
+        return TagJob(
             passages=self.passages,
             vectors=self.vectors,
             recommendations=self.recommendations,
             recommendation_vectors=vectors if self.recommendations else None,
         )
-        return tag_stage, (job,)
 
     def tagged(self, result: Tagged) -> None:
         themes: dict[str, list[ThemeTag]] = {p.id: p.themes for p in result.passages}

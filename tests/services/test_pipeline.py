@@ -55,6 +55,21 @@ def _contents(settings: Settings, sources: set[str] | None = None) -> dict:
     return out
 
 
+def _exact(contents: dict) -> dict:
+    """All but the tag confidences: the tagger's float32 matrix products round their last
+    bit by batch shape and BLAS threads (~3e-7, today's pipeline too), which now and then
+    moves a confidence kept to 4 decimals by one unit."""
+    passages = [
+        {**p, "themes": [{**t, "confidence": None} for t in p["themes"]]}
+        for p in contents["passages"]
+    ]
+    return {**contents, "passages": passages}
+
+
+def _confidences(contents: dict) -> list[float]:
+    return [t["confidence"] for p in contents["passages"] for t in p["themes"]]
+
+
 def test_pipeline_workers_store_what_one_process_stores(sample_corpus, tmp_path):
     if (os.cpu_count() or 1) > 1:
         assert sample_corpus.summary.workers >= 2  # the session corpus took the parallel path
@@ -71,7 +86,8 @@ def test_pipeline_workers_store_what_one_process_stores(sample_corpus, tmp_path)
     assert set(one) == sources
     for source in sources:
         # the same passages, the same vectors to the bit, so the same tags and evidence
-        assert one[source] == many[source], source
+        assert _exact(one[source]) == _exact(many[source]), source
+        assert np.allclose(_confidences(one[source]), _confidences(many[source]), atol=2e-4)
 
 
 def test_pipeline_reingesting_an_unchanged_folder_costs_seconds(sample_corpus):
@@ -102,7 +118,7 @@ def test_pipeline_reingesting_an_unchanged_folder_costs_seconds(sample_corpus):
 def test_pipeline_a_store_of_another_form_is_reembedded_never_mixed(tmp_path):
     home = tmp_path / "home"
     first = render_text(_review("a", "Child A"), tmp_path / "a.txt")
-    ingest_paths([first], Settings(home=home))
+    ingest_paths([first], Settings(home=home, embedding_form="fp32"))
     with Store(home / "scrkb.sqlite") as store:
         assert store.embedding_form() == "fp32"
         generation = store.generation()
@@ -122,7 +138,7 @@ def test_pipeline_a_store_of_another_form_is_reembedded_never_mixed(tmp_path):
     stored = np.vstack([np.frombuffer(r[2], dtype=np.float32) for r in rows])
     assert np.array_equal(stored, int8.encode(texts))  # every vector, old and new: int8
     # a searcher configured for fp32 embeds its queries in the store's form
-    searcher = Searcher(Settings(home=home))
+    searcher = Searcher(Settings(home=home, embedding_form="fp32"))
     assert searcher.vectors().form == "int8" and searcher.embedder.form == "int8"
     hits = searcher.search(SearchQuery(text="known to MARAC", k=1), mode="dense").hits
     assert "MARAC" in hits[0].text
@@ -211,6 +227,9 @@ def test_retag_on_the_parallel_path_gives_the_same_tags_for_the_same_vectors(
     assert not result["failed"]
     if (os.cpu_count() or 1) > 1:
         assert result["workers"] >= 2
-    assert _contents(settings) == before  # tags, evidence, metadata, recommendations
+    after = _contents(settings)
+    assert {k: _exact(v) for k, v in after.items()} == {k: _exact(v) for k, v in before.items()}
+    for source in before:  # tags, evidence, metadata, recommendations; confidences to 4 d.p.
+        assert np.allclose(_confidences(after[source]), _confidences(before[source]), atol=2e-4)
     with Store(settings.db_path) as store:
         assert store.generation() == generation  # nothing re-embedded
