@@ -28,6 +28,8 @@ import json
 import os
 import tempfile
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -93,18 +95,28 @@ def onnx_model(model_path: Path, form: str, cache: Path | None = None) -> Path:
     target = directory / file_name(form)
     if target.exists():
         return target
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    with open(directory.parent / f"{directory.name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with _locked(directory):
         if not target.exists():
-            build(model_path, directory)
+            _build(model_path, directory)
     return target
 
 
+@contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    with open(directory.parent / f"{directory.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def build(model_path: Path, out_dir: Path) -> dict[str, Any]:
-    """Export both forms into ``out_dir`` (written whole or not at all) and return the
-    manifest, which is also written there."""
-    out_dir = Path(out_dir)
+    """Export both forms into ``out_dir`` (written whole or not at all, under a lock that
+    embedders wanting the files wait on) and return the manifest, also written there."""
+    with _locked(Path(out_dir)):
+        return _build(model_path, Path(out_dir))
+
+
+def _build(model_path: Path, out_dir: Path) -> dict[str, Any]:
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out_dir.parent, prefix=f".{out_dir.name}-") as tmp:
         work = Path(tmp)
