@@ -11,8 +11,10 @@ each round's own ratio is printed too. Peak memory is the largest sum of the res
 sets of this process and its workers, sampled every 0.2 s.
 
 Workloads: the bundled sample corpus (27 fictional reviews rendered to PDF, DOCX, HTML
-and text; ``--copies N`` ingests N renderings of it, each with its own file contents)
-and one 60-page PDF (a single file: it runs in one process, no workers).
+and text; ``--copies N`` ingests N renderings of it, each with its own last sentence)
+and one 60-page PDF (a single file: it runs in one process, no workers). Where torch
+sees a CUDA GPU, the fp32 bulk re-embedding path (``scrkb reembed --form fp32``) is timed
+on the same passages too.
 
     .venv/bin/python bench/ingest_throughput.py [--copies 1] [--json]
 
@@ -123,6 +125,19 @@ def _torch_embed(texts: list[str]) -> tuple[float, int]:
     return time.perf_counter() - start, os.getpid()
 
 
+def _cuda_embed(texts: list[str]) -> float | None:
+    """Seconds for the fp32 form on a CUDA GPU (the bulk re-embedding path), if torch sees one."""
+    from scrkb.nlp.embedding import cuda_available
+
+    if not cuda_available():
+        return None
+    embedder = get_embedder(default_model_path(), 128, form="fp32", runtime="torch-cuda")
+    embedder.encode(texts[:8])
+    start = time.perf_counter()
+    embedder.encode(texts)
+    return time.perf_counter() - start
+
+
 _REFERENCE: ProcessPoolExecutor | None = None
 
 
@@ -136,6 +151,12 @@ def torch_reference(texts: list[str]) -> float:
     seconds, pid = _REFERENCE.submit(_torch_embed, texts).result()
     SKIP.add(pid)
     return seconds
+
+
+def cuda_bulk(texts: list[str]) -> float | None:
+    torch_reference(["warm up"])
+    assert _REFERENCE is not None
+    return _REFERENCE.submit(_cuda_embed, texts).result()
 
 
 def run(files: list[Path], home: Path, settings: Settings) -> dict:
@@ -183,6 +204,7 @@ def compare(files: list[Path], tmp: Path, settings: Settings, rounds: int) -> di
     start = time.perf_counter()
     own.encode(texts, threads=os.cpu_count() or 1)
     own_seconds = time.perf_counter() - start
+    cuda = cuda_bulk(texts)
     result.update(
         seconds=round(seconds, 2),
         pages_per_s=round(result["pages"] / seconds, 2),
@@ -196,20 +218,28 @@ def compare(files: list[Path], tmp: Path, settings: Settings, rounds: int) -> di
         reference_seconds=round(reference, 2),
         reference_passages_per_s=round(len(texts) / reference, 2),
         embedder_alone_passages_per_s=round(len(texts) / own_seconds, 2),
+        cuda_fp32_passages_per_s=round(len(texts) / cuda, 1) if cuda else None,
         ratio=round(seconds / reference, 3),
     )
     return result
 
 
 def sample_files(out: Path, copies: int) -> list[Path]:
+    """The sample corpus rendered ``copies`` times; each copy after the first ends every
+    review with a sentence naming the copy, so none is skipped as a duplicate."""
     files: list[Path] = []
     for copy in range(copies):
-        built = build_samples(ROOT / "samples" / "reviews", out / f"copy{copy}")
-        if copy:  # each copy its own content, so none is skipped as a duplicate
-            for path in built:
-                with open(path, "ab") as fh:
-                    fh.write(b"\n" if path.suffix in {".txt", ".md", ".html"} else b"%\n")
-        files.extend(built)
+        source = ROOT / "samples" / "reviews"
+        if copy:
+            source = out / f"sources{copy}"
+            source.mkdir(parents=True, exist_ok=True)
+            for review in sorted((ROOT / "samples" / "reviews").glob("*.md")):
+                text = review.read_text(encoding="utf-8").rstrip()
+                (source / review.name).write_text(
+                    f"{text}\n\nThis is rendering {copy + 1} of the review, for a benchmark.\n",
+                    encoding="utf-8",
+                )
+        files.extend(build_samples(source, out / f"copy{copy}"))
     return files
 
 
@@ -296,8 +326,8 @@ def main() -> None:
         print(json.dumps(results, indent=2))
         return
     for name, r in results.items():
-        print(f"{name}: {r['files']} files, {r['pages']} pages, {r['passages']} passages, "
-              f"{r['workers']} workers, embedding {r['embedding']}")
+        print(f"{name}: {r['files']} files ({r['failures']} failed), {r['pages']} pages, "
+              f"{r['passages']} passages, {r['workers']} workers, embedding {r['embedding']}")
         print(f"  ingest {r['seconds']:.1f} s = {r['passages_per_s']:.1f} passages/s "
               f"({r['pages_per_s']:.1f} pages/s); workers and models started beforehand in "
               f"{r['start_seconds']:.1f} s")
@@ -313,6 +343,9 @@ def main() -> None:
                               f"{x['ratio']:.2f}" for x in r["rounds"]) + ")")
             print(f"  the {settings.embedding_form} embedder alone on all cores: "
                   f"{r['embedder_alone_passages_per_s']:.1f} passages/s")
+            cuda = r["cuda_fp32_passages_per_s"]
+            print("  bulk re-embedding on CUDA (fp32): "
+                  + (f"{cuda:.1f} passages/s" if cuda else "no CUDA GPU here, not measured"))
         print(f"  CPU: {r['cpu_seconds']:.0f} s over {r['cores_used']:.2f} cores on average; by "
               f"stage (summed over processes): {r['cpu_seconds_by_stage']}")
         print(f"  peak memory (this process and its workers): {r['peak_memory_mb']:.0f} MB")
