@@ -34,6 +34,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from scrkb.ingest.files import sha256_file
+
 OPSET = 17
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 OUTPUT = "last_hidden_state"
@@ -45,14 +47,6 @@ EXPECTED = Path(__file__).with_name("models") / "onnx-export.json"
 # How the files are made: part of the cache key, so a new recipe is never served stale.
 RECIPE = "fp32: TorchScript export, opset 17; int8: dynamic, QUInt8 weights, per channel"
 MANIFEST = "manifest.json"
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def file_name(form: str) -> str:
@@ -124,13 +118,13 @@ def _build(model_path: Path, out_dir: Path) -> dict[str, Any]:
         _quantise(work / file_name("fp32"), work / file_name("int8"))
         manifest = {
             "model": "sentence-transformers/all-MiniLM-L6-v2",
-            "source": {n: sha256_of(Path(model_path) / n) for n in SOURCE_FILES},
+            "source": {n: sha256_file(Path(model_path) / n) for n in SOURCE_FILES},
             "tools": tool_versions(),
             "recipe": RECIPE,
             "files": {
                 form: {
                     "file": file_name(form),
-                    "sha256": sha256_of(work / file_name(form)),
+                    "sha256": sha256_file(work / file_name(form)),
                     "bytes": (work / file_name(form)).stat().st_size,
                 }
                 for form in FORMS

@@ -345,10 +345,7 @@ def retag(home: HomeOpt = None) -> None:
     settings = _settings(home)
     if not settings.db_path.exists():
         raise _fail(f"no knowledge base in {settings.home}: run `scrkb ingest` first", 3)
-    with Progress(
-        TextColumn("[bold]{task.fields[stage]}[/bold]"), BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal,
-    ) as progress:
+    with _stage_progress() as progress:
         task = progress.add_task("", total=None, stage="retag")
         reembed = _reembed_task(progress)
         result = retag_store(
@@ -365,6 +362,14 @@ def retag(home: HomeOpt = None) -> None:
         out.print(f"  failed: {failure['report_id']}: {escape(failure['message'])}")
     if result["failed"]:
         raise typer.Exit(1)
+
+
+def _stage_progress() -> Progress:
+    """Bars named by stage (retag, re-embed), counting what is finished."""
+    return Progress(
+        TextColumn("[bold]{task.fields[stage]}[/bold]"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal,
+    )
 
 
 def _reembed_task(progress: Progress):  # noqa: ANN202
@@ -397,10 +402,7 @@ def reembed(
         raise _fail(f"unknown form {form!r}: use one of {', '.join(FORMS)}", 2)
     if not settings.db_path.exists():
         raise _fail(f"no knowledge base in {settings.home}: run `scrkb ingest` first", 3)
-    with Progress(
-        TextColumn("[bold]{task.fields[stage]}[/bold]"), BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal,
-    ) as progress:
+    with _stage_progress() as progress:
         result = reembed_home(settings, form=form, on_progress=_reembed_task(progress))  # type: ignore[arg-type]
     count, before, now = result["passages"], result["before"], result["now"]
     if count:

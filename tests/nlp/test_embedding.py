@@ -14,9 +14,10 @@ import pytest
 
 from scrkb.config import default_model_path
 from scrkb.errors import ConfigError
+from scrkb.ingest.files import sha256_file
 from scrkb.nlp import embedding
 from scrkb.nlp.embedding import get_embedder
-from scrkb.nlp.onnx_export import EXPECTED, SOURCE_FILES, check_build, export_dir, sha256_of
+from scrkb.nlp.onnx_export import EXPECTED, SOURCE_FILES, check_build, export_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -93,7 +94,7 @@ def test_embedding_bulk_reembedding_uses_cuda_only_for_fp32_and_only_when_torch_
 
 def test_embedding_onnx_forms_are_built_from_the_bundled_weights_byte_for_byte():
     expected = json.loads(EXPECTED.read_text())
-    assert expected["source"] == {n: sha256_of(default_model_path() / n) for n in SOURCE_FILES}
+    assert expected["source"] == {n: sha256_file(default_model_path() / n) for n in SOURCE_FILES}
     built = json.loads((export_dir(default_model_path()) / "manifest.json").read_text())
     assert built["files"] == expected["files"]  # what the embedders here run on
     ok, message = check_build(default_model_path())  # and a fresh build, from scratch
