@@ -200,7 +200,7 @@ def compare(files: list[Path], tmp: Path, settings: Settings, rounds: int) -> di
     result = dict(runs[-1])
     seconds = sum(r["seconds"] for r in runs) / rounds
     reference = sum(references) / rounds
-    own = get_embedder(default_model_path(), form=settings.embedding_form)
+    own = get_embedder(default_model_path(), form=settings.embedding_form_for(None))
     start = time.perf_counter()
     own.encode(texts, threads=os.cpu_count() or 1)
     own_seconds = time.perf_counter() - start
@@ -341,7 +341,7 @@ def main() -> None:
                   f"{r['ratio']:.2f} (rounds: "
                   + ", ".join(f"{x['ingest_seconds']:.1f}/{x['reference_seconds']:.1f} s = "
                               f"{x['ratio']:.2f}" for x in r["rounds"]) + ")")
-            print(f"  the {settings.embedding_form} embedder alone on all cores: "
+            print(f"  the {settings.embedding_form_for(None)} embedder alone on all cores: "
                   f"{r['embedder_alone_passages_per_s']:.1f} passages/s")
             cuda = r["cuda_fp32_passages_per_s"]
             print("  bulk re-embedding on CUDA (fp32): "

@@ -87,7 +87,7 @@ def generated_home(size: int, sentences: list[str]) -> Path:
                 metadata=ReportMetadata(year=rng.choice(years), nation=rng.choice(nations),
                                         review_type=rng.choice(["scr", "lcspr", "cpr"])))
             # random unit vectors, filed as the configured form (queries are embedded in it)
-            store.replace_report(report, passages, vecs, form=Settings().embedding_form)
+            store.replace_report(report, passages, vecs, form=Settings().embedding_form_for(None))
     return home
 
 

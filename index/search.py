@@ -101,7 +101,7 @@ class Searcher:
         return get_embedder(
             self.settings.resolved_model_path(),
             self.settings.embed_batch_size,
-            form=index.form or self.settings.embedding_form,
+            form=self.settings.embedding_form_for(None) if index.form is None else index.form,
         )
 
     def vectors(self) -> VectorIndex:

@@ -199,10 +199,11 @@ class TorchEmbedder(Embedder):
 
 
 def default_form() -> Form:
-    """The form this installation embeds in (``SCRKB_EMBEDDING_FORM``)."""
+    """The form to embed in where no store says otherwise (``SCRKB_EMBEDDING_FORM``, else
+    the default, int8)."""
     from scrkb.config import get_settings
 
-    return get_settings().embedding_form
+    return get_settings().embedding_form_for(None)  # type: ignore[return-value]
 
 
 def cuda_available() -> bool:

@@ -409,10 +409,10 @@ def reembed(
         out.print(f"re-embedded {count} passages: {before} → {now}")
     else:
         out.print(f"nothing to do: the store holds {now or 'no'} embeddings")
-    if now and now != settings.embedding_form:
+    if now and settings.embedding_form and now != settings.embedding_form:
         out.print(
-            f"note: SCRKB_EMBEDDING_FORM is {settings.embedding_form}; set it to {now}, or the "
-            f"next ingest re-embeds the store back"
+            f"note: SCRKB_EMBEDDING_FORM is {settings.embedding_form}; unset it or set it to "
+            f"{now}, or the next ingest re-embeds the store back"
         )
 
 

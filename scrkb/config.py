@@ -14,6 +14,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+DEFAULT_EMBEDDING_FORM = "int8"  # chosen by measurement: README, "Embedding form"
+
 
 def default_model_path() -> Path:
     """The bundled all-MiniLM-L6-v2 weights: never a hub download."""
@@ -32,13 +34,13 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(
         32, description="Texts per batch for the fp32 (torch) embedder; int8 runs one text at a time."
     )
-    embedding_form: Literal["int8", "fp32"] = Field(
-        "int8",
-        description="Embedding form: int8 (quantised weights on ONNX Runtime; faster, and "
-        "within 0.01 of fp32 on retrieval nDCG and tagger F1) or fp32 (the model as "
-        "trained; the form a CUDA GPU can re-embed in). A store holds one form: ingest and "
-        "retag re-embed a store of the other form first; search embeds queries in the "
-        "store's form.",
+    embedding_form: Literal["int8", "fp32"] | None = Field(
+        None,
+        description="Embedding form: int8 (quantised weights; faster, and within 0.01 of "
+        "fp32 on retrieval nDCG and tagger F1) or fp32 (the model as trained; the form a "
+        "CUDA GPU can re-embed in). Unset: a store keeps the form it holds, and a new one "
+        "gets int8. Set: ingest and retag first re-embed a store of the other form (a "
+        "store never mixes two). Search embeds queries in the store's form.",
     )
     model_cache: Path | None = Field(
         None,
@@ -186,6 +188,10 @@ class Settings(BaseSettings):
 
     def resolved_model_path(self) -> Path:
         return self.model_path or default_model_path()
+
+    def embedding_form_for(self, stored: str | None) -> str:
+        """The form to embed in beside a store holding ``stored`` vectors (None: none)."""
+        return self.embedding_form or stored or DEFAULT_EMBEDDING_FORM
 
 
 @lru_cache

@@ -75,7 +75,7 @@ def embedding_form() -> str:
     """The form ``embed`` returns vectors in: the configured one."""
     from scrkb.config import get_settings
 
-    return get_settings().embedding_form
+    return get_settings().embedding_form_for(None)
 
 
 def embed(texts: list[str]) -> np.ndarray:

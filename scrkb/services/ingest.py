@@ -382,7 +382,7 @@ class FileUnit(Unit):
         t = time.perf_counter()
         try:
             self.ingestor.store.replace_report(
-                report, passages, vectors, form=self.ingestor.embedder.form, text=text
+                report, passages, vectors, form=self.ingestor.batch_form, text=text
             )
         except ScrkbError as exc:
             self.outcome = FileOutcome(self.shown, "failed", reason="error", message=exc.message)
@@ -404,6 +404,7 @@ class Ingestor:
         self._owns_store = store is None
         self.seconds = StageSeconds()
         self._workers: Workers | None = None
+        self.batch_form: str | None = None  # the form this batch's vectors are in
 
     def close(self) -> None:
         if self._workers is not None:
@@ -421,7 +422,7 @@ class Ingestor:
         if self._workers is None or self._workers.count != count:
             if self._workers is not None:
                 self._workers.close()
-            self._workers = Workers(self.settings, count)
+            self._workers = Workers(self.settings, count, form=self.form)
         if not count:
             from scrkb.nlp.themes import get_tagger
 
@@ -429,11 +430,17 @@ class Ingestor:
         return self._workers.warm()
 
     @property
+    def form(self) -> str:
+        """The form this batch embeds in: the configured one, else the store's (int8 for a
+        new store)."""
+        return self.settings.embedding_form_for(self.store.embedding_form())
+
+    @property
     def embedder(self) -> Embedder:
         return get_embedder(
             self.settings.resolved_model_path(),
             self.settings.embed_batch_size,
-            form=self.settings.embedding_form,
+            form=self.form,  # type: ignore[arg-type]
         )
 
     def ingest(
@@ -539,10 +546,15 @@ class Ingestor:
         record: Callable[[int, FileOutcome], None],
     ) -> None:
         embedder = self.embedder
-        if self._workers is not None and self._workers.count == workers:
+        self.batch_form = embedder.form
+        if (
+            self._workers is not None
+            and self._workers.count == workers
+            and self._workers.form == embedder.form
+        ):
             pool, owned = self._workers, False  # started by ``warm``: kept for the next batch
         else:
-            pool, owned = Workers(self.settings, workers), True
+            pool, owned = Workers(self.settings, workers, form=embedder.form), True
 
         def done(unit: Unit) -> None:
             assert isinstance(unit, FileUnit) and unit.outcome is not None

@@ -7,8 +7,9 @@
     tag      worker  the theme tagger, given those vectors (``nlp.annotate.tag_report``)
     write    here    one store transaction per report (the unit's own ``tagged``)
 
-While this process embeds one report, the workers extract the next ones and tag the last:
-on two cores the embedder has one and the CPU stages share both. Worker processes are
+While this process embeds one report (a text per core at a time), the workers extract
+the next ones and tag the last: the stages share the cores, and none waits on a spinning
+barrier, so every core stays busy. Worker processes are
 spawned, never forked (this process may hold model threads, or serve requests), load
 spaCy and the tagger once each, keep their numeric libraries to one thread, and never
 import torch (the embedder is ONNX Runtime; spaCy's thinc would import torch eagerly:
@@ -25,6 +26,7 @@ import multiprocessing
 import os
 import resource
 import sys
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
@@ -74,11 +76,11 @@ class InlineExecutor(Executor):
         return future
 
 
-def _worker_environment(settings: Settings) -> dict[str, str]:
+def _worker_environment(settings: Settings, form: str) -> dict[str, str]:
     """What a worker must share with this process: the embedding form and model above all
     (settings may have been built in code, not read from the environment)."""
     env = {
-        "SCRKB_EMBEDDING_FORM": settings.embedding_form,
+        "SCRKB_EMBEDDING_FORM": form,
         "SCRKB_EMBED_BATCH_SIZE": str(settings.embed_batch_size),
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
@@ -111,6 +113,7 @@ def _init_worker(environ: dict[str, str]) -> None:
 
 
 def _ready() -> int:
+    time.sleep(0.05)  # long enough that one worker cannot answer for another
     return os.getpid()
 
 
@@ -123,9 +126,10 @@ class Workers:
 
     MAX_RESTARTS = 3
 
-    def __init__(self, settings: Settings, count: int) -> None:
+    def __init__(self, settings: Settings, count: int, *, form: str | None = None) -> None:
         self.settings = settings
         self.count = count
+        self.form = form or settings.embedding_form_for(None)
         self.restarts = 0
         self.epoch = 0  # which pool: calls that died with an older one need no new restart
         self._pool: ProcessPoolExecutor | None = None
@@ -139,7 +143,7 @@ class Workers:
                 max_workers=self.count,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_init_worker,
-                initargs=(_worker_environment(self.settings),),
+                initargs=(_worker_environment(self.settings, self.form),),
             )
         return self._pool
 
@@ -147,8 +151,13 @@ class Workers:
         """Start every worker and wait until each has loaded its models; their pids."""
         if not self.count:
             return []
-        executor = self.executor()
-        return sorted({f.result() for f in [executor.submit(_ready) for _ in range(self.count)]})
+        seen: set[int] = set()
+        for _ in range(100):  # a worker answers only once its initializer has run
+            executor = self.executor()
+            seen |= {f.result() for f in [executor.submit(_ready) for _ in range(self.count)]}
+            if len(seen) >= self.count:
+                break
+        return sorted(seen)
 
     def replace(self, epoch: int) -> None:
         """After a worker of pool ``epoch`` died: drop that pool (the next call starts a

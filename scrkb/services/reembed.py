@@ -31,11 +31,12 @@ def reembed_store(
     form: Form | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> int:
-    """Make every stored vector ``form`` (default: the configured one); returns how many
-    passages were re-embedded (0 when the store already holds that form, or nothing)."""
+    """Make every stored vector ``form`` (default: ``SCRKB_EMBEDDING_FORM``; unset, nothing
+    to do); returns how many passages were re-embedded (0 when the store already holds
+    that form, or nothing)."""
     form = form or settings.embedding_form
     stored = store.embedding_form()
-    if stored is None or stored == form:
+    if form is None or stored is None or stored == form:
         return 0
     embedder = bulk_embedder(settings.resolved_model_path(), settings.embed_batch_size, form)
     threads = os.cpu_count() or 1

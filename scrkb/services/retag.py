@@ -134,7 +134,8 @@ def retag_store(
         if on_start:
             on_start(len(report_ids))
         reembed_store(store, settings, on_progress=on_reembed)
-        workers = Workers(settings, worker_count(settings, len(report_ids)))
+        form = settings.embedding_form_for(store.embedding_form())
+        workers = Workers(settings, worker_count(settings, len(report_ids)), form=form)
         totals: dict[str, Any] = {
             "reports": 0,
             "passages": 0,
@@ -143,7 +144,7 @@ def retag_store(
             "failed": [],
         }
         embedder = get_embedder(
-            settings.resolved_model_path(), settings.embed_batch_size, form=settings.embedding_form
+            settings.resolved_model_path(), settings.embed_batch_size, form=form  # type: ignore[arg-type]
         )
         files_dir = settings.home / "files"
         try:

@@ -154,6 +154,14 @@ def test_pipeline_a_store_of_another_form_is_reembedded_never_mixed(tmp_path):
     assert np.array_equal(again, fp32.encode(texts))
     assert VectorIndex.load(home / "vectors").form == "fp32"  # the index was rebuilt
 
+    # with the form unset, a store keeps the one it holds: no surprise re-embedding
+    third = render_text(_review("c", "Child C"), tmp_path / "c.txt")
+    summary = ingest_paths([third], Settings(home=home, embedding_form=None))
+    assert summary.count("added") == 1 and "reembed" not in summary.seconds
+    assert summary.embedding.startswith("fp32")
+    with Store(home / "scrkb.sqlite") as store:
+        assert store.embedding_form() == "fp32"
+
 
 class _Step(Unit):
     """A unit whose prepare call is ``call``; it records how it ended."""
