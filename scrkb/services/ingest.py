@@ -33,6 +33,8 @@ from scrkb.errors import ExtractionError, ReadOnly, ScrkbError
 from scrkb.index.store import Store
 from scrkb.index.vectors import sync_vector_index
 from scrkb.ingest.files import discover, report_id_for, sha256_file
+from scrkb.ingest.guards import ExtractLimits
+from scrkb.ingest.isolate import InProcessExtractor, IsolatedExtractor
 from scrkb.ingest.ocr import OcrOptions, tesseract_version
 from scrkb.models import Passage, Recommendation, Report, ReportMetadata
 from scrkb.nlp.embedding import Embedder, embedding_text, get_embedder
@@ -124,15 +126,74 @@ class IngestSummary:
 
 
 # --------------------------------------------------------------------------- prepare (worker)
+@dataclass(frozen=True)
+class ExtractorSpec:
+    """How files are read (main's hardening, the same on both paths): the limits of
+    ``guards.py``, and a child process with a memory ceiling of ``memory_mb`` (0: in the
+    process that prepares the file)."""
+
+    max_bytes: int
+    max_pages: int
+    limits: ExtractLimits
+    memory_mb: int
+    ocr: OcrOptions | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ExtractorSpec:
+        return cls(
+            max_bytes=settings.max_file_mb * 2**20,
+            max_pages=settings.max_pages,
+            limits=ExtractLimits.from_settings(settings),
+            memory_mb=settings.extract_memory_mb,
+            ocr=OcrOptions.from_settings(settings),
+        )
+
+    def build(self) -> IsolatedExtractor | InProcessExtractor:
+        common: dict[str, Any] = {
+            "max_bytes": self.max_bytes,
+            "max_pages": self.max_pages,
+            "limits": self.limits,
+            "ocr": self.ocr,
+        }
+        if self.memory_mb > 0:
+            return IsolatedExtractor(**common, memory_mb=self.memory_mb)
+        return InProcessExtractor(**common)
+
+
+_worker_extractor: tuple[ExtractorSpec, InProcessExtractor] | None = None
+
+
+def worker_extractor(spec: ExtractorSpec) -> InProcessExtractor:
+    """This worker process's extractor: one bounded child serves every file the worker
+    prepares (started once, replaced after a file that failed or grew), and is stopped
+    when the worker exits."""
+    global _worker_extractor
+    if _worker_extractor is not None and _worker_extractor[0] == spec:
+        return _worker_extractor[1]
+    if _worker_extractor is not None:
+        _worker_extractor[1].close()
+    else:
+        from multiprocessing import util
+
+        util.Finalize(None, _close_worker_extractor, exitpriority=10)
+    _worker_extractor = (spec, spec.build())
+    return _worker_extractor[1]
+
+
+def _close_worker_extractor() -> None:
+    global _worker_extractor
+    if _worker_extractor is not None:
+        _worker_extractor[1].close()
+        _worker_extractor = None
+
+
 @dataclass
 class PrepareJob:
     path: str
     sha256: str | None
     report_id: str
-    max_bytes: int
-    max_pages: int
     files_dir: str
-    ocr: OcrOptions | None = None
+    extract: ExtractorSpec
 
 
 @dataclass
@@ -163,10 +224,13 @@ class Prepared:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def prepare_file(job: PrepareJob) -> Prepared | Refused:
-    """The ``prepare`` stage of one file (in a worker): a refusal is a value, not a raise."""
+def prepare_file(
+    job: PrepareJob, extractor: InProcessExtractor | None = None
+) -> Prepared | Refused:
+    """The ``prepare`` stage of one file (in a worker, with the worker's extractor; in
+    this process, with the batch's own): a refusal is a value, not a raise."""
     try:
-        return _prepare(job)
+        return _prepare(job, extractor or worker_extractor(job.extract))
     except ExtractionError as exc:
         return Refused(exc.reason, exc.message)
     except ScrkbError as exc:
@@ -178,8 +242,7 @@ def prepare_file(job: PrepareJob) -> Prepared | Refused:
         return Refused("error", f"unexpected error: {type(exc).__name__}: {exc}")
 
 
-def _prepare(job: PrepareJob) -> Prepared:
-    from scrkb.ingest.extract import extract
+def _prepare(job: PrepareJob, extractor: InProcessExtractor) -> Prepared:
     from scrkb.nlp.annotate import describe
     from scrkb.nlp.passages import split_passages
     from scrkb.nlp.structure import structure
@@ -187,10 +250,12 @@ def _prepare(job: PrepareJob) -> Prepared:
     path = Path(job.path)
     seconds: dict[str, float] = {}  # CPU seconds of this worker (and its OCR processes)
     t = cpu_now()
-    doc = extract(
-        path, max_bytes=job.max_bytes, max_pages=job.max_pages, ocr=job.ocr, sha256=job.sha256
-    )
+    # Files come from outside: each is read in a child with a memory ceiling and a time
+    # limit (``ingest/isolate.py``); only its text comes back, with the CPU it cost.
+    doc = extractor.extract(path, sha256=job.sha256)
     seconds["extract"] = cpu_now() - t
+    if isinstance(extractor, IsolatedExtractor):
+        seconds["extract"] += extractor.cpu_seconds
     prepared = Prepared(
         sha256=doc.sha256,
         format=doc.format,
@@ -269,11 +334,11 @@ class FileUnit(Unit):
             path=str(self.path),
             sha256=self.sha256,
             report_id=self.report_id,
-            max_bytes=settings.max_file_mb * 2**20,
-            max_pages=settings.max_pages,
             files_dir=str(settings.home / "files"),
-            ocr=OcrOptions.from_settings(settings),
+            extract=self.ingestor.extract_spec,
         )
+        if self.ingestor.inline:  # no worker: this process reads with the batch's extractor
+            return prepare_file, (job, self.ingestor.extractor)
         return prepare_file, (job,)
 
     def prepared(self, result: Prepared | Refused) -> bool:
@@ -405,11 +470,25 @@ class Ingestor:
         self.seconds = StageSeconds()
         self._workers: Workers | None = None
         self.batch_form: str | None = None  # the form this batch's vectors are in
+        self.extract_spec = ExtractorSpec.from_settings(settings)
+        self.inline = True  # whether the batch runs without workers (set per batch)
+        self._extractor: InProcessExtractor | None = None
+
+    @property
+    def extractor(self) -> InProcessExtractor:
+        """How this process reads files when a batch runs without workers (each worker
+        has its own): a bounded child, started on first use, kept for the batch."""
+        if self._extractor is None:
+            self._extractor = self.extract_spec.build()
+        return self._extractor
 
     def close(self) -> None:
         if self._workers is not None:
             self._workers.close()
             self._workers = None
+        if self._extractor is not None:
+            self._extractor.close()
+            self._extractor = None
         if self._owns_store:
             self.store.close()
 
@@ -555,6 +634,7 @@ class Ingestor:
             pool, owned = self._workers, False  # started by ``warm``: kept for the next batch
         else:
             pool, owned = Workers(self.settings, workers, form=embedder.form), True
+        self.inline = pool.count == 0
 
         def done(unit: Unit) -> None:
             assert isinstance(unit, FileUnit) and unit.outcome is not None
