@@ -333,8 +333,24 @@ def main() -> None:
     parser.add_argument("--form", choices=["int8", "fp32"], default=None)
     parser.add_argument("--national", type=int, nargs="?", const=100_000, default=None,
                         help="passages for the national-scale dry run (alone)")  # fmt: skip
+    parser.add_argument("--reference-only", type=Path, default=None, metavar="HOME",
+                        help="only the torch reference, on --sample passages stored in HOME "
+                        "(a national run stopped early: its store is left in the temp folder)")
+    parser.add_argument("--sample", type=int, default=2000)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    if args.reference_only:
+        texts = stored_texts(args.reference_only)
+        sample = random.Random(1).sample(texts, min(args.sample, len(texts)))
+        torch_reference(["warm up"])
+        seconds = torch_reference(sample)
+        cpu = REFERENCE_CPU[-1]
+        print(json.dumps({"stored": len(texts), "sample": len(sample),
+                          "reference_seconds": round(seconds, 2),
+                          "reference_cpu_seconds": round(cpu, 2),
+                          "reference_cpu_hours_per_100k": round(cpu / len(sample) * 1e5 / 3600, 3),
+                          }))  # fmt: skip
+        return
     update = {k: v for k, v in (("ingest_workers", args.workers), ("embedding_form", args.form))
               if v is not None}  # fmt: skip
     settings = Settings().model_copy(update=update)

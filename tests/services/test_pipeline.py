@@ -1,6 +1,8 @@
 """The parallel path of ingest and retag: what it stores is what one process would store,
-an unchanged folder costs seconds, a store never mixes embedding forms, and a worker that
-dies takes down only its own file."""
+an unchanged folder costs seconds, a store never mixes embedding forms, a worker that
+dies takes down only its own file, and the workers read files as main's hardening says
+(a bounded child each; a hostile file refused with its one-line reason, nothing of it
+written)."""
 
 from __future__ import annotations
 
@@ -26,9 +28,10 @@ from scrkb.index.store import Store
 from scrkb.index.vectors import VectorIndex
 from scrkb.models import SearchQuery
 from scrkb.nlp.embedding import embedding_text, get_embedder
-from scrkb.services.ingest import ingest_paths
+from scrkb.services.ingest import Ingestor, ingest_paths
 from scrkb.services.pipeline import InlineExecutor, StageSeconds, Unit, Workers, run_units
 from scrkb.services.retag import retag_store
+from tests.hostile import docx_entity_bomb, html_deep, pdf_flate_bomb
 from tests.services.test_ingest import _review
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,6 +116,64 @@ def test_pipeline_reingesting_an_unchanged_folder_costs_seconds(sample_corpus):
     assert result["busy"]["extract"] == 0 and result["busy"]["embed"] == 0
     assert result["seconds"] < 5, result  # hashing the files is all it does
     assert wall < 30  # the interpreter and imports included, on a busy machine
+
+
+def _isolate_children(parents: list[int]) -> dict[int, int]:
+    """The extraction children (``python -m scrkb.ingest.isolate``) of the processes
+    ``parents``, each with its address-space ceiling in bytes (/proc, Linux)."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+            limits = Path(f"/proc/{entry}/limits").read_text()
+        except OSError:
+            continue
+        if int(stat[1]) in parents and b"scrkb.ingest.isolate" in cmdline:
+            line = next(x for x in limits.splitlines() if x.startswith("Max address space"))
+            found[int(entry)] = int(line.split()[3])
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/limits").exists(), reason="reads /proc (Linux)")
+def test_pipeline_workers_read_files_in_bounded_children_and_refuse_hostile_ones(tmp_path):
+    good = [render_text(_review(c, f"Child {c.upper()}"), tmp_path / f"{c}.txt")
+            for c in "abcdef"]  # fmt: skip
+    bad = {
+        "flate.pdf": ("too_large", pdf_flate_bomb(tmp_path / "flate.pdf")),
+        "nested.html": ("too_complex", html_deep(tmp_path / "nested.html")),
+        "laughs.docx": ("too_complex", docx_entity_bomb(tmp_path / "laughs.docx")),
+    }
+    settings = Settings(home=tmp_path / "home", ingest_workers=2, extract_memory_mb=700)
+    ingestor = Ingestor(settings)
+    children: dict[int, int] = {}
+    try:
+        workers = ingestor.warm(len(good) + len(bad))
+        assert len(workers) == 2
+        summary = ingestor.ingest(
+            [*good, *(path for _reason, path in bad.values())],
+            on_file=lambda _path, _outcome: children.update(_isolate_children(workers)),
+        )
+    finally:
+        ingestor.close()
+    assert summary.workers == 2
+    # every worker that read a file did so in a child of its own under the ceiling
+    assert children and set(children.values()) == {700 * 2**20}
+    assert not _isolate_children(workers), "the children end with the batch"
+    by_name = {Path(o.path).name: o for o in summary.outcomes}
+    for name, (reason, _path) in bad.items():
+        outcome = by_name[name]
+        assert (outcome.status, outcome.reason) == ("failed", reason), outcome
+        assert outcome.message.startswith(name) and "\n" not in outcome.message
+    assert all(by_name[p.name].status == "added" for p in good)
+    with Store(settings.db_path) as store:  # nothing of a refused file was written
+        stored = {store.get_report(r).source for r in store.report_ids()}
+        assert stored == {str(p.resolve()) for p in good}
+        assert not store.execute(
+            "SELECT 1 FROM passages WHERE report_id NOT IN (SELECT id FROM reports)"
+        )
 
 
 def test_pipeline_a_store_of_another_form_is_reembedded_never_mixed(tmp_path):
