@@ -472,6 +472,7 @@ class Ingestor:
         self.batch_form: str | None = None  # the form this batch's vectors are in
         self.extract_spec = ExtractorSpec.from_settings(settings)
         self.inline = True  # whether the batch runs without workers (set per batch)
+        self._again: list[int] = []  # twins of files that failed, to be read on their own
         self._extractor: InProcessExtractor | None = None
 
     @property
@@ -551,6 +552,14 @@ class Ingestor:
             summary.workers = worker_count(self.settings, sum(1 for u in units if u.sha256))
             summary.embedding = f"{self.embedder.form} ({self.embedder.runtime})"
             self._run(units, summary.workers, files, record)
+        # A file with the content of one that failed, under another name, is read on its
+        # own: a refusal can depend on the name (an .html page is read, the same bytes
+        # named .docx are refused as "not a Word document"), and its message names it.
+        while self._again:
+            again, self._again = sorted(self._again), []
+            units = self._triage(files, provenance or {}, record, only=again)
+            if units:
+                self._run(units, worker_count(self.settings, len(units)), files, record)
         summary.outcomes = [o for o in outcomes if o is not None]
         if self.store.generation() != generation_before:
             t = time.perf_counter()
@@ -579,12 +588,15 @@ class Ingestor:
         files: list[Path],
         provenance: dict[str, dict[str, Any]],
         record: Callable[[int, FileOutcome], None],
+        only: list[int] | None = None,
     ) -> list[FileUnit]:
-        """One hash per file, before any extraction: what needs no work is settled here."""
+        """One hash per file, before any extraction: what needs no work is settled here.
+        ``only``: these indices of ``files`` (a later pass), else all."""
         units: list[FileUnit] = []
         first_with: dict[str, FileUnit] = {}
         max_bytes = self.settings.max_file_mb * 2**20
-        for index, path in enumerate(files):
+        for index in range(len(files)) if only is None else only:
+            path = files[index]
             shown = str(path)
             if not path.exists():
                 record(index, FileOutcome(shown, "failed", reason="unreadable", message="file not found"))
@@ -640,7 +652,10 @@ class Ingestor:
             assert isinstance(unit, FileUnit) and unit.outcome is not None
             record(unit.index, unit.outcome)
             for index, source in unit.twins:
-                record(index, _twin_outcome(str(files[index]), source, unit))
+                if unit.outcome.status == "failed" and source != unit.source:
+                    self._again.append(index)  # read on its own, in a later pass
+                else:
+                    record(index, _twin_outcome(str(files[index]), source, unit))
 
         try:
             run_units(
@@ -669,13 +684,8 @@ def _twin_outcome(shown: str, source: str, first: FileUnit) -> FileOutcome:
     """A later file of the batch with the same content as ``first``, now that it is done."""
     outcome = first.outcome
     assert outcome is not None
-    if outcome.status == "failed":
-        return FileOutcome(
-            shown,
-            "failed",
-            reason=outcome.reason,
-            message=f"same content as {first.path.name}, which failed: {outcome.message}",
-        )
+    if outcome.status == "failed":  # the same file named twice: the same refusal
+        return FileOutcome(shown, "failed", reason=outcome.reason, message=outcome.message)
     if source == first.source:  # the same file named twice
         return FileOutcome(shown, "unchanged", report_id=first.report_id, title=outcome.title)
     return _duplicate(shown, first.report_id, outcome.title or first.path.name)
