@@ -107,12 +107,15 @@ def _init_worker(environ: dict[str, str]) -> None:
     from scrkb.config import get_settings
 
     get_settings.cache_clear()
-    from scrkb.nlp.themes import get_tagger
-
-    get_tagger()  # spaCy, the taxonomy's matchers and the trained weights: once per process
+    # spaCy, the taxonomy's matchers and the trained weights load on first use, once per
+    # process (or ahead, in ``_ready``): a batch whose files are all refused at
+    # extraction never pays their memory.
 
 
 def _ready() -> int:
+    from scrkb.nlp.themes import get_tagger
+
+    get_tagger()  # every model this worker will use, loaded now
     time.sleep(0.05)  # long enough that one worker cannot answer for another
     return os.getpid()
 
