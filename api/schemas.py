@@ -153,10 +153,6 @@ class ReportGroupPublic(ReportGroup, Public):
 
 
 class SearchResultsPublic(SearchResults, Public):
-    total: int = Field(
-        description="Passages matching, the same on every page (a lower bound when capped "
-        "at 1000)."
-    )
     k: int
     offset: int
     hits: list[SearchHitPublic]

@@ -1,20 +1,30 @@
-"""Hybrid search: BM25 over SQLite FTS5 and cosine over FAISS, fused by reciprocal rank.
+"""Hybrid search: BM25 (bm25s, in memory) and cosine over every passage, fused by rank.
 
 Reviews say the same thing in many ways ("the baby was not seen" / "the health visitor
 spoke to the mother on the doorstep"), so the dense arm finds paraphrases; the lexical
-arm keeps exact terms (MARAC, section 47, "was not brought") sharp. Reciprocal rank
-fusion needs no score calibration between the two, and each hit keeps both arms' ranks
-and scores so the ranking can be explained.
+arm keeps exact terms (MARAC, section 47, "was not brought") sharp; a third arm lifts
+passages tagged with a theme the query names in its own words. Reciprocal rank fusion
+needs no score calibration between the arms, and each hit keeps every arm's rank and
+score so the ranking can be explained.
+
+**What counts as a match** is decided apart from ranking, so ``total`` is a count, the
+same on every page: a passage matches when it holds enough of the query's words
+(``SCRKB_MATCH_MIN_COVERAGE``) or its cosine with the query reaches
+``SCRKB_MATCH_MIN_SIMILARITY``, a floor calibrated on judged non-relevant pairs and on
+nonsense queries (bench/retrieval_quality.py --calibrate). Keyboard mash, off-domain
+questions and lone everyday words shared by chance match nothing. Both arms score every
+passage (a sparse column sum and one matrix-vector product), so counting costs nothing
+more than ranking.
 """
 
 from __future__ import annotations
 
-import re
-import sqlite3
+import math
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -22,9 +32,19 @@ import numpy as np
 from scrkb.config import Settings
 from scrkb.errors import InvalidQuery
 from scrkb.index.arrange import arrange
+from scrkb.index.lexical import (
+    LEXICAL_DIR,
+    STEMMER,
+    STOPWORDS,
+    LexicalIndex,
+    query_terms,
+    sync_lexical_index,
+    word_spans,
+)
 from scrkb.index.store import Store
 from scrkb.index.vectors import VectorIndex, sync_vector_index
 from scrkb.models import (
+    FACET_UNITS,
     HitTheme,
     ScoreParts,
     SearchFilters,
@@ -33,46 +53,99 @@ from scrkb.models import (
     SearchResults,
 )
 from scrkb.nlp.embedding import get_embedder
-from scrkb.nlp.taxonomy import theme_name, theme_names
+from scrkb.nlp.taxonomy import default_taxonomy, theme_name, theme_names
+
+__all__ = ["MARK_END", "MARK_START", "STOPWORDS", "Searcher", "query_terms"]
 
 MAX_QUERY_CHARS = 1000
 MARK_START, MARK_END = "\x02", "\x03"
 
 Mode = Literal["hybrid", "bm25", "dense"]
-
-# Function words that would make an FTS5 OR-query touch every row (and add nothing).
-STOPWORDS = frozenset(
-    ["a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself", "yourselves", "what's", "who's", "how's", "s", "t", "don", "shouldn", "wasn", "weren", "won", "wouldn", "isn", "aren", "didn", "doesn", "hadn", "hasn", "haven", "also", "per", "via", "within", "without", "upon", "among", "amongst", "across", "etc", "eg", "ie"]
-)
-_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")  # Unicode letters: FTS5 folds the accents
-
-
-def query_terms(text: str) -> list[str]:
-    """Content words of a query, lower-cased and de-duplicated in order."""
-    seen: dict[str, None] = {}
-    for match in _TOKEN.finditer(text):
-        token = match.group(0).lower().replace("’", "'")
-        token = token.split("'")[0]
-        if len(token) < 2 or token in STOPWORDS:
-            continue
-        seen.setdefault(token, None)
-    return list(seen)
-
-
-def fts_expression(terms: list[str]) -> str:
-    """An FTS5 OR over quoted terms: quoting makes any user input a safe literal."""
-    return " OR ".join(f'"{t}"' for t in terms[:32])
-
-
-_MARKED = re.compile(f"{MARK_START}([^{MARK_END}]*){MARK_END}")
+NONSENSE_ZIPF = 2.0  # "qwerty" 2.5 and "jkl" 1.5 in wordfreq; keyboard mash is 0
 
 
 @dataclass
-class LexicalHit:
-    rowid: int
-    score: float
-    coverage: float  # share of the query's kept (not too common) terms this passage matched
-    marked: str  # passage text with matched words between MARK_START and MARK_END
+class Fusion:
+    """How the arms are weighed: from settings, or a variant under test (bench/)."""
+
+    rrf_k: int
+    bm25_weight: float
+    dense_weight: float
+    theme_weight: float
+    depth: int
+    coverage_power: float
+    min_similarity: float
+    min_coverage: float
+    theme_min_similarity: float
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Fusion:
+        return cls(
+            rrf_k=settings.rrf_k,
+            bm25_weight=settings.bm25_weight,
+            dense_weight=settings.dense_weight,
+            theme_weight=settings.theme_weight,
+            depth=settings.candidates,
+            coverage_power=settings.coverage_power,
+            min_similarity=settings.match_min_similarity,
+            min_coverage=settings.match_min_coverage,
+            theme_min_similarity=settings.theme_min_similarity,
+        )
+
+
+@dataclass
+class Arms:
+    """Every arm's score for every passage (by lexical-index position), for one query."""
+
+    stems: dict[str, str]  # query term -> stem, for the kept terms
+    allowed: np.ndarray  # bool [n]: passes the filters and is not a contents page
+    bm25: np.ndarray | None = None  # float32 [n]
+    matched: np.ndarray | None = None  # int16 [n]: kept query terms held
+    terms: int = 0
+    cosine: np.ndarray | None = None  # float32 [n]
+    theme_sims: dict[str, float] = field(default_factory=dict)  # theme id -> similarity
+    theme_conf: np.ndarray | None = None  # float [n, themes] (the lexical index's)
+    theme_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Ranking:
+    """The match set in order, and what each arm made of it."""
+
+    cand: np.ndarray  # positions of the matches, ascending
+    fused: np.ndarray  # fused score by index into cand
+    tiebreak: np.ndarray  # cosine (BM25 in bm25 mode) by index into cand
+    arm_ranks: dict[str, tuple[np.ndarray, np.ndarray]]  # arm -> (cand indices best first, scores)
+    total: int
+
+    def page(self, start: int, stop: int) -> np.ndarray:
+        """Positions of places start..stop-1: passages any arm ranked first, by fused
+        score, then the other matches by cosine, ties by position. Only what the page
+        needs is sorted: the unranked tail of a large match set is left alone."""
+        ranked = np.flatnonzero(self.fused > 0)
+        head = ranked[np.lexsort((ranked, -self.tiebreak[ranked], -self.fused[ranked]))]
+        if stop <= len(head):
+            return self.cand[head[start:stop]]
+        rest = np.flatnonzero(self.fused <= 0)
+        need = min(stop - len(head), len(rest))
+        if need < len(rest):
+            rest = rest[np.argpartition(-self.tiebreak[rest], need - 1)[:need]] if need else rest[:0]
+        tail = rest[np.lexsort((rest, -self.tiebreak[rest]))][:need]
+        return self.cand[np.concatenate([head, tail])[start:stop]]
+
+    def parts(self, positions: np.ndarray) -> dict[int, ScoreParts]:
+        """Each arm's rank and score and the fused score, for the given positions."""
+        idx = np.searchsorted(self.cand, positions)
+        out = {int(p): ScoreParts(fused=float(self.fused[i])) for p, i in zip(positions, idx, strict=True)}
+        wanted = {int(i): int(p) for p, i in zip(positions, idx, strict=True)}
+        for arm, (top, scores) in self.arm_ranks.items():
+            for rank, (i, value) in enumerate(zip(top, scores, strict=True), start=1):
+                p = wanted.get(int(i))
+                if p is None:
+                    continue
+                setattr(out[p], f"{arm}_rank", rank)
+                setattr(out[p], f"{arm}_score", round(float(value), 4))
+        return out
 
 
 class Searcher:
@@ -83,12 +156,10 @@ class Searcher:
         self.store = store or Store(settings.db_path, readonly=settings.is_read_only())
         self._vectors: VectorIndex | None = None
         self._vectors_lock = threading.Lock()
+        self._lexical: LexicalIndex | None = None
+        self._lexical_lock = threading.Lock()
         self._theme_names = theme_names()  # read once: the taxonomy is fixed per process
-        self._df: tuple[int, int, dict[str, int]] | None = None
-        self.store.execute(
-            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.passages_vocab "
-            "USING fts5vocab(main, passages_fts, 'row')"
-        )
+        self.fusion = Fusion.from_settings(settings)
 
     # ------------------------------------------------------------------ loading
     @property
@@ -119,95 +190,170 @@ class Searcher:
                 )
             return self._vectors
 
+    def lexical_index(self) -> LexicalIndex:
+        """The BM25 index for the store's current generation (rebuilt after writes)."""
+        current = self.store.generation()
+        index = self._lexical
+        if index is not None and index.generation == current:
+            return index
+        with self._lexical_lock:
+            if self._lexical is None or self._lexical.generation != current:
+                self._lexical = sync_lexical_index(
+                    self.store, self.settings.home / LEXICAL_DIR
+                )
+            return self._lexical
+
     def warm(self) -> None:
-        """Load the model and index now rather than on the first query."""
+        """Load the model and both indexes now rather than on the first query."""
         self.vectors()
-        self.embedder.encode_query("warm up")
+        self.lexical_index()
+        self._theme_vectors()
+        self._encode("warm up")
+
+    def _encode(self, text: str) -> np.ndarray:
+        return self.embedder.encode_query(text)
+
+    def _theme_vectors(self) -> tuple[list[str], np.ndarray, np.ndarray]:
+        return _theme_vectors(self.embedder)
 
     # ------------------------------------------------------------------ arms
-    def lexical(
-        self, text: str, limit: int, allowed_sql: tuple[str, list] | None = None
-    ) -> list[LexicalHit]:
-        """BM25 candidates with the share of the (kept) query terms each one matched.
+    def query_stems(self, text: str, index: LexicalIndex) -> dict[str, str]:
+        """The query's content words worth matching, each with its stem (one per stem).
 
-        FTS5's own ``highlight()`` marks the matched words in the text and the heading;
-        stemming those words with FTS5's own tokenizer says which query terms they are,
-        so "drug" and "drugs" count once and a match in the heading counts too.
+        Stems in more than ``SCRKB_BM25_MAX_DF`` of passages are left out (near-zero IDF,
+        the longest posting lists); the rarest always stays. Words the index has never
+        seen stay in: "planning permission garage" must not match on "planning" alone.
         """
-        stems = _STEMMER.stems(query_terms(text))
+        stems = STEMMER.stems(query_terms(text))
         by_stem: dict[str, str] = {}
         for term, stem in stems.items():
-            by_stem.setdefault(stem, term)  # one term per stem: "neglect neglected" is one
-        kept = self._selective(list(by_stem))
-        if not kept:
-            return []
-        sql = (
-            "SELECT rowid, bm25(passages_fts, 1.0, 0.3) AS score, "
-            f"highlight(passages_fts, 0, '{MARK_START}', '{MARK_END}'), "
-            f"highlight(passages_fts, 1, '{MARK_START}', '{MARK_END}') "
-            "FROM passages_fts WHERE passages_fts MATCH ?"
+            by_stem.setdefault(stem, term)
+        if len(by_stem) < 2 or self.settings.bm25_max_df >= 1 or index.size == 0:
+            return {term: stem for stem, term in by_stem.items()}
+        share = {s: index.document_frequency(s) / index.size for s in by_stem}
+        kept = [s for s in by_stem if share[s] <= self.settings.bm25_max_df]
+        kept = kept or [min(by_stem, key=lambda s: share[s])]
+        return {by_stem[s]: s for s in kept}
+
+    def is_nonsense(self, text: str, index: LexicalIndex) -> bool:
+        """True when no word of the query is a word: none is in the corpus or in
+        wordfreq's English list (Zipf frequency ``NONSENSE_ZIPF`` or more). Keyboard mash
+        ("xqzv bpltk wmrrn") then matches nothing, whatever its embedding lands near."""
+        words = query_terms(text)
+        if not words:
+            return True
+        stems = STEMMER.stems(words)
+        if any(index.document_frequency(stems[w]) for w in words):
+            return False
+        from wordfreq import zipf_frequency
+
+        return all(zipf_frequency(w, "en") < NONSENSE_ZIPF for w in words)
+
+    def arms(self, text: str, filters: SearchFilters | None = None, mode: Mode = "hybrid") -> Arms:
+        """Score every passage with each arm the mode uses (the dense arm in a worker
+        thread beside BM25: latency is the slower arm, not the sum)."""
+        index = self.lexical_index()
+        allowed = ~index.hidden
+        if filters is not None and _has_filters(filters):
+            mask = np.zeros(index.size, dtype=bool)
+            mask[index.positions(self.store.filtered_rowids(filters))] = True
+            allowed &= mask
+        if self.is_nonsense(text, index):
+            allowed = np.zeros(index.size, dtype=bool)
+        arms = Arms(stems={}, allowed=allowed)
+        future = None
+        if mode in ("hybrid", "dense") and text.strip():
+            future = _ARM_POOL.submit(self._dense_all, text, index)
+        if mode in ("hybrid", "bm25"):
+            arms.stems = self.query_stems(text, index)
+            scores = index.score(list(arms.stems.values()))
+            arms.bm25, arms.matched, arms.terms = scores.bm25, scores.matched, scores.terms
+        if future is not None:
+            arms.cosine, arms.theme_sims = future.result()
+            arms.theme_conf, arms.theme_ids = index.theme_conf, index.theme_ids
+        return arms
+
+    def _dense_all(self, text: str, index: LexicalIndex) -> tuple[np.ndarray, dict[str, float]]:
+        """Cosine of the query with every passage (by lexical position), and with each theme."""
+        vec = self._encode(text)
+        ids, matrix = self.vectors().matrix()
+        with _one_thread():
+            scores = matrix @ vec if len(ids) else np.zeros(0, dtype=np.float32)
+        if len(ids) == index.size and np.array_equal(ids, index.rowids):
+            cosine = np.asarray(scores, dtype=np.float32)
+        else:  # passages without a vector score -1 (never a dense match)
+            cosine = np.full(index.size, -1.0, dtype=np.float32)
+            pos = np.searchsorted(index.rowids, ids)
+            ok = pos < index.size
+            ok[ok] = index.rowids[pos[ok]] == ids[ok]
+            cosine[pos[ok]] = scores[ok]
+        theme_ids, theme_vecs, theme_owner = self._theme_vectors()
+        sims = theme_vecs @ vec
+        best: dict[str, float] = {}
+        for owner, sim in zip(theme_owner, sims, strict=True):
+            tid = theme_ids[owner]
+            best[tid] = max(best.get(tid, -1.0), float(sim))
+        return cosine, best
+
+    def rank(self, arms: Arms, fusion: Fusion, mode: Mode = "hybrid") -> Ranking:
+        """The match set, ordered: fused rank over the arms' top ``depth`` matches, then
+        the other matches by cosine (or BM25), ties by rowid: one order however the
+        results are paged."""
+        n = len(arms.allowed)
+        lex_match = np.zeros(n, dtype=bool)
+        dense_match = np.zeros(n, dtype=bool)
+        if arms.matched is not None and arms.terms:
+            required = max(1, math.ceil(fusion.min_coverage * arms.terms - 1e-9))
+            lex_match = arms.matched >= required
+        if arms.cosine is not None:
+            dense_match = arms.cosine >= fusion.min_similarity
+        if mode == "bm25":
+            match = lex_match
+        elif mode == "dense":
+            match = dense_match
+        else:
+            match = lex_match | dense_match
+        match &= arms.allowed
+        cand = np.flatnonzero(match)
+        total = int(len(cand))
+        fused = np.zeros(total, dtype=np.float64)
+        arm_ranks: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # arm -> (cand idx, score)
+        k = fusion.rrf_k
+        if total and arms.bm25 is not None and mode in ("hybrid", "bm25"):
+            held = arms.matched[cand] > 0
+            top = _top(np.where(held, arms.bm25[cand], -np.inf), fusion.depth)
+            top = top[held[top]]
+            weight = 1.0
+            if mode == "hybrid" and fusion.coverage_power:
+                coverage = arms.matched[cand[top]].astype(np.float64) / max(arms.terms, 1)
+                weight = coverage**fusion.coverage_power
+            fused[top] += fusion.bm25_weight * weight / (k + np.arange(1, len(top) + 1))
+            arm_ranks["bm25"] = (top, arms.bm25[cand[top]])
+        if total and arms.cosine is not None and mode in ("hybrid", "dense"):
+            top = _top(arms.cosine[cand], fusion.depth)
+            fused[top] += fusion.dense_weight / (k + np.arange(1, len(top) + 1))
+            arm_ranks["dense"] = (top, arms.cosine[cand[top]])
+        named = self.named_themes(arms, fusion)
+        if total and named and mode == "hybrid" and fusion.theme_weight > 0:
+            columns = [arms.theme_ids.index(t) for t in named if t in arms.theme_ids]
+            sims = np.asarray([named[arms.theme_ids[c]] for c in columns], dtype=np.float32)
+            score = (arms.theme_conf[np.ix_(cand, columns)].astype(np.float32) * sims).max(axis=1)
+            top = _top(np.where(score > 0, score, -np.inf), fusion.depth)
+            top = top[score[top] > 0]
+            fused[top] += fusion.theme_weight / (k + np.arange(1, len(top) + 1))
+            arm_ranks["theme"] = (top, score[top])
+        tiebreak = (
+            arms.cosine[cand] if arms.cosine is not None and mode != "bm25"
+            else (arms.bm25[cand] if arms.bm25 is not None else np.zeros(total))
         )
-        params: list = [fts_expression([by_stem[stem] for stem in kept])]
-        if allowed_sql is not None:
-            sql += f" AND rowid IN ({allowed_sql[0]})"
-            params.extend(allowed_sql[1])
-        sql += " ORDER BY score LIMIT ?"
-        params.append(limit)
-        rows = self.store.execute(sql, params)
-        words = {w.lower() for r in rows for col in (r[2], r[3]) for w in _MARKED.findall(col)}
-        word_stems = _STEMMER.stems(sorted(words))
-        wanted = set(kept)
-        hits = []
-        for rowid, score, marked, marked_heading in rows:
-            found = {
-                word_stems.get(w.lower())
-                for col in (marked, marked_heading)
-                for w in _MARKED.findall(col)
-            }
-            coverage = len(found & wanted) / len(wanted)
-            # bm25() is lower-is-better; report it as a positive relevance score.
-            hits.append(LexicalHit(int(rowid), -float(score), coverage, marked))
-        return hits
+        return Ranking(cand=cand, fused=fused, tiebreak=tiebreak, arm_ranks=arm_ranks, total=total)
 
-    def _selective(self, stems: list[str]) -> list[str]:
-        """Drop stems most passages contain: near-zero IDF, yet the longest posting lists."""
-        if len(stems) < 2 or self.settings.bm25_max_df >= 1:
-            return stems
-        total, freqs = self._document_frequencies(stems)
-        kept = [s for s in stems if freqs[s] / (total or 1) <= self.settings.bm25_max_df]
-        return kept or [min(stems, key=lambda s: freqs[s])]
-
-    def _document_frequencies(self, stems: list[str]) -> tuple[int, dict[str, int]]:
-        """Passages containing each stem, from FTS5's vocabulary, and the passage count.
-
-        Cached per store generation (counting a common term reads its whole doclist). The
-        cache is one (generation, total, dict) tuple swapped in whole, so concurrent
-        searches never see a half-built one.
-        """
-        generation = self.store.generation()
-        cache = self._df
-        if cache is None or cache[0] != generation or len(cache[2]) > 20000:
-            total = int(self.store.execute("SELECT COUNT(*) FROM passages")[0][0])
-            cache = (generation, total, {})
-            self._df = cache
-        _, total, freqs = cache
-        for stem in stems:
-            if stem not in freqs:
-                rows = self.store.execute(
-                    "SELECT doc FROM temp.passages_vocab WHERE term = ?", (stem,)
-                )
-                freqs[stem] = int(rows[0][0]) if rows else 0
-        return total, {stem: freqs[stem] for stem in stems}
-
-    def dense(
-        self, text: str, limit: int, allowed: np.ndarray | None = None
-    ) -> list[tuple[int, float]]:
-        if not text.strip():
-            return []
-        index = self.vectors()
-        vec = self._embedder_for(index).encode_query(text)
-        ids, scores = index.search(vec, limit, allowed)
-        return [(int(i), float(s)) for i, s in zip(ids, scores, strict=True)]
+    def named_themes(self, arms: Arms, fusion: Fusion) -> dict[str, float]:
+        """Themes the query names closely enough (its cosine with the theme's name,
+        definition or typical wording), strongest first, at most three."""
+        close = [(t, s) for t, s in arms.theme_sims.items() if s >= fusion.theme_min_similarity]
+        close.sort(key=lambda ts: -ts[1])
+        return dict(close[:3])
 
     # ------------------------------------------------------------------ search
     def search(
@@ -221,103 +367,103 @@ class Searcher:
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         filters = query.filters
-        has_filters = _has_filters(filters)
-        allowed_sql = self.store.filter_sql(filters) if has_filters else None
-        # the rowid list only feeds the dense arm's id selector
-        needs_ids = has_filters and bool(text) and mode in ("hybrid", "dense")
-        allowed = self.store.filtered_rowids(filters) if needs_ids else None
-        timings["filters"] = _ms(t0)
-        want = query.offset + query.k
-
-        marked: dict[int, str] = {}
+        query_themes: list[HitTheme] = []
         if not text:
-            fused = self._browse(filters, allowed_sql)
-            parts = {rowid: ScoreParts(fused=score) for rowid, score in fused}
+            allowed_sql = self.store.filter_sql(filters) if _has_filters(filters) else None
+            ranked, total = self._browse(filters, allowed_sql)
+            parts = {rowid: ScoreParts(fused=score) for rowid, score in ranked}
+            match_positions = None
+            arms = None
+            timings["browse"] = _ms(t0)
         else:
-            depth = max(self.settings.candidates, want)
-            lexical: list[LexicalHit] = []
-            dense: list[tuple[int, float]] = []
-            future = None
-            if mode in ("hybrid", "dense"):
-                # The arms are independent and both release the GIL (torch, SQLite), so
-                # the dense arm runs beside BM25: latency is the slower arm, not the sum.
-                future = _ARM_POOL.submit(_timed, self.dense, text, depth, allowed)
-            if mode in ("hybrid", "bm25"):
-                t = time.perf_counter()
-                lexical = self.lexical(text, depth, allowed_sql)
-                timings["bm25"] = _ms(t)
-            if future is not None:
-                dense, timings["dense"] = future.result()
-            fused, parts = self._fuse(lexical, dense, weigh_coverage=mode == "hybrid")
-            marked = {h.rowid: h.marked for h in lexical}
-
-        total = len(fused)
+            arms = self.arms(text, filters, mode)
+            timings["arms"] = _ms(t0)
+            t = time.perf_counter()
+            ranking = self.rank(arms, self.fusion, mode)
+            timings["rank"] = _ms(t)
+            index = self.lexical_index()
+            total = ranking.total
+            ordered = ranking.page(0, total)  # every match, best first: arranging needs all
+            scores = ranking.fused[np.searchsorted(ranking.cand, ordered)]
+            ranked = [(int(r), float(v)) for r, v in zip(index.rowids[ordered], scores, strict=True)]
+            parts = {}
+            match_positions = ranking.cand
+            named = self.named_themes(arms, self.fusion) if mode == "hybrid" else {}
+            query_themes = [
+                HitTheme(id=t, name=theme_name(t, self._theme_names), confidence=round(s, 3))
+                for t, s in named.items()
+            ]
+        t = time.perf_counter()
         arranged = arrange(
-            self.store, fused, sort=query.sort, per_report=query.per_report, view=query.view
+            self.store, ranked, sort=query.sort, per_report=query.per_report, view=query.view
         )
         page, first_rank = arranged.page(query.offset, query.k)
-        t = time.perf_counter()
-        hits = self._hits(page, parts, text, marked, start_rank=first_rank)
+        if text:
+            index = self.lexical_index()
+            page_pos = index.positions(np.asarray([rowid for rowid, _ in page], dtype=np.int64))
+            parts = {int(index.rowids[p]): v for p, v in ranking.parts(page_pos).items()}
+        hits = self._hits(
+            page,
+            parts,
+            arms.stems if arms is not None else {},
+            {q.id for q in query_themes},
+            start_rank=first_rank,
+        )
         for hit in hits:
             hit.report_matches = arranged.matches.get(hit.report_id)
         timings["hydrate"] = _ms(t)
         timings["total"] = _ms(t0)
-        facets = self.facets([rowid for rowid, _ in fused]) if with_facets else None
+        facets = None
+        if with_facets:
+            if match_positions is None:  # browsing: every passage the filters let through
+                rowids = self.store.filtered_rowids(filters)
+                facets = self._facets_at(self.lexical_index().positions(rowids))
+            else:
+                facets = self._facets_at(match_positions)
         return SearchResults(
-            query=text, total=total, hits=hits, facets=facets, timings_ms=timings,
-            reports=arranged.reports, page_total=len(arranged.units), sort=query.sort,
-            view=query.view, per_report=query.per_report or 0,
+            query=text,
+            total=total,
+            hits=hits,
+            facets=facets,
+            facet_units=dict(FACET_UNITS),
+            query_themes=query_themes,
+            timings_ms=timings,
+            reports=arranged.reports,
+            page_total=len(arranged.units),
+            sort=query.sort,
+            view=query.view,
+            per_report=query.per_report or 0,
         )
-
-    def _fuse(
-        self,
-        lexical: list[LexicalHit],
-        dense: list[tuple[int, float]],
-        *,
-        weigh_coverage: bool = True,
-    ) -> tuple[list[tuple[int, float]], dict[int, ScoreParts]]:
-        """Reciprocal rank fusion; a BM25 hit counts in proportion to its query coverage².
-
-        A passage that shares one everyday word with a paraphrased query ("child") would
-        otherwise enter the fusion as strongly as one that matches the whole query.
-        """
-        k = self.settings.rrf_k
-        parts: dict[int, ScoreParts] = {}
-        for rank, hit in enumerate(lexical, start=1):
-            p = parts.setdefault(hit.rowid, ScoreParts())
-            p.bm25_rank, p.bm25_score = rank, round(hit.score, 4)
-            weight = hit.coverage**2 if weigh_coverage else 1.0
-            p.fused += self.settings.bm25_weight * weight / (k + rank)
-        for rank, (rowid, score) in enumerate(dense, start=1):
-            p = parts.setdefault(rowid, ScoreParts())
-            p.dense_rank, p.dense_score = rank, round(score, 4)
-            p.fused += self.settings.dense_weight / (k + rank)
-        fused = sorted(parts.items(), key=lambda kv: (-kv[1].fused, kv[0]))
-        return [(rowid, p.fused) for rowid, p in fused], parts
 
     def _browse(
         self, filters: SearchFilters, allowed_sql: tuple[str, list] | None
-    ) -> list[tuple[int, float]]:
-        """No query text: the strongest passages for the filters (browse by theme)."""
+    ) -> tuple[list[tuple[int, float]], int]:
+        """No query text: the strongest passages for the filters (browse by theme), the
+        first 1000 of them, and how many there are in all."""
         if filters.themes:
             marks = ",".join("?" * len(filters.themes))
-            sql = (
-                "SELECT passage_rowid, SUM(confidence) AS s FROM passage_themes "
-                f"WHERE theme_id IN ({marks})"
-            )
+            where = f"WHERE theme_id IN ({marks})"
             params: list = list(filters.themes)
             if allowed_sql is not None:
-                sql += f" AND passage_rowid IN ({allowed_sql[0]})"
+                where += f" AND passage_rowid IN ({allowed_sql[0]})"
                 params.extend(allowed_sql[1])
-            sql += " GROUP BY passage_rowid ORDER BY s DESC, passage_rowid LIMIT 1000"
-            return [(int(r[0]), float(r[1])) for r in self.store.execute(sql, params)]
+            total = int(self.store.execute(
+                f"SELECT COUNT(DISTINCT passage_rowid) FROM passage_themes {where}", params
+            )[0][0])
+            sql = (
+                f"SELECT passage_rowid, SUM(confidence) AS s FROM passage_themes {where} "
+                "GROUP BY passage_rowid ORDER BY s DESC, passage_rowid LIMIT 1000"
+            )
+            rows = [(int(r[0]), float(r[1])) for r in self.store.execute(sql, params)]
+            return rows, total
         sql, params = allowed_sql or self.store.filter_sql(filters)
+        total = int(self.store.execute(f"SELECT COUNT(*) FROM ({sql})", params)[0][0])
         rows = self.store.execute(
             f"SELECT p.rowid FROM passages p JOIN reports r ON r.id = p.report_id "
             f"WHERE p.rowid IN ({sql}) ORDER BY r.year DESC, r.title, p.ordinal LIMIT 1000",
             params,
         )
-        return [(int(r[0]), 0.0) for r in rows]
+        return [(int(r[0]), 0.0) for r in rows], total
 
     # ------------------------------------------------------------------ results
     def hydrate(
@@ -329,14 +475,15 @@ class Searcher:
         exactly as search does.
         """
         page = [(rowid, parts.fused) for rowid, parts in scored]
-        return self._hits(page, dict(scored), query, {}, start_rank=start_rank)
+        stems = STEMMER.stems(query_terms(query)) if query else {}
+        return self._hits(page, dict(scored), stems, set(), start_rank=start_rank)
 
     def _hits(
         self,
         page: list[tuple[int, float]],
         parts: dict[int, ScoreParts],
-        text: str,
-        marked: dict[int, str],
+        stems: dict[str, str],
+        query_themes: set[str],
         *,
         start_rank: int,
     ) -> list[SearchHit]:
@@ -344,15 +491,14 @@ class Searcher:
         passages = self.store.passages_by_rowid(rowids)
         report_ids = sorted({p.report_id for p in passages.values()})
         reports = self._report_rows(report_ids)
-        snippets = {r: marked[r] for r in rowids if r in marked}
-        missing = [r for r in rowids if r not in snippets]
-        snippets.update(self._snippets(missing, text))
+        wanted = {stem: term for term, stem in stems.items()}
         hits: list[SearchHit] = []
         for offset, (rowid, score) in enumerate(page):
             passage = passages.get(rowid)
             if passage is None:  # deleted between ranking and hydration
                 continue
             report = reports.get(passage.report_id, {})
+            snippet, matched = mark_terms(passage.text, wanted)
             hits.append(
                 SearchHit(
                     rank=start_rank + offset,
@@ -360,7 +506,7 @@ class Searcher:
                     report_id=passage.report_id,
                     title=report.get("title", ""),
                     text=passage.text,
-                    snippet=snippets.get(rowid) or passage.text,
+                    snippet=snippet,
                     page=passage.page_start,
                     page_end=passage.page_end,
                     heading_path=passage.heading_path,
@@ -380,6 +526,8 @@ class Searcher:
                     nation=report.get("nation"),
                     age_band=report.get("age_band"),
                     source_url=report.get("source_url"),
+                    matched_terms=matched,
+                    matched_themes=[t.theme_id for t in passage.themes if t.theme_id in query_themes],
                 )
             )
         return hits
@@ -395,91 +543,102 @@ class Searcher:
         )
         return {r["id"]: dict(r) for r in rows}
 
-    def _snippets(self, rowids: list[int], text: str) -> dict[int, str]:
-        """Query terms marked by FTS5's own stemmer, so "assessments" marks "assessed"."""
-        terms = query_terms(text)
-        if not rowids or not terms:
-            return {}
-        marks = ",".join("?" * len(rowids))
-        rows = self.store.execute(
-            f"SELECT rowid, highlight(passages_fts, 0, '{MARK_START}', '{MARK_END}') "
-            f"FROM passages_fts WHERE passages_fts MATCH ? AND rowid IN ({marks})",
-            [fts_expression(terms), *rowids],
-        )
-        return {int(r[0]): r[1] for r in rows}
-
     # ------------------------------------------------------------------ facets
     def facets(self, rowids: list[int]) -> dict[str, dict[str, int]]:
-        """Counts over the whole result set (at most a few thousand ids), for filter boxes.
+        """Counts over the whole match set, for filter boxes (units: ``FACET_UNITS``).
 
-        Theme counts are passages; the report fields count distinct reports.
+        Theme counts are matching passages (from the index's tag matrix, exact at any
+        size); the report fields count distinct reports holding a matching passage.
         """
-        out: dict[str, dict[str, int]] = {
-            "theme": {}, "year": {}, "review_type": {}, "nation": {}, "age_band": {}
-        }
-        if not rowids:
+        index = self.lexical_index()
+        return self._facets_at(index.positions(np.asarray(rowids, dtype=np.int64)))
+
+    def _facets_at(self, pos: np.ndarray) -> dict[str, dict[str, int]]:
+        out: dict[str, dict[str, int]] = {name: {} for name in FACET_UNITS}
+        if not len(pos):
             return out
-        ids = rowids[:5000]
-        marks = ",".join("?" * len(ids))
-        for r in self.store.execute(
-            f"SELECT theme_id, COUNT(*) FROM passage_themes WHERE passage_rowid IN ({marks}) "
-            "GROUP BY theme_id ORDER BY 2 DESC, 1",
-            ids,
-        ):
-            out["theme"][r[0]] = r[1]
-        for column in ("year", "review_type", "nation", "age_band"):
-            for r in self.store.execute(
-                f"SELECT r.{column}, COUNT(DISTINCT r.id) FROM passages p JOIN reports r "
-                f"ON r.id = p.report_id WHERE p.rowid IN ({marks}) AND r.{column} IS NOT NULL "
-                "GROUP BY 1 ORDER BY 1",
-                ids,
-            ):
-                out[column][str(r[0])] = r[1]
-        return out
-
-
-class _FtsStemmer:
-    """FTS5's porter tokenizer, run on query terms so they match the index's own stems."""
-
-    def __init__(self) -> None:
-        self._conn = sqlite3.connect(":memory:", check_same_thread=False)
-        self._conn.execute(
-            "CREATE VIRTUAL TABLE q USING fts5(t, tokenize='porter unicode61 remove_diacritics 2')"
+        index = self.lexical_index()
+        counts = (index.theme_conf[pos] > 0).sum(axis=0)
+        ranked = sorted(
+            ((t, int(c)) for t, c in zip(index.theme_ids, counts, strict=True) if c),
+            key=lambda tc: (-tc[1], tc[0]),
         )
-        self._conn.execute("CREATE VIRTUAL TABLE qv USING fts5vocab(q, 'instance')")
-        self._lock = threading.Lock()
-        self._cache: dict[str, str] = {}
-
-    def stems(self, terms: list[str]) -> dict[str, str]:
-        """Each term's stem (a term the tokenizer splits keeps its last part)."""
-        cache = self._cache  # read once: another thread may swap in a fresh dict
-        out = {t: cache[t] for t in terms if t in cache}
-        todo = [t for t in dict.fromkeys(terms) if t not in out]
-        if todo:
-            with self._lock:
-                self._conn.execute("DELETE FROM q")
-                self._conn.executemany(
-                    "INSERT INTO q(rowid, t) VALUES (?, ?)", list(enumerate(todo))
-                )
-                rows = self._conn.execute("SELECT doc, term FROM qv").fetchall()
-            fresh = {t: t for t in todo}
-            for doc, stem in rows:
-                fresh[todo[doc]] = stem
-            if len(self._cache) > 50000:
-                self._cache = {}
-            self._cache.update(fresh)
-            out.update(fresh)
+        out["theme"] = dict(ranked)
+        reports = [index.report_ids[i] for i in np.unique(index.report_of[pos])]
+        for column in ("year", "review_type", "nation", "age_band"):
+            tally: dict[str, int] = {}
+            for start in range(0, len(reports), 900):
+                chunk = reports[start : start + 900]
+                for r in self.store.execute(
+                    f"SELECT {column}, COUNT(*) FROM reports WHERE id IN "
+                    f"({','.join('?' * len(chunk))}) AND {column} IS NOT NULL GROUP BY 1",
+                    chunk,
+                ):
+                    tally[str(r[0])] = tally.get(str(r[0]), 0) + int(r[1])
+            out[column] = dict(sorted(tally.items()))
         return out
 
 
-_STEMMER = _FtsStemmer()
+def mark_terms(text: str, wanted: dict[str, str]) -> tuple[str, list[str]]:
+    """The text with words whose stem is a query stem between MARK_START and MARK_END,
+    and the query terms found (in query order), so "assessments" marks "assessed"."""
+    if not wanted:
+        return text, []
+    spans = word_spans(text)
+    stems = STEMMER.stems(sorted({w for _, _, w in spans}))
+    out: list[str] = []
+    found: set[str] = set()
+    last = 0
+    for start, end, word in spans:
+        stem = stems.get(word)
+        if stem in wanted:
+            out.append(text[last:start])
+            out.append(f"{MARK_START}{text[start:end]}{MARK_END}")
+            last = end
+            found.add(stem)
+    out.append(text[last:])
+    return "".join(out), [term for stem, term in wanted.items() if stem in found]
+
+
 _ARM_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="scrkb-dense")
 
 
-def _timed(fn, *args):  # noqa: ANN001, ANN002, ANN202
-    t = time.perf_counter()
-    result = fn(*args)
-    return result, _ms(t)
+def _top(scores: np.ndarray, depth: int) -> np.ndarray:
+    """Indices of the ``depth`` highest scores, best first (ties by index)."""
+    if len(scores) > depth:
+        part = np.argpartition(-scores, depth - 1)[:depth]
+    else:
+        part = np.arange(len(scores))
+    return part[np.lexsort((part, -scores[part]))]
+
+
+@lru_cache(maxsize=1)
+def _blas():  # noqa: ANN202
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()  # finds the BLAS libraries once (about 14 ms)
+
+
+def _one_thread():  # noqa: ANN202
+    """One BLAS thread for a single query's matrix-vector product: beside other busy
+    processes, threads that wait on each other cost more than they save."""
+    return _blas().limit(limits=1, user_api="blas")
+
+
+@lru_cache(maxsize=2)
+def _theme_vectors(embedder) -> tuple[list[str], np.ndarray, np.ndarray]:  # noqa: ANN001
+    """Each theme's name, definition and typical wording, embedded once per process:
+    (theme ids, vectors [texts, 384], owner [texts] = index into the ids)."""
+    taxonomy = default_taxonomy()
+    ids = list(taxonomy.ids)
+    texts: list[str] = []
+    owner: list[int] = []
+    for i, theme_id in enumerate(ids):
+        theme = taxonomy.get(theme_id)
+        for text in [theme.name, theme.definition, *theme.typical_wording]:
+            texts.append(text)
+            owner.append(i)
+    return ids, embedder.encode(texts), np.asarray(owner)
 
 
 def _has_filters(filters: SearchFilters) -> bool:

@@ -70,6 +70,30 @@ class VectorIndex:
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
 
+    def matrix(self) -> tuple[np.ndarray, np.ndarray]:
+        """(rowids, vectors): the flat index's own storage as numpy, without a copy.
+
+        Search scores every passage in one matrix-vector product over this: the same
+        single scan of memory an exact FAISS search makes, but it yields every cosine, so
+        a similarity floor and an exact count of the passages above it cost nothing more.
+        """
+        import faiss
+
+        cached = getattr(self, "_matrix", None)
+        if cached is not None:
+            return cached
+        if self.size == 0:
+            out = (np.zeros(0, dtype=np.int64), np.zeros((0, DIMENSION), dtype=np.float32))
+        else:
+            flat = faiss.downcast_index(self.index.index)
+            vecs = faiss.rev_swig_ptr(flat.get_xb(), self.size * DIMENSION).reshape(
+                self.size, DIMENSION
+            )
+            ids = faiss.vector_to_array(self.index.id_map).astype(np.int64)
+            out = (ids, vecs)
+        self._matrix = out
+        return out
+
     def search_many(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores, rowids), one row per query: its top ``k``, rowid -1 where fewer exist."""
         q = np.ascontiguousarray(queries, dtype=np.float32)

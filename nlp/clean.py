@@ -390,6 +390,13 @@ def is_contents_line(text: str) -> bool:
     return any(c.isalpha() for c in head)
 
 
+def is_contents_passage(text: str) -> bool:
+    """True for a passage that is a run of contents entries ("1 Introduction .... 3 2
+    Background .... 5"): two or more dot leaders each followed by a page number. Search
+    never shows one: it would match every query about every theme."""
+    return len(re.findall(r"(?:(?:\.\s*){4,}|(?:\u2026\s*){2,})(?:\d{1,3}|[ivxlc]{1,6})\b", text)) >= 2
+
+
 # --------------------------------------------------------------------------- footnote markers
 _SUPERSCRIPTS = "\u00b9\u00b2\u00b3\u2070\u2074\u2075\u2076\u2077\u2078\u2079"
 _SUPER_RUN = re.compile(rf"\s?[{_SUPERSCRIPTS}]+")

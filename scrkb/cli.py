@@ -276,7 +276,8 @@ def stats(as_json: Annotated[bool, typer.Option("--json")] = False, home: HomeOp
 
 @app.command()
 def reindex(home: HomeOpt = None) -> None:
-    """Rebuild the vector index from the stored embeddings (before publishing a snapshot)."""
+    """Rebuild the vector and BM25 indexes from the store (before publishing a snapshot)."""
+    from scrkb.index.lexical import LEXICAL_DIR, LexicalIndex
     from scrkb.index.store import Store
     from scrkb.index.vectors import rebuild_vector_index
 
@@ -289,8 +290,10 @@ def reindex(home: HomeOpt = None) -> None:
         index = rebuild_vector_index(
             store, settings.vectors_dir, model_path=settings.resolved_model_path()
         )
+        LexicalIndex.build(store).save(settings.home / LEXICAL_DIR)
     console.print(
-        f"vector index rebuilt: {index.size} passages, store generation {index.generation}"
+        f"vector and BM25 indexes rebuilt: {index.size} passages, "
+        f"store generation {index.generation}"
     )
 
 

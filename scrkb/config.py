@@ -56,12 +56,41 @@ class Settings(BaseSettings):
     )
     rrf_k: int = Field(60, description="Reciprocal rank fusion constant.")
     bm25_weight: float = Field(
-        0.2,
+        1.0,
         description="Weight of the BM25 arm in rank fusion (each BM25 hit also counts in "
-        "proportion to its query-term coverage squared); tuned with bench/retrieval_quality.py.",
+        "proportion to its query-term coverage to the power SCRKB_COVERAGE_POWER); chosen "
+        "by leave-one-writer-out cross-validation (bench/retrieval_quality.py --tune).",
     )
     dense_weight: float = Field(1.0, description="Weight of the embedding arm in rank fusion.")
-    candidates: int = Field(100, description="Candidates each arm contributes before fusion.")
+    theme_weight: float = Field(
+        0.25,
+        description="Weight of the theme arm in rank fusion: passages tagged with a theme the "
+        "query names in its own words (cross-validated like SCRKB_BM25_WEIGHT).",
+    )
+    theme_min_similarity: float = Field(
+        0.45,
+        description="A query names a theme when its cosine with the theme's name, definition "
+        "or typical wording reaches this.",
+    )
+    coverage_power: float = Field(
+        2.0,
+        description="A BM25 hit counts in proportion to the share of query terms it holds, "
+        "to this power (0: not at all).",
+    )
+    candidates: int = Field(
+        300, description="Matches each arm ranks into the fusion (candidate depth)."
+    )
+    match_min_similarity: float = Field(
+        0.29,
+        description="A passage matches when its cosine with the query reaches this (or it "
+        "holds enough query words); calibrated on judged non-relevant pairs and nonsense "
+        "queries (bench/retrieval_quality.py --calibrate).",
+    )
+    match_min_coverage: float = Field(
+        0.6,
+        description="A passage matches when it holds at least this share of the query's "
+        "content words (rounded up; or its cosine reaches SCRKB_MATCH_MIN_SIMILARITY).",
+    )
     bm25_max_df: float = Field(
         0.3,
         description="Query terms found in more than this share of passages are left out of "

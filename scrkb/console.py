@@ -115,8 +115,12 @@ def print_results(results: SearchResults, *, explain: bool) -> None:
             p = h.score_parts
             out.print(
                 f"   [dim]fused {p.fused:.4f}; bm25 rank {p.bm25_rank} ({p.bm25_score}); "
-                f"dense rank {p.dense_rank} ({p.dense_score})[/dim]"
+                f"dense rank {p.dense_rank} ({p.dense_score}); "
+                f"theme rank {p.theme_rank} ({p.theme_score})[/dim]"
             )
+            why = [*h.matched_terms, *(f"theme {t}" for t in h.matched_themes)]
+            if why:
+                out.print(f"   [dim]matched: {escape(', '.join(why))}[/dim]")
         out.print(f"   [dim]passage {h.passage_id}[/dim]\n")
 
 

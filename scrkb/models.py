@@ -247,6 +247,8 @@ class ScoreParts(BaseModel):
     bm25_score: float | None = None
     dense_rank: int | None = None
     dense_score: float | None = None
+    theme_rank: int | None = None  # rank among passages carrying a theme the query names
+    theme_score: float | None = None  # tag confidence x how closely the query names the theme
     fused: float = 0.0
 
 
@@ -297,6 +299,15 @@ class SearchHit(BaseModel):
         None, description="Passages of this hit's report that match the query (all pages)."
     )
     why: MatchReason | None = None
+    matched_terms: list[str] = Field(
+        default_factory=list,
+        description="Query words found in the passage (by stem): part of why it matched.",
+    )
+    matched_themes: list[str] = Field(
+        default_factory=list,
+        description="Ids of the themes the query names (``SearchResults.query_themes``) "
+        "that this passage is tagged with.",
+    )
 
 
 class ReportGroup(BaseModel):
@@ -341,9 +352,20 @@ FACET_UNITS: dict[str, Literal["passages", "reports"]] = {
 
 class SearchResults(BaseModel):
     query: str
-    total: int  # candidates considered after filters (lower bound when capped)
+    total: int = Field(
+        description="Passages that match the query and filters: the same on every page. A "
+        "passage matches when it holds enough of the query's words or its meaning is close "
+        "enough (docs/search.md); nonsense matches nothing."
+    )
     hits: list[SearchHit]
-    facets: dict[str, dict[str, int]] | None = None  # counts over the whole result set
+    facets: dict[str, dict[str, int]] | None = Field(
+        None, description="Counts over every match (not only this page); units in facet_units."
+    )
+    query_themes: list[HitTheme] = Field(
+        default_factory=list,
+        description="Themes the query names in its own words, with how closely (0-1); "
+        "passages tagged with them rank higher.",
+    )
     timings_ms: dict[str, float] = Field(default_factory=dict)
     reports: int | None = Field(None, description="Distinct reports among the matches.")
     page_total: int | None = Field(

@@ -30,6 +30,7 @@ import numpy as np
 
 from scrkb.config import Settings
 from scrkb.errors import ExtractionError, ReadOnly, ScrkbError
+from scrkb.index.lexical import LEXICAL_DIR, sync_lexical_index
 from scrkb.index.store import Store
 from scrkb.index.vectors import sync_vector_index
 from scrkb.ingest.files import discover, report_id_for, sha256_file
@@ -568,6 +569,7 @@ class Ingestor:
                 self.settings.vectors_dir,
                 model_path=self.settings.resolved_model_path(),
             )
+            sync_lexical_index(self.store, self.settings.home / LEXICAL_DIR)
             self.seconds.add("vectors", time.perf_counter() - t)
         return summary
 

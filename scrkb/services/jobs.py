@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from scrkb.config import Settings
+from scrkb.index.lexical import LexicalIndex
 from scrkb.index.search import Searcher
 from scrkb.index.store import Store
 from scrkb.index.userdata import JobTable
@@ -233,8 +234,8 @@ class ServingSearcher(Searcher):
 
     Ingest commits one report at a time and bumps the store generation each time; the
     plain ``Searcher`` would rebuild its FAISS index after every commit. While any job is
-    active this one keeps the index it has (new passages are found lexically; replaced
-    ones drop out at hydration), and loads the index the job saved once the job ends:
+    active this one keeps the vector and BM25 indexes it has (new passages wait; replaced
+    ones drop out at hydration), and loads the indexes the job saved once the job ends:
     the swap is one reference assignment, so no search ever sees a half-built index.
     """
 
@@ -247,3 +248,9 @@ class ServingSearcher(Searcher):
         if index is not None and index.generation != self.store.generation() and self.jobs.active():
             return index
         return super().vectors()
+
+    def lexical_index(self) -> LexicalIndex:
+        index = self._lexical
+        if index is not None and index.generation != self.store.generation() and self.jobs.active():
+            return index
+        return super().lexical_index()

@@ -1,0 +1,74 @@
+"""The in-memory BM25 index: scores, term counts, contents pages, saving and read-only homes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scrkb.index.lexical import LEXICAL_DIR, STEMMER, LexicalIndex, sync_lexical_index
+from scrkb.index.store import Store
+from tests.factories import embed, make_passage, make_report
+
+pytestmark = pytest.mark.slow
+
+# Fictional passages in the register of published reviews.
+TEXTS = [
+    "The health visitor saw a bruise on the baby's ear and accepted the mother's account.",
+    "Bruising to a baby who is not independently mobile must always be referred.",
+    "The school nurse was not invited to the strategy discussion about the older sister.",
+    "1 Introduction .......... 3 2 Bruising in babies .......... 7 3 Learning .......... 12",
+]
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    home = tmp_path_factory.mktemp("lexical")
+    path = home / "scrkb.sqlite"
+    passages = [make_passage("rl", i, t, themes=["non_mobile_injury"] if i == 1 else [])
+                for i, t in enumerate(TEXTS)]
+    with Store(path) as store:
+        store.replace_report(make_report("rl"), passages, embed(TEXTS))
+    return path
+
+
+def test_lexical_scores_every_passage_and_counts_query_terms(db):
+    with Store(db) as store:
+        index = LexicalIndex.build(store)
+    stems = list(STEMMER.stems(["bruising", "baby", "referred"]).values())
+    scores = index.score(stems)
+    assert scores.terms == 3
+    # "bruise"/"bruising" and "baby"/"babies" share stems; "referred" only in the second
+    assert scores.matched.tolist() == [2, 3, 0, 2]
+    assert int(np.argmax(scores.bm25)) == 1
+    assert scores.bm25[2] == 0
+    tokens = [index.bm25.vocab_dict[s] for s in stems]
+    assert np.allclose(scores.bm25, index.bm25.get_scores(tokens))  # bm25s's own sums
+
+
+def test_lexical_contents_page_is_hidden_and_themes_are_kept(db):
+    with Store(db) as store:
+        index = LexicalIndex.build(store)
+    assert index.hidden.tolist() == [False, False, False, True]
+    column = index.theme_ids.index("non_mobile_injury")
+    assert index.theme_conf[:, column].astype(bool).tolist() == [False, True, False, False]
+    assert index.report_ids == ["rl"] and index.report_of.tolist() == [0, 0, 0, 0]
+
+
+def test_lexical_index_saved_for_the_generation_and_rebuilt_after_a_write(db):
+    directory = db.parent / LEXICAL_DIR
+    with Store(db) as store:
+        first = sync_lexical_index(store, directory)
+        assert LexicalIndex.load(directory).generation == first.generation
+        extra = make_passage("rm", 0, "The GP was not told about the bruise.")
+        store.replace_report(make_report("rm"), [extra], embed([extra.text]))
+        second = sync_lexical_index(store, directory)
+    assert second.generation > first.generation and second.size == first.size + 1
+    assert LexicalIndex.load(directory).size == second.size
+    assert not [p for p in directory.parent.iterdir() if p.name.startswith(f".{LEXICAL_DIR}")]
+
+
+def test_lexical_read_only_store_builds_in_memory_and_writes_nothing(db, tmp_path):
+    with Store(db, readonly=True) as store:
+        index = sync_lexical_index(store, tmp_path / LEXICAL_DIR)
+    assert index.size >= len(TEXTS)
+    assert not (tmp_path / LEXICAL_DIR).exists()
