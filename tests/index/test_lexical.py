@@ -7,7 +7,7 @@ import pytest
 
 from scrkb.index.lexical import LEXICAL_DIR, STEMMER, LexicalIndex, sync_lexical_index
 from scrkb.index.store import Store
-from tests.factories import embed, make_passage, make_report
+from tests.factories import embed, embedding_form, make_passage, make_report
 
 pytestmark = pytest.mark.slow
 
@@ -27,7 +27,7 @@ def db(tmp_path_factory):
     passages = [make_passage("rl", i, t, themes=["non_mobile_injury"] if i == 1 else [])
                 for i, t in enumerate(TEXTS)]
     with Store(path) as store:
-        store.replace_report(make_report("rl"), passages, embed(TEXTS))
+        store.replace_report(make_report("rl"), passages, embed(TEXTS), form=embedding_form())
     return path
 
 
@@ -60,7 +60,7 @@ def test_lexical_index_saved_for_the_generation_and_rebuilt_after_a_write(db):
         first = sync_lexical_index(store, directory)
         assert LexicalIndex.load(directory).generation == first.generation
         extra = make_passage("rm", 0, "The GP was not told about the bruise.")
-        store.replace_report(make_report("rm"), [extra], embed([extra.text]))
+        store.replace_report(make_report("rm"), [extra], embed([extra.text]), form=embedding_form())
         second = sync_lexical_index(store, directory)
     assert second.generation > first.generation and second.size == first.size + 1
     assert LexicalIndex.load(directory).size == second.size
