@@ -521,11 +521,39 @@ class Citation(BaseModel):
     source_url: str | None
     review_type: str | None = None
     nation: str | None = None
+    format: str | None = Field(
+        None, description="The original's format: a web page (html) is cited by paragraph."
+    )
+    paragraph: int | None = Field(
+        None, description="1-based passage number in the report: the place in a web page."
+    )
+
+    @property
+    def place(self) -> str:
+        """"p. 4", "pp. 4-5", or for a web page "para. 12"."""
+        if self.format == "html" and self.paragraph:
+            return f"para. {self.paragraph}"
+        if self.page_end == self.page:
+            return f"p. {self.page}"
+        return f"pp. {self.page}-{self.page_end}"
+
+    @property
+    def place_long(self) -> str:
+        if self.format == "html" and self.paragraph:
+            return f"paragraph {self.paragraph}"
+        if self.page_end == self.page:
+            return f"page {self.page}"
+        return f"pages {self.page}-{self.page_end}"
 
 
 class PackItem(BaseModel):
-    passage_id: str
+    passage_id: str = Field(
+        description="The passage's id, or for a recommendation rec:REPORT:N (its place in the "
+        "report's list)."
+    )
     position: int
+    kind: Literal["passage", "recommendation"] = "passage"
+    number: str | None = Field(None, description="A recommendation's own number.")
     note: str
     text: str
     heading_path: list[str]
@@ -553,6 +581,55 @@ class Pack(PackSummary):
 class PackList(BaseModel):
     data: list[PackSummary]
     count: int
+
+
+# --------------------------------------------------------------------------- briefings
+class BriefingReference(BaseModel):
+    """A report a briefing cites, numbered as in its further-information list."""
+
+    number: int
+    report_id: str
+    title: str
+    partnership: str | None
+    year: int | None
+    review_type: str | None
+    url: str | None = Field(
+        description="The publisher's page or file; failing that the kept copy under "
+        "SCRKB_PUBLIC_BASE_URL; None when neither is known (never this server's own address)."
+    )
+
+
+class BriefingExtract(BaseModel):
+    """A short extract from a passage, with where it comes from."""
+
+    text: str
+    reference: int = Field(description="Number of the report in the references.")
+    citation: Citation
+    url: str | None = Field(description="The original at that page, when it can be linked.")
+
+
+class Briefing(BaseModel):
+    """A 7-minute briefing in the format safeguarding partnerships use: one or two sides
+    of A4. Drafted from a pack (``scrkb.services.briefing``); every field can be edited
+    before it is downloaded."""
+
+    title: str
+    background: str = Field(description="What happened, from the reports' own summaries.")
+    why_it_matters: str
+    extracts: list[BriefingExtract] = Field(description="What the reviews found.")
+    actions: list[str] = Field(description="What to do: practice points, each cited.")
+    questions: list[str] = Field(description="Questions for reflection.")
+    further_information: list[str] = Field(
+        description="One line per source, with its publisher's link."
+    )
+    references: list[BriefingReference]
+
+    def words(self) -> int:
+        """Words a reader reads: the basis of the 900-word budget."""
+        parts = [self.title, self.background, self.why_it_matters]
+        parts += [e.text for e in self.extracts] + self.actions + self.questions
+        parts += self.further_information
+        return sum(len(p.split()) for p in parts)
 
 
 # --------------------------------------------------------------------------- jobs
