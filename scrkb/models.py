@@ -342,6 +342,10 @@ class ReportSummary(BaseModel):
     passages: int
     source_url: str | None
     top_themes: list[ThemeCount]
+    summary: str | None = Field(
+        None, description="What happened, in the report's own words (its summary or "
+        "introduction, cut at whole sentences)."
+    )
 
 
 class ReportList(BaseModel):
@@ -435,6 +439,17 @@ class PrecedentRequest(BaseModel):
     )
     k: int = Field(10, ge=1, le=50, description="Reports to return.")
     passages_per_report: int = Field(3, ge=1, le=10)
+    min_similarity: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="Cut-off: leave out reports and passages less similar than this "
+        "(cosine similarity; 0.45 keeps moderate and strong matches, 0.6 strong ones).",
+    )
+    filters: SearchFilters = Field(
+        default_factory=SearchFilters,
+        description="Only reports passing these (review types, nations, years, ...).",
+    )
 
 
 class DraftTheme(BaseModel):
@@ -444,9 +459,22 @@ class DraftTheme(BaseModel):
     passages: int = Field(description="Draft passages carrying the theme.")
 
 
+MatchStrength = Literal["strong", "moderate", "weak"]
+STRONG_MATCH = 0.6  # cosine similarity of MiniLM vectors: the same situation, told alike
+MODERATE_MATCH = 0.45  # the same kind of concern; below it, a shared word or two
+
+
+def match_strength(similarity: float) -> MatchStrength:
+    """How close a match reads, so that weak matches do not look like strong ones."""
+    if similarity >= STRONG_MATCH:
+        return "strong"
+    return "moderate" if similarity >= MODERATE_MATCH else "weak"
+
+
 class PassageMatch(BaseModel):
     hit: SearchHit
     similarity: float
+    strength: MatchStrength = "weak"
     draft_passage: int = Field(description="1-based number of the draft passage it matched.")
     draft_excerpt: str
 
@@ -454,6 +482,9 @@ class PassageMatch(BaseModel):
 class ReportMatch(BaseModel):
     report: ReportSummary
     score: float
+    strength: MatchStrength = Field(
+        "weak", description="strong (score >= 0.6), moderate (>= 0.45) or weak."
+    )
     shared_themes: list[ThemeCount] = Field(
         description="Themes of the draft that this report also carries (passages in the report)."
     )
@@ -470,6 +501,8 @@ class Precedent(BaseModel):
     themes: list[DraftTheme]
     reports: list[ReportMatch]
     passages: list[PassageMatch]
+    min_similarity: float = 0.0
+    below_cutoff: int = Field(0, description="Matching reports left out by the cut-off.")
 
 
 # --------------------------------------------------------------------------- packs

@@ -26,6 +26,7 @@ from scrkb.models import (
     Pack,
     ReportDetail,
 )
+from scrkb.nlp.summaries import shorten, summary_passage
 from scrkb.nlp.taxonomy import theme_name
 from scrkb.reference import REVIEW_TYPES
 from scrkb.services.citations import cited_url, report_url
@@ -38,37 +39,6 @@ MAX_BACKGROUND_REPORTS = 3
 MAX_ACTIONS = 5
 ACTION_WORDS = 40
 MAX_QUESTIONS = 4
-SUMMARY_HEADINGS = re.compile(
-    r"summary|introduction|background|overview|the (child|family|case)|circumstances|"
-    r"what happened|brief",
-    re.I,
-)
-_SENTENCE = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9])")
-
-
-def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE.split(" ".join(text.split())) if s.strip()]
-
-
-_PARA_NUMBER = re.compile(r"^\s*\(?\d{1,2}(\.\d{1,3}){0,3}\)?\.?\s+(?=\S)")
-
-
-def shorten(text: str, max_words: int) -> str:
-    """Whole sentences up to ``max_words``; a first sentence longer than that is cut at a
-    word and marked with an ellipsis. The report's own paragraph number ("2.1") goes: the
-    citation says where the text is."""
-    text = _PARA_NUMBER.sub("", text)
-    out: list[str] = []
-    count = 0
-    for sentence in sentences(text):
-        n = len(sentence.split())
-        if out and count + n > max_words:
-            break
-        if not out and n > max_words:
-            return " ".join(sentence.split()[:max_words]).rstrip(",;:") + "…"
-        out.append(sentence)
-        count += n
-    return " ".join(out)
 
 
 def draft_briefing(
@@ -149,13 +119,7 @@ def _reference_line(ref: BriefingReference) -> str:
 
 
 def _summary_text(detail: ReportDetail) -> str:
-    """The report's own account of what happened: the first passage under a summary,
-    introduction or background heading; failing that, the first passage of its body."""
-    body = [p for s in detail.sections for p in s.passages if p.section_kind == "body"]
-    for p in body:
-        if any(SUMMARY_HEADINGS.search(h) for h in p.heading_path) and len(p.text.split()) >= 12:
-            return p.text
-    return body[0].text if body else ""
+    return summary_passage(p for s in detail.sections for p in s.passages)
 
 
 def _background(

@@ -18,8 +18,9 @@ LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "::1", "[::1]")
 
 
 def page_fragment(citation: Citation) -> str:
-    """``#page=N`` for a paged original (PDF viewers open at it); nothing for a web page."""
-    if citation.format in ("html", "text") or citation.page <= 1:
+    """``#page=N`` for a PDF (viewers open at it; a format not known is most likely one);
+    nothing for a web page, a Word or a text file, which no viewer opens at a page."""
+    if citation.format not in (None, "pdf") or citation.page <= 1:
         return ""
     return f"#page={citation.page}"
 

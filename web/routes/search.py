@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from scrkb.errors import InvalidQuery
@@ -21,7 +21,7 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 
 @router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse, name="web_search")
-async def search_page(request: Request, web: WebDep) -> HTMLResponse:
+async def search_page(request: Request, web: WebDep) -> Response:
     started = time.perf_counter()
     services = web.services
     form = parse_search(request)
@@ -45,6 +45,9 @@ async def search_page(request: Request, web: WebDep) -> HTMLResponse:
     context["facets"] = results.facets if results else None
     if results:
         last = max(1, -(-results.total // PER_PAGE))
+        if form["page"] > last:  # past the end (an old link, a typed number): the last page
+            query = query_string(form["params"], page=last if last > 1 else None)
+            return RedirectResponse("/?" + query, status_code=303)
         context["pages"] = page_range(form["page"], last)
         context["last_page"] = last
     context["filter_groups"] = filter_groups(form, context["facets"], context)
