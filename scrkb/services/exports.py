@@ -503,21 +503,29 @@ def _pdf(blocks: list[Block], title: str, briefing: bool, scale: float) -> tuple
         return f'<a href="{href}" color="#1d70b8"><u>{text(label or url)}</u></a>'
 
     story: list = []
+    held: list = []  # a heading, kept on the page of what follows it
+
+    def add(*flowables) -> None:  # noqa: ANN002
+        nonlocal held
+        group = [*held, *flowables]
+        held = []
+        story.append(KeepTogether(group) if len(group) > 1 else group[0])
+
     for b in blocks:
         if b.kind == "title":
-            story.append(Paragraph(text(b.text), title_style))
+            add(Paragraph(text(b.text), title_style))
         elif b.kind == "subtitle":
-            story.append(Paragraph(text(b.text), small))
+            add(Paragraph(text(b.text), small))
         elif b.kind == "heading":
-            story.append(Paragraph(text(b.text), heading))
+            held.append(Paragraph(text(b.text), heading))
         elif b.kind == "para":
-            story.append(Paragraph(text(b.text), body))
+            add(Paragraph(text(b.text), body))
         elif b.kind == "small":
-            story.append(Paragraph(text(b.text), small))
+            add(Paragraph(text(b.text), small))
         elif b.kind == "quote":
             rule = QuoteRule(Paragraph(text(b.text), quote))
             where = text(b.cite) + (" " + link(b.url, "Original at this page") if b.url else "")
-            story.append(KeepTogether([rule, Paragraph(where, cite)]))
+            add(rule, Paragraph(where, cite))
         elif b.kind in ("bullets", "numbers", "refs"):
             items = [
                 ListItem(
@@ -527,16 +535,18 @@ def _pdf(blocks: list[Block], title: str, briefing: bool, scale: float) -> tuple
                 )
                 for t, u in b.items
             ] or [ListItem(Paragraph("None.", body))]
-            story.append(
+            add(
                 ListFlowable(
                     items,
                     bulletType="1" if b.kind == "numbers" else "bullet",
                     start=None if b.kind == "numbers" else "\u2022",
                     bulletFontSize=size * 0.8,
                     leftIndent=5 * mm,
-                )
+                ),
+                Spacer(1, size * 0.3),
             )
-            story.append(Spacer(1, size * 0.3))
+    if held:
+        add(Spacer(1, 0))
 
     margin = 18 * mm if briefing else 20 * mm
     state: dict[str, float] = {"page": 0, "y": 0.0}

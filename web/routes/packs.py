@@ -218,7 +218,8 @@ async def pack_update(request: Request, web: WebDep) -> Response:
         fmt = fields.get("format") or "docx"
         layout = fields.get("layout") or "standard"
         if layout == "briefing":
-            return redirect(request, "/pack/briefing", flash="saved")
+            chosen = fmt if fmt in FORMATS else "docx"
+            return redirect(request, f"/pack/briefing?format={chosen}", flash="saved")
         return redirect(request, "/pack/export?" + urlencode({"format": fmt, "layout": layout}))
     return redirect(request, "/pack", flash="saved")
 
@@ -271,11 +272,12 @@ async def briefing_page(request: Request, web: WebDep) -> HTMLResponse:
         draft_briefing, pack, web.services.catalog,
         public_base_url=web.settings.public_base_url,
     )
-    return _briefing_form(request, web, briefing)
+    return _briefing_form(request, web, briefing, fmt=request.query_params.get("format"))
 
 
 def _briefing_form(
-    request: Request, web: Web, briefing: Briefing, *, status_code: int = 200
+    request: Request, web: Web, briefing: Briefing, *, fmt: str | None = None,
+    status_code: int = 200,
 ) -> HTMLResponse:
     return web.render(
         request,
@@ -285,6 +287,7 @@ def _briefing_form(
         words=briefing.words(),
         budget=WORD_BUDGET,
         formats=[f for f in DOWNLOAD_FORMATS if f[0] in FORMATS],
+        chosen_format=fmt if fmt in FORMATS else "docx",
     )
 
 
@@ -323,7 +326,7 @@ async def briefing_download(request: Request, web: WebDep) -> Response:
     edited = edited_briefing(draft, fields)
     action = fields.get("action", "download")
     if action == "update":
-        return _briefing_form(request, web, edited)
+        return _briefing_form(request, web, edited, fmt=fields.get("format"))
     fmt = fields.get("format") or "docx"
     file = await run_in_threadpool(export_briefing, edited, fmt)
     return _download(file)
