@@ -146,7 +146,8 @@ def _why_it_matters(
 ) -> str:
     parts: list[str] = []
     if pack.description.strip():
-        parts.append(shorten(pack.description, 80))
+        intro = shorten(pack.description, 80)
+        parts.append(intro if intro[-1:] in ".!?…" else intro + ".")
     n = len(references)
     if themes:
         names = [theme_name(t).lower() for t in themes[:3]]

@@ -65,8 +65,8 @@ class ExportFile:
 class Block:
     """One element of a laid-out document.
 
-    kind: title, subtitle, heading, para, quote (text + cite + url), bullets, numbers,
-    refs (items of (text, url)).
+    kind: title, subtitle, heading, para, note (the trainer's), quote (text + cite + url),
+    bullets, numbers, refs (items of (text, url)).
     """
 
     kind: str
@@ -112,7 +112,7 @@ def pack_blocks(pack: Pack, public_base_url: str | None) -> list[Block]:
                 Block("small", "Themes: " + ", ".join(theme_name(t) for t in item.themes))
             )
         if item.note:
-            blocks.append(Block("para", f"Note: {item.note}"))
+            blocks.append(Block("note", item.note))
     blocks.append(Block("heading", "References"))
     blocks.append(Block("refs", items=ref_items))
     return blocks
@@ -214,7 +214,10 @@ def _slug(title: str) -> str:
 
 # --------------------------------------------------------------------------- markdown
 def _md_escape(text: str) -> str:
-    return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", text)
+    """Markdown's marks shown as text; a leading reference number ("[2] ") stays as it is."""
+    number = re.match(r"\[\d+\] ", text)
+    lead = number.group(0) if number else ""
+    return lead + re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", text[len(lead):])
 
 
 def render_md(blocks: list[Block], title: str, briefing: bool) -> bytes:
@@ -228,6 +231,8 @@ def render_md(blocks: list[Block], title: str, briefing: bool) -> bytes:
             out += [f"## {_md_escape(b.text)}", ""]
         elif b.kind in ("para", "small"):
             out += [_md_escape(b.text), ""]
+        elif b.kind == "note":
+            out += [f"**Note:** {_md_escape(b.text)}", ""]
         elif b.kind == "quote":
             out += ["> " + _md_escape(line) if line else ">" for line in b.text.splitlines()]
             cite = _md_escape(b.cite)
@@ -355,6 +360,10 @@ def render_docx(blocks: list[Block], title: str, briefing: bool) -> bytes:
             d.add_heading(b.text, level=1)
         elif b.kind == "para":
             d.add_paragraph(b.text)
+        elif b.kind == "note":
+            p = d.add_paragraph()
+            p.add_run("Note: ").bold = True
+            p.add_run(b.text)
         elif b.kind == "small":
             p = d.add_paragraph()
             p.add_run(b.text).font.size = Pt(9)
@@ -520,6 +529,8 @@ def _pdf(blocks: list[Block], title: str, briefing: bool, scale: float) -> tuple
             held.append(Paragraph(text(b.text), heading))
         elif b.kind == "para":
             add(Paragraph(text(b.text), body))
+        elif b.kind == "note":
+            add(Paragraph("<b>Note:</b> " + text(b.text), body))
         elif b.kind == "small":
             add(Paragraph(text(b.text), small))
         elif b.kind == "quote":
