@@ -429,6 +429,9 @@ class Stats(BaseModel):
 
 
 # --------------------------------------------------------------------------- precedents
+MAX_FILTER_VALUES = 100
+
+
 class PrecedentRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -448,8 +451,19 @@ class PrecedentRequest(BaseModel):
     )
     filters: SearchFilters = Field(
         default_factory=SearchFilters,
-        description="Only reports passing these (review types, nations, years, ...).",
+        description="Only reports passing these (review types, nations, years, ...); at "
+        "most 100 values in each list.",
     )
+
+    @field_validator("filters")
+    @classmethod
+    def _bounded_filters(cls, value: SearchFilters) -> SearchFilters:
+        """Each list becomes SQL parameters: a bounded number, whatever the body holds."""
+        for name in ("review_types", "nations", "partnerships", "age_bands", "themes",
+                     "report_ids"):
+            if len(getattr(value, name)) > MAX_FILTER_VALUES:
+                raise ValueError(f"filters.{name}: at most {MAX_FILTER_VALUES} values")
+        return value
 
 
 class DraftTheme(BaseModel):

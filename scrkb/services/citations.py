@@ -5,7 +5,8 @@ A handout is read away from this server, so it links the publisher's own copy (a
 opened at the page, ``#page=N``); when the publisher's link is not known it links the
 kept copy at ``SCRKB_PUBLIC_BASE_URL``, and otherwise nothing: never the address the
 server happened to be asked on (``127.0.0.1``, an API path), which nobody else can open.
-The pages of the site link the kept copy through ``/reports/{id}/original``.
+The pages of the site link the original where it is served, ``/api/reports/{id}/original``
+(the kept copy, or a redirect to the publisher).
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ def page_fragment(citation: Citation) -> str:
 
 
 def site_original_href(citation: Citation) -> str:
-    """The kept copy at the cited page, as the site's pages link it."""
-    return f"/reports/{quote(citation.report_id, safe='')}/original{page_fragment(citation)}"
+    """The original at the cited page, as the site's pages link it."""
+    return f"/api/reports/{quote(citation.report_id, safe='')}/original{page_fragment(citation)}"
 
 
 def is_public(url: str | None) -> bool:

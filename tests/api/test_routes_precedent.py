@@ -127,3 +127,6 @@ def test_precedent_strength_cutoff_and_filters(client: TestClient) -> None:
     assert welsh["reports"] and {r["report"]["nation"] for r in welsh["reports"]} == {"Wales"}
     r = client.post("/api/precedent", json={"text": DRAFT, "min_similarity": 2})
     assert r.status_code == 422
+    many = {"text": DRAFT, "filters": {"report_ids": [f"r{i}" for i in range(40_000)]}}
+    r = client.post("/api/precedent", json=many)  # more values than SQLite takes: refused
+    assert r.status_code == 422 and "at most 100" in r.text

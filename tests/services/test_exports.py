@@ -94,8 +94,8 @@ def test_citations_link_publishers_never_this_server() -> None:
     assert cited_url(local, "https://reviews.example.org") == (
         "https://reviews.example.org/reports/r0001/original#page=4"
     )
-    assert site_original_href(pdf) == "/reports/r0001/original#page=4"
-    assert site_original_href(html) == "/reports/r0001/original"
+    assert site_original_href(pdf) == "/api/reports/r0001/original#page=4"
+    assert site_original_href(html) == "/api/reports/r0001/original"
     for url in ("http://localhost/x", "http://127.0.0.1/x", "https://a.example/api/x", "file:///x"):
         assert not is_public(url)
 

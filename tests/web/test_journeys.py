@@ -115,7 +115,7 @@ def test_journey_practitioner_search_reports_and_original(page) -> None:
     assert passage.locator(".scrkb-meta").last.inner_text().startswith("Page 2 · Original report")
     href = passage.get_by_role("link", name=re.compile(r"^Original report")).get_attribute("href")
     # a text file opens at its start; a PDF would open at the page (#page=2)
-    assert re.fullmatch(r"/reports/[^/]+/original", href)
+    assert re.fullmatch(r"/api/reports/[^/]+/original", href)
     assert page.request.get(href).ok
     check_axe(page, "report with citations")
     screenshot(page, "23-report")
@@ -252,10 +252,11 @@ def test_journey_trainer_packs_share_and_briefing(page, browser, base_url, tmp_p
     page.get_by_label("7-minute briefing").check()
     page.get_by_label("PDF").check()
     page.get_by_role("button", name="Save and download").click()
-    page.wait_for_url(re.compile(r"/pack/briefing$"))
+    page.wait_for_url(re.compile(r"/pack/briefing\?format=pdf$"))
     for section in ["Title", *BRIEFING_SECTIONS[:2], "What to do", "Questions for reflection",
                     "Further information"]:
         assert page.get_by_label(section, exact=True).count() == 1, section
+    assert page.get_by_label("PDF").is_checked()  # the file type chosen on the pack page
     words = int(re.search(r"(\d+) words", page.locator("#word-count").inner_text()).group(1))
     assert 150 < words < 900
     assert "head injury" in page.get_by_label("Background").input_value()
