@@ -10,13 +10,16 @@ export TRANSFORMERS_OFFLINE := 1
 
 install: $(VENV)/.installed web-assets doc-tools
 
-# torch first and pinned: an unpinned torch pulls gigabytes of CUDA packages.
+# torch first and pinned: an unpinned torch pulls gigabytes of CUDA packages. Then the
+# ONNX forms of the embedding model are built from the bundled weights (~30 s, once; see
+# nlp/onnx_export.py) so that the first ingest or query does not have to.
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade "pip>=24"
 	$(BIN)/pip install --quiet "torch==2.13.0"
 	$(BIN)/pip install --quiet -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/scrkb export-embedder
 	touch $@
 
 # GOV.UK Frontend (pinned in web/package-lock.json) compiled with the system font stack

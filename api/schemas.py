@@ -31,6 +31,7 @@ from scrkb.models import (
     PassageMatch,
     Precedent,
     ReportDetail,
+    ReportGroup,
     ReportList,
     ReportMatch,
     ReportMetadata,
@@ -113,6 +114,11 @@ class SearchHitPublic(SearchHit, Public):
     snippet_html: str = Field(description="HTML-escaped text with query terms in <mark>.")
     report_url: str = Field(description="API path of the report.")
     original_url: str = Field(description="Where to read the original: its URL, or our copy.")
+    more_url: str | None = Field(
+        None,
+        description="Search results only: this search narrowed to the hit's report, when "
+        "the report has more matching passages than the results show.",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -129,14 +135,37 @@ class SearchHitPublic(SearchHit, Public):
         return data
 
 
+class ReportGroupPublic(ReportGroup, Public):
+    hits: list[SearchHitPublic]
+    report_url: str = Field(description="API path of the report.")
+    more_url: str | None = Field(
+        None,
+        description="This search narrowed to the report: every matching passage of it "
+        "(null when all are shown).",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _links(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        return _with(data, report_url=f"/api/reports/{data['report_id']}")
+
+
 class SearchResultsPublic(SearchResults, Public):
-    total: int = Field(description="Passages matching (a lower bound when capped at 1000).")
+    total: int = Field(
+        description="Passages matching, the same on every page (a lower bound when capped "
+        "at 1000)."
+    )
     k: int
     offset: int
     hits: list[SearchHitPublic]
+    groups: list[ReportGroupPublic] | None = Field(
+        None, description="The reports view (view=reports): the page's hits, report by report."
+    )
     facets: dict[str, dict[str, int]] = Field(
-        description="Counts over the whole result set: theme (passages), year, review_type, "
-        "nation, age_band (reports)."
+        description="Counts over the whole result set; facet_units says what each counts: "
+        "theme (passages), year, review_type, nation, age_band (reports)."
     )
 
 

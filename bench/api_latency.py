@@ -138,7 +138,8 @@ def build_home(home: Path, passages: int, *, per_report: int = 100, seed: int = 
                 )
             vecs = nprng.standard_normal((per_report, DIMENSION)).astype(np.float32)
             vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-            store.replace_report(report, items, vecs)
+            # random unit vectors, filed as the configured form (queries are embedded in it)
+            store.replace_report(report, items, vecs, form=settings.embedding_form_for(None))
         store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         sync_vector_index(store, settings.vectors_dir, model_path=settings.resolved_model_path())
     print(

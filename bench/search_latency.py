@@ -86,7 +86,8 @@ def generated_home(size: int, sentences: list[str]) -> Path:
                 sha256=f"{r:064d}", format="pdf", size_bytes=1, page_count=per_report // 3,
                 metadata=ReportMetadata(year=rng.choice(years), nation=rng.choice(nations),
                                         review_type=rng.choice(["scr", "lcspr", "cpr"])))
-            store.replace_report(report, passages, vecs)
+            # random unit vectors, filed as the configured form (queries are embedded in it)
+            store.replace_report(report, passages, vecs, form=Settings().embedding_form_for(None))
     return home
 
 

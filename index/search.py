@@ -21,6 +21,7 @@ import numpy as np
 
 from scrkb.config import Settings
 from scrkb.errors import InvalidQuery
+from scrkb.index.arrange import arrange
 from scrkb.index.store import Store
 from scrkb.index.vectors import VectorIndex, sync_vector_index
 from scrkb.models import (
@@ -92,7 +93,16 @@ class Searcher:
     # ------------------------------------------------------------------ loading
     @property
     def embedder(self):  # noqa: ANN201 - lazy, heavy import
-        return get_embedder(self.settings.resolved_model_path(), self.settings.embed_batch_size)
+        """Queries are embedded in the form of the vectors they are compared with: the
+        store's, whatever this process is configured to ingest with."""
+        return self._embedder_for(self.vectors())
+
+    def _embedder_for(self, index: VectorIndex):  # noqa: ANN202
+        return get_embedder(
+            self.settings.resolved_model_path(),
+            self.settings.embed_batch_size,
+            form=self.settings.embedding_form_for(None) if index.form is None else index.form,
+        )
 
     def vectors(self) -> VectorIndex:
         """The vector index for the store's current generation (reloaded after writes)."""
@@ -194,8 +204,9 @@ class Searcher:
     ) -> list[tuple[int, float]]:
         if not text.strip():
             return []
-        vec = self.embedder.encode_query(text)
-        ids, scores = self.vectors().search(vec, limit, allowed)
+        index = self.vectors()
+        vec = self._embedder_for(index).encode_query(text)
+        ids, scores = index.search(vec, limit, allowed)
         return [(int(i), float(s)) for i, s in zip(ids, scores, strict=True)]
 
     # ------------------------------------------------------------------ search
@@ -241,13 +252,22 @@ class Searcher:
             marked = {h.rowid: h.marked for h in lexical}
 
         total = len(fused)
-        page = fused[query.offset : want]
+        arranged = arrange(
+            self.store, fused, sort=query.sort, per_report=query.per_report, view=query.view
+        )
+        page, first_rank = arranged.page(query.offset, query.k)
         t = time.perf_counter()
-        hits = self._hits(page, parts, text, marked, start_rank=query.offset + 1)
+        hits = self._hits(page, parts, text, marked, start_rank=first_rank)
+        for hit in hits:
+            hit.report_matches = arranged.matches.get(hit.report_id)
         timings["hydrate"] = _ms(t)
         timings["total"] = _ms(t0)
         facets = self.facets([rowid for rowid, _ in fused]) if with_facets else None
-        return SearchResults(query=text, total=total, hits=hits, facets=facets, timings_ms=timings)
+        return SearchResults(
+            query=text, total=total, hits=hits, facets=facets, timings_ms=timings,
+            reports=arranged.reports, page_total=len(arranged.units), sort=query.sort,
+            view=query.view, per_report=query.per_report or 0,
+        )
 
     def _fuse(
         self,

@@ -30,7 +30,7 @@ from scrkb.models import (
     ThemeTag,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Each entry migrates the schema from version i to i + 1. Never edit a shipped entry:
 # append a new one, so that every existing data home can be brought forward.
@@ -148,7 +148,17 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX jobs_status ON jobs(status, created_at);
     """,
-    # 3: read-only share links of packs (index/userdata.py, PackTable.share): a link's
+    # 3: vectors of another embedding form, computed while a store is re-embedded (small
+    # commits, so a stopped re-embed resumes); swapped in by one transaction at the end.
+    # The store's form itself is the meta key 'embedding_form'.
+    """
+    CREATE TABLE embedding_rework (
+        passage_rowid INTEGER PRIMARY KEY REFERENCES passages(rowid) ON DELETE CASCADE,
+        form TEXT NOT NULL,
+        embedding BLOB NOT NULL
+    );
+    """,
+    # 4: read-only share links of packs (index/userdata.py, PackTable.share): a link's
     # token is its own unguessable value, so revoking it (deleting the row) leaves the
     # pack, its id and anyone's edit access untouched.
     """
@@ -160,6 +170,9 @@ MIGRATIONS: list[str] = [
     CREATE INDEX pack_shares_pack ON pack_shares(pack_id);
     """,
 ]
+
+# Stores written before forms were recorded hold sentence-transformers (torch) vectors.
+LEGACY_FORM = "fp32"
 
 
 def report_conditions(filters: SearchFilters) -> tuple[list[str], list[Any]]:
@@ -313,6 +326,84 @@ class Store:
             "WHERE key='generation'"
         )
 
+    # ------------------------------------------------------------------ embedding form
+    def embedding_form(self) -> str | None:
+        """The form of the stored vectors (``int8``, ``fp32``), or None while there are none."""
+        with self._lock:
+            return self._stored_form(self._conn)
+
+    @staticmethod
+    def _stored_form(conn: sqlite3.Connection) -> str | None:
+        if conn.execute("SELECT 1 FROM passages WHERE embedding IS NOT NULL LIMIT 1").fetchone() is None:
+            return None
+        row = conn.execute("SELECT value FROM meta WHERE key='embedding_form'").fetchone()
+        return row[0] if row else LEGACY_FORM
+
+    def _claim_form(self, conn: sqlite3.Connection, form: str) -> None:
+        stored = self._stored_form(conn)
+        if stored is not None and stored != form:
+            raise ConfigError(
+                f"{self.path} holds {stored} embeddings and these are {form}: a store never "
+                "mixes forms; re-embed it first (any `scrkb ingest` with this setting does)"
+            )
+        conn.execute(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES ('embedding_form', ?)", (form,)
+        )
+
+    def rework_pending(self, form: str, limit: int = 256) -> list[tuple[int, str, list[str]]]:
+        """(rowid, text, heading path) of passages with no ``form`` vector yet in the rework."""
+        rows = self.execute(
+            "SELECT p.rowid, p.text, p.heading_path_json FROM passages p "
+            "LEFT JOIN embedding_rework w ON w.passage_rowid = p.rowid AND w.form = ? "
+            "WHERE p.embedding IS NOT NULL AND w.passage_rowid IS NULL ORDER BY p.rowid LIMIT ?",
+            (form, limit),
+        )
+        return [(int(r[0]), r[1], json.loads(r[2])) for r in rows]
+
+    def rework_count(self, form: str) -> tuple[int, int]:
+        """(passages with a ``form`` vector in the rework, passages with a vector)."""
+        done = self.execute("SELECT COUNT(*) FROM embedding_rework WHERE form = ?", (form,))
+        total = self.execute("SELECT COUNT(*) FROM passages WHERE embedding IS NOT NULL")
+        return int(done[0][0]), int(total[0][0])
+
+    def save_rework(self, rowids: Sequence[int], vectors: np.ndarray, form: str) -> None:
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM embedding_rework WHERE form != ?", (form,))
+            conn.executemany(
+                "INSERT OR REPLACE INTO embedding_rework(passage_rowid, form, embedding) "
+                "VALUES (?,?,?)",
+                [
+                    (int(r), form, np.ascontiguousarray(v, dtype=np.float32).tobytes())
+                    for r, v in zip(rowids, vectors, strict=True)
+                ],
+            )
+
+    def adopt_rework(self, form: str) -> int:
+        """Swap every passage's vector for its ``form`` one, in one transaction.
+
+        Returns how many passages still lack one (then nothing changes: a passage written
+        meanwhile must be embedded first); 0 when the store now holds ``form`` vectors.
+        """
+        with self.transaction() as conn:
+            missing = conn.execute(
+                "SELECT COUNT(*) FROM passages p LEFT JOIN embedding_rework w "
+                "ON w.passage_rowid = p.rowid AND w.form = ? "
+                "WHERE p.embedding IS NOT NULL AND w.passage_rowid IS NULL",
+                (form,),
+            ).fetchone()[0]
+            if missing:
+                return int(missing)
+            conn.execute(
+                "UPDATE passages SET embedding = (SELECT w.embedding FROM embedding_rework w "
+                "WHERE w.passage_rowid = passages.rowid) WHERE embedding IS NOT NULL"
+            )
+            conn.execute("DELETE FROM embedding_rework")
+            conn.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('embedding_form', ?)", (form,)
+            )
+            self._bump_generation(conn)
+        return 0
+
     # ------------------------------------------------------------------ writes
     def find_by_source(self, source: str) -> dict[str, Any] | None:
         with self._lock:
@@ -334,13 +425,22 @@ class Store:
         passages: Sequence[Passage],
         embeddings: np.ndarray | None,
         *,
+        form: str | None = None,
         text: str = "",
     ) -> None:
-        """Insert or replace a report and everything derived from it, in one transaction."""
+        """Insert or replace a report and everything derived from it, in one transaction.
+
+        ``form`` names the embedding form of ``embeddings`` (``nlp.embedding.FORMS``); a
+        store holds one form, so vectors of another are refused (re-embed the store first).
+        """
         if embeddings is not None and len(embeddings) != len(passages):
             raise ValueError("one embedding per passage is required")
+        if embeddings is not None and len(passages) and form is None:
+            raise ValueError("say which embedding form the vectors are (form=...)")
         meta = report.metadata
         with self.transaction() as conn:
+            if embeddings is not None and len(passages):
+                self._claim_form(conn, str(form))
             conn.execute("DELETE FROM reports WHERE id = ? OR source = ?", (report.id, report.source))
             conn.execute(
                 """INSERT INTO reports (id, title, source, source_url, sha256, format, size_bytes,

@@ -33,9 +33,10 @@ class VectorIndex:
     selector so a filtered search still returns k hits when k exist.
     """
 
-    def __init__(self, index: Any, generation: int) -> None:
+    def __init__(self, index: Any, generation: int, form: str | None = None) -> None:
         self.index = index
         self.generation = generation
+        self.form = form  # the embedding form of the vectors (None: an empty store)
 
     @property
     def size(self) -> int:
@@ -45,11 +46,11 @@ class VectorIndex:
     def build(cls, store: Store) -> VectorIndex:
         import faiss
 
-        generation = store.generation()
+        generation, form = store.generation(), store.embedding_form()
         index = faiss.IndexIDMap2(faiss.IndexFlatIP(DIMENSION))
         for ids, vecs in store.iter_embeddings():
             index.add_with_ids(vecs, ids)
-        return cls(index, generation)
+        return cls(index, generation, form)
 
     def search(
         self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
@@ -90,6 +91,7 @@ class VectorIndex:
                 os.unlink(tmp)
         manifest = {
             "model": MODEL_NAME,
+            "form": self.form,
             "model_path": str(model_path),
             "dimension": DIMENSION,
             "count": self.size,
@@ -112,12 +114,13 @@ class VectorIndex:
             if manifest.get("dimension") != DIMENSION or manifest.get("model") != MODEL_NAME:
                 return None
             generation = int(manifest["generation"])
+            form = manifest.get("form")
             index = faiss.read_index(str(index_path))
         except (OSError, ValueError, RuntimeError, KeyError, TypeError, AttributeError):
             return None  # unreadable or foreign: the caller rebuilds from the store
         if int(index.ntotal) != manifest.get("count"):
             return None
-        return cls(index, generation)
+        return cls(index, generation, form)
 
 
 def _readable(path: str) -> None:
@@ -148,7 +151,7 @@ def sync_vector_index(store: Store, directory: Path, *, model_path: Path) -> Vec
     if store.readonly:
         check_vector_index(store, directory)
     loaded = VectorIndex.load(directory)
-    if loaded is not None and loaded.generation == current:
+    if loaded is not None and loaded.generation == current and loaded.form == store.embedding_form():
         return loaded
     if store.readonly:
         raise _stale(directory, "unreadable")

@@ -34,6 +34,7 @@ def extract(
     max_pages: int = 2000,
     ocr: OcrOptions | None = None,
     limits: ExtractLimits | None = None,
+    sha256: str | None = None,
 ) -> ExtractedDoc:
     """Extract the text of one report file, page by page.
 
@@ -42,6 +43,8 @@ def extract(
     Scanned PDF pages are read with Tesseract when ``ocr`` allows it (pages then carry
     ``ocr_confidence``); a scan left unread comes back with no lines and the warning
     "no text layer (needs OCR)". Legacy Word (.doc) files are read with antiword.
+    ``sha256``: the file's digest when the caller has already computed it (ingest hashes
+    every file once, before extracting), so the file is not hashed twice.
     """
     path = Path(path).absolute()
     name = path.name
@@ -62,7 +65,11 @@ def extract(
             "(SCRKB_MAX_FILE_MB raises it).",
         )
     try:
-        digest, head = _hash_and_head(path)
+        if sha256 is None:
+            digest, head = _hash_and_head(path)
+        else:
+            with path.open("rb") as fh:
+                digest, head = sha256, fh.read(SNIFF_BYTES)
     except OSError as exc:
         raise ExtractionError("unreadable", f"{name} cannot be read: {exc.strerror}.") from exc
 

@@ -62,7 +62,8 @@ class InProcessExtractor:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def extract(self, path: Path) -> ExtractedDoc:
+    def extract(self, path: Path, *, sha256: str | None = None) -> ExtractedDoc:
+        """The file's text (``sha256``: its digest, when the caller has hashed it)."""
         from scrkb.ingest.extract import extract
 
         return extract(
@@ -71,6 +72,7 @@ class InProcessExtractor:
             max_pages=self.max_pages,
             ocr=self.ocr,
             limits=self.limits,
+            sha256=sha256,
         )
 
     def close(self) -> None:
@@ -88,13 +90,15 @@ class IsolatedExtractor(InProcessExtractor):
         self._proc: subprocess.Popen[bytes] | None = None
         self._buffer = bytearray()
         self._overran = False
+        self.cpu_seconds = 0.0  # CPU the child (and its OCR) spent on the last file read
 
     # ------------------------------------------------------------------ parent side
-    def extract(self, path: Path) -> ExtractedDoc:
+    def extract(self, path: Path, *, sha256: str | None = None) -> ExtractedDoc:
         """The file's text, or the ``ExtractionError`` saying why not."""
         path = Path(path).absolute()
         request = {
             "path": str(path),
+            "sha256": sha256,
             "max_bytes": self.max_bytes,
             "max_pages": self.max_pages,
             "limits": self.limits.as_dict(),
@@ -123,6 +127,7 @@ class IsolatedExtractor(InProcessExtractor):
         doc_line = self._read_line(deadline)
         if doc_line is None:
             self._fail(path)
+        self.cpu_seconds = float(status.get("cpu_s", 0.0))
         if status.get("rss_mb", 0) > self.memory_mb / 2:
             self._stop()  # a fresh child for the next file: memory is not given back
         return ExtractedDoc.model_validate_json(doc_line)
@@ -255,6 +260,15 @@ def _rss_mb() -> float:
     return 0.0
 
 
+def _cpu_seconds() -> float:
+    """CPU seconds of this child and the helpers it waited for (antiword, Tesseract)."""
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    helpers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + helpers.ru_utime + helpers.ru_stime
+
+
 def _reply(out: Any, status: dict[str, Any], doc: str | None = None) -> None:
     out.write(json.dumps(status).encode() + b"\n")
     if doc is not None:
@@ -280,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         request = json.loads(line)
         path = Path(request["path"])
+        started = _cpu_seconds()
         try:
             doc = extract(
                 path,
@@ -287,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
                 max_pages=request["max_pages"],
                 ocr=OcrOptions(**request["ocr"]) if request.get("ocr") else None,
                 limits=ExtractLimits(**request["limits"]),
+                sha256=request.get("sha256"),
             )
             text = doc.model_dump_json()
         except ExtractionError as exc:
@@ -329,7 +345,12 @@ def main(argv: list[str] | None = None) -> int:
                 },
             )
             return 0
-        _reply(out, {"status": "ok", "rss_mb": round(_rss_mb(), 1)}, text)
+        status = {
+            "status": "ok",
+            "rss_mb": round(_rss_mb(), 1),
+            "cpu_s": round(_cpu_seconds() - started, 4),
+        }
+        _reply(out, status, text)
     return 0
 
 

@@ -1,12 +1,15 @@
 """Everything ingest learns about a report beyond its passages: title, metadata,
 recommendations and theme tags, in one place so ``ingest`` and ``retag`` agree.
+
+Two halves, because they run at different points of the pipeline: ``describe`` needs only
+the text (it runs where the file is extracted), ``tag_report`` needs the passage vectors
+(it runs after embedding).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 
@@ -97,37 +100,62 @@ def _tidy_title(title: str) -> str | None:
     return title[:300] or None
 
 
-class Annotator:
-    """Metadata, recommendations and theme tags for one report."""
+def describe(doc: ExtractedDoc, structured: StructuredDoc) -> Annotation:
+    """Title, metadata and (untagged) recommendations: the text alone, no model needed."""
+    from scrkb.nlp.metadata import extract_metadata
+    from scrkb.nlp.recommendations import extract_recommendations
 
-    def __init__(self) -> None:
-        from scrkb.nlp.themes import get_tagger
-
-        self.tagger = get_tagger()
-
-    def annotate(
-        self,
-        doc: ExtractedDoc,
-        structured: StructuredDoc,
-        passages: list[Passage],
-        vectors: np.ndarray | None,
-    ) -> Annotation:
-        from scrkb.nlp.metadata import extract_metadata
-        from scrkb.nlp.recommendations import extract_recommendations
-
-        tagged = self.tagger.tag_passages(passages, vectors)
-        recommendations = extract_recommendations(structured)
-        if recommendations:
-            self.tagger.tag_recommendations(recommendations)
-        title = detect_title(doc)
-        return Annotation(
-            title=title,
-            metadata=extract_metadata(doc, structured, title),
-            recommendations=recommendations,
-            passages=tagged,
-        )
+    title = detect_title(doc)
+    return Annotation(
+        title=title,
+        metadata=extract_metadata(doc, structured, title),
+        recommendations=extract_recommendations(structured),
+    )
 
 
-@lru_cache(maxsize=1)
-def get_annotator() -> Annotator:
-    return Annotator()
+def tag_report(
+    passages: list[Passage],
+    vectors: np.ndarray | None,
+    recommendations: list[Recommendation],
+    recommendation_vectors: np.ndarray | None,
+) -> list[Passage]:
+    """Theme tags for a report's passages (returned) and recommendations (set in place).
+
+    The vectors come from the caller, so the tagger never embeds: a worker process that
+    tags gets them from the process that embeds. ``recommendation_vectors`` are of each
+    recommendation's plain text, as ``Tagger.tag_recommendations`` would compute them.
+    """
+    return tag_reports([(passages, vectors, recommendations, recommendation_vectors)])[0]
+
+
+def tag_reports(
+    reports: list[
+        tuple[list[Passage], np.ndarray | None, list[Recommendation], np.ndarray | None]
+    ],
+) -> list[list[Passage]]:
+    """``tag_report`` for several reports in one call of the tagger for their passages and
+    one for their recommendations: spaCy's batches fill, and a text's tags do not depend
+    on what it is batched with (each is parsed and scored on its own)."""
+    from scrkb.nlp.themes import get_tagger
+
+    tagger = get_tagger()
+    passages = [p for report in reports for p in report[0]]
+    tagged: list[Passage] = []
+    if passages:
+        if any(report[1] is None for report in reports if report[0]):
+            vectors = None  # the tagger embeds them itself
+        else:
+            vectors = np.vstack([report[1] for report in reports if report[0]])  # type: ignore[misc]
+        tagged = tagger.tag_passages(passages, vectors)
+    recommendations = [r for report in reports for r in report[2]]
+    if recommendations:
+        with_vectors = [report[3] for report in reports if report[2]]
+        rec_vectors = None if any(v is None for v in with_vectors) else np.vstack(with_vectors)  # type: ignore[arg-type]
+        tags = tagger.tag_texts([r.text for r in recommendations], rec_vectors)
+        for rec, rec_tags in zip(recommendations, tags, strict=True):
+            rec.themes = [t.theme_id for t in rec_tags]
+    out, start = [], 0
+    for report in reports:
+        out.append(tagged[start : start + len(report[0])])
+        start += len(report[0])
+    return out

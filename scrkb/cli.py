@@ -79,7 +79,7 @@ def ingest(
     settings = _settings(home)
     logging.basicConfig(level=logging.WARNING)
     with Progress(
-        TextColumn("[bold]ingest[/bold]"),
+        TextColumn("[bold]{task.fields[stage]}[/bold]"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -88,7 +88,8 @@ def ingest(
         transient=True,
         disable=as_json or not console.is_terminal,
     ) as progress:
-        task = progress.add_task("", total=None)
+        # files count when they are finished (stored, skipped or failed), not when started
+        task = progress.add_task("", total=None, stage="ingest")
 
         def started(total: int) -> None:
             progress.update(task, total=total)
@@ -97,7 +98,9 @@ def ingest(
             progress.update(task, advance=1, description=escape(path.name[:60]))
 
         try:
-            summary = ingest_paths(paths, settings, on_file=done, on_start=started)
+            summary = ingest_paths(
+                paths, settings, on_file=done, on_start=started, on_reembed=_reembed_task(progress)
+            )
         except ScrkbError as exc:
             raise _fail(exc.message, _exit_code_for(exc)) from exc
 
@@ -125,6 +128,21 @@ def search(
     age_band: Annotated[list[str] | None, typer.Option(help="under 1, 1-4, 5-9, ...")] = None,
     theme: Annotated[list[str] | None, typer.Option(help="Theme id (repeatable).")] = None,
     mode: Annotated[str, typer.Option(help="hybrid, bm25 or dense.")] = "hybrid",
+    sort: Annotated[
+        str, typer.Option(help="relevance, newest or oldest (report year, then relevance).")
+    ] = "relevance",
+    by_report: Annotated[
+        bool, typer.Option("--by-report", help="Group hits report by report; -k counts reports.")
+    ] = False,
+    per_report: Annotated[
+        int | None,
+        typer.Option(
+            min=0, max=100, help="Most hits from one report (0: all; default SCRKB_HITS_PER_REPORT)."
+        ),
+    ] = None,
+    report: Annotated[
+        list[str] | None, typer.Option(help="Only this report's passages (repeatable): all of them.")
+    ] = None,
     batch: Annotated[
         Path | None, typer.Option(help="File with one query per line; prints JSON lines.")
     ] = None,
@@ -135,9 +153,14 @@ def search(
     """Search passages by theme or in your own words."""
     from scrkb.index.search import Searcher
     from scrkb.models import SearchFilters, SearchQuery
+    from scrkb.services.search import search as search_use_case
 
     if mode not in ("hybrid", "bm25", "dense"):
         raise _fail(f"unknown mode {mode!r}: use hybrid, bm25 or dense")
+    if sort not in ("relevance", "newest", "oldest"):
+        raise _fail(f"unknown sort {sort!r}: use relevance, newest or oldest")
+    arrangement = {"sort": sort, "view": "reports" if by_report else "passages",
+                   "per_report": per_report}
     if batch is None and query is None:
         raise _fail("give a QUERY, or --batch FILE")
     settings = _settings(home)
@@ -153,6 +176,7 @@ def search(
         partnerships=partnership,
         age_bands=age_band,
         themes=theme,
+        report_ids=report,
     )
     lines: list[str] = []
     if batch is not None:
@@ -166,8 +190,10 @@ def search(
             failed = 0
             for line in filter(None, lines):
                 try:
-                    results = searcher.search(
-                        SearchQuery(text=line, k=k, offset=offset, filters=filters), mode=mode
+                    results = search_use_case(
+                        searcher,
+                        SearchQuery(text=line, k=k, offset=offset, filters=filters, **arrangement),
+                        mode=mode,
                     )
                     record = show.results_json(results)
                 except ScrkbError as exc:  # one bad query must not end a researcher's batch
@@ -178,8 +204,10 @@ def search(
             if failed:
                 raise typer.Exit(1)
             return
-        results = searcher.search(
-            SearchQuery(text=query or "", k=k, offset=offset, filters=filters), mode=mode
+        results = search_use_case(
+            searcher,
+            SearchQuery(text=query or "", k=k, offset=offset, filters=filters, **arrangement),
+            mode=mode,
         )
     except ScrkbError as exc:
         raise _fail(exc.message, _exit_code_for(exc)) from exc
@@ -317,20 +345,101 @@ def retag(home: HomeOpt = None) -> None:
     settings = _settings(home)
     if not settings.db_path.exists():
         raise _fail(f"no knowledge base in {settings.home}: run `scrkb ingest` first", 3)
-    with Progress(
-        TextColumn("[bold]retag[/bold]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, transient=True, disable=not console.is_terminal,
-    ) as progress:
-        task = progress.add_task("", total=None)
+    with _stage_progress() as progress:
+        task = progress.add_task("", total=None, stage="retag")
+        reembed = _reembed_task(progress)
         result = retag_store(
             settings,
             on_start=lambda n: progress.update(task, total=n),
             on_report=lambda _rid: progress.update(task, advance=1),
+            on_reembed=reembed,
         )
     out.print(
         f"re-tagged {result['reports']} reports, {result['passages']} passages: "
         f"{result['tags']} theme tags (tagger {result['tagger']})"
     )
+    for failure in result["failed"]:
+        out.print(f"  failed: {failure['report_id']}: {escape(failure['message'])}")
+    if result["failed"]:
+        raise typer.Exit(1)
+
+
+def _stage_progress() -> Progress:
+    """Bars named by stage (retag, re-embed), counting what is finished."""
+    return Progress(
+        TextColumn("[bold]{task.fields[stage]}[/bold]"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal,
+    )
+
+
+def _reembed_task(progress: Progress):  # noqa: ANN202
+    """A progress line for re-embedding the store, shown only if one happens."""
+    task: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        if "id" not in task:
+            task["id"] = progress.add_task("", total=total, stage="re-embed")
+        progress.update(task["id"], completed=done, total=total)
+
+    return update
+
+
+@app.command()
+def reembed(
+    form: Annotated[
+        str | None,
+        typer.Option(help="int8 or fp32 (default: SCRKB_EMBEDDING_FORM). fp32 uses a CUDA GPU "
+                     "when torch sees one."),
+    ] = None,
+    home: HomeOpt = None,
+) -> None:
+    """Re-embed every stored passage in another embedding form (then rebuild the index)."""
+    from scrkb.nlp.embedding import FORMS
+    from scrkb.services.reembed import reembed_home
+
+    settings = _settings(home)
+    if form is not None and form not in FORMS:
+        raise _fail(f"unknown form {form!r}: use one of {', '.join(FORMS)}", 2)
+    if not settings.db_path.exists():
+        raise _fail(f"no knowledge base in {settings.home}: run `scrkb ingest` first", 3)
+    with _stage_progress() as progress:
+        result = reembed_home(settings, form=form, on_progress=_reembed_task(progress))  # type: ignore[arg-type]
+    count, before, now = result["passages"], result["before"], result["now"]
+    if count:
+        out.print(f"re-embedded {count} passages: {before} → {now}")
+    else:
+        out.print(f"nothing to do: the store holds {now or 'no'} embeddings")
+    if now and settings.embedding_form and now != settings.embedding_form:
+        out.print(
+            f"note: SCRKB_EMBEDDING_FORM is {settings.embedding_form}; unset it or set it to "
+            f"{now}, or the next ingest re-embeds the store back"
+        )
+
+
+@app.command("export-embedder")
+def export_embedder(
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="Rebuild in a temporary folder and compare with the "
+                     "checksums recorded in nlp/models/onnx-export.json."),
+    ] = False,
+) -> None:
+    """Build the ONNX forms (fp32, int8) of the embedding model from the bundled weights."""
+    from scrkb.nlp.onnx_export import build, check_build, export_dir
+
+    settings = settings_for(None)
+    model_path = settings.resolved_model_path()
+    if check:
+        ok, message = check_build(model_path)
+        out.print(message)
+        if not ok:
+            raise typer.Exit(1)
+        return
+    directory = export_dir(model_path, settings.model_cache)
+    manifest = build(model_path, directory)
+    for form, info in manifest["files"].items():
+        out.print(f"{form}: {directory / info['file']} ({info['bytes'] / 2**20:.1f} MB, "
+                  f"sha256 {info['sha256'][:16]}…)")
 
 
 @app.command("train-tagger")

@@ -9,9 +9,12 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_EMBEDDING_FORM = "int8"  # chosen by measurement: README, "Embedding form"
 
 
 def default_model_path() -> Path:
@@ -28,7 +31,29 @@ class Settings(BaseSettings):
     model_path: Path | None = Field(
         None, description="Sentence-transformers model folder (default: the bundled MiniLM)."
     )
-    embed_batch_size: int = Field(32, description="Passages embedded per batch during ingest.")
+    embed_batch_size: int = Field(
+        32, description="Texts per batch for the fp32 (torch) embedder; int8 runs one text at a time."
+    )
+    embedding_form: Literal["int8", "fp32"] | None = Field(
+        None,
+        description="Embedding form: int8 (quantised weights; faster, and within 0.01 of "
+        "fp32 on retrieval nDCG and tagger F1) or fp32 (the model as trained; the form a "
+        "CUDA GPU can re-embed in). Unset: a store keeps the form it holds, and a new one "
+        "gets int8. Set: ingest and retag first re-embed a store of the other form (a "
+        "store never mixes two). Search embeds queries in the store's form.",
+    )
+    model_cache: Path | None = Field(
+        None,
+        description="Where the ONNX forms of the embedding model are built from the bundled "
+        "weights (`scrkb export-embedder`; default: $XDG_CACHE_HOME/scrkb or ~/.cache/scrkb).",
+    )
+    ingest_workers: int = Field(
+        0,
+        ge=0,
+        description="Worker processes that extract and tag during ingest and retag while this "
+        "process embeds: 0 = one per CPU core, 1 = every stage in one process. Batches of "
+        "fewer than 8 files or reports always run in one process.",
+    )
     rrf_k: int = Field(60, description="Reciprocal rank fusion constant.")
     bm25_weight: float = Field(
         0.2,
@@ -96,6 +121,13 @@ class Settings(BaseSettings):
     admin_token: str | None = Field(None, description="Token for admin API routes; unset = off.")
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS.")
     log_queries: bool = Field(False, description="Log query text in request logs.")
+    hits_per_report: int = Field(
+        2,
+        ge=0,
+        le=100,
+        description="Search results (API, web page, CLI) show at most this many passages from "
+        "one report, each with a link to all of that report's matches; 0 shows every passage.",
+    )
     user_agent: str = Field(
         "scrkb/0.1 (+https://github.com/scrkb/scrkb; case review knowledge base)",
         description="User-Agent sent by the crawler.",
@@ -163,6 +195,10 @@ class Settings(BaseSettings):
 
     def resolved_model_path(self) -> Path:
         return self.model_path or default_model_path()
+
+    def embedding_form_for(self, stored: str | None) -> str:
+        """The form to embed in beside a store holding ``stored`` vectors (None: none)."""
+        return self.embedding_form or stored or DEFAULT_EMBEDDING_FORM
 
 
 @lru_cache

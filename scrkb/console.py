@@ -39,17 +39,59 @@ def hit_json(hit: SearchHit) -> dict[str, Any]:
 
 
 def results_json(results: SearchResults) -> dict[str, Any]:
+    """The results as ``scrkb search --json`` prints them: the documented keys first
+    (``query``, ``total``, ``results``), then the rest of ``SearchResults`` as the API
+    gives it (counts, arrangement, report groups, suggestions), hits rendered as above."""
+    data = results.model_dump(mode="json", exclude={"hits", "facets", "timings_ms", "groups"})
+    groups = None
+    if results.groups is not None:
+        groups = [
+            {**g.model_dump(mode="json", exclude={"hits"}), "results": [hit_json(h) for h in g.hits]}
+            for g in results.groups
+        ]
     return {
         "query": results.query,
         "total": results.total,
         "results": [hit_json(h) for h in results.hits],
+        **{key: value for key, value in data.items() if key not in ("query", "total")},
+        "groups": groups,
     }
 
 
+def why_line(hit: SearchHit) -> str | None:
+    """"Why this matched", short: the shared words, the asked-for themes, by meaning."""
+    why = hit.why
+    if why is None:
+        return None
+    parts = []
+    if why.terms:
+        parts.append("words: " + ", ".join(why.terms[:6]))
+    if why.themes:
+        parts.append("themes you asked for: " + ", ".join(t.name for t in why.themes))
+    if why.meaning:
+        parts.append("close in meaning")
+    return "; ".join(parts) or None
+
+
 def print_results(results: SearchResults, *, explain: bool) -> None:
+    suggestions = results.suggestions
+    if suggestions and suggestions.spelling:
+        out.print(f"Did you mean: [bold]{escape(suggestions.spelling)}[/bold]?")
     if not results.hits:
-        out.print("No passages found. Try fewer or different words, or remove filters.")
+        if results.total:
+            out.print(f"No passages on this page: {results.total} passages match in all.")
+            return
+        out.print("No passages found. Check the spelling, use fewer or more general words, "
+                  "or remove filters.")
+        if suggestions and suggestions.themes:
+            out.print("Themes your search may be about: " + ", ".join(
+                f"{escape(t.name)} (--theme {t.id})" for t in suggestions.themes))
         return
+    out.print(
+        f"[dim]{results.total} passages in {results.reports} reports"
+        + (f"; at most {results.per_report} per report" if results.per_report else "")
+        + "[/dim]\n"
+    )
     for h in results.hits:
         where = ", ".join(
             str(x) for x in (h.partnership, h.year, f"page {h.page}") if x is not None
@@ -63,6 +105,12 @@ def print_results(results: SearchResults, *, explain: bool) -> None:
         out.print(f"   {snippet}")
         if h.themes:
             out.print("   themes: " + ", ".join(escape(t.name) for t in h.themes))
+        why = why_line(h)
+        if why:
+            out.print(f"   why: {escape(why)}")
+        if results.per_report and (h.report_matches or 0) > results.per_report:
+            out.print(f"   [dim]{h.report_matches} matching passages in this report: "
+                      f"--report {h.report_id}[/dim]")
         if explain:
             p = h.score_parts
             out.print(

@@ -221,11 +221,23 @@ class SearchFilters(BaseModel):
         return [t.lower() for t in value]
 
 
+SortOrder = Literal["relevance", "newest", "oldest"]
+ResultView = Literal["passages", "reports"]
+
+
 class SearchQuery(BaseModel):
     text: str = ""
     k: int = Field(default=10, ge=1, le=100)
     offset: int = Field(default=0, ge=0, le=1000)
     filters: SearchFilters = Field(default_factory=SearchFilters)
+    # How the matches are arranged (``index/arrange.py``); the matches themselves and
+    # ``total`` do not change. ``newest``/``oldest`` order by the report's year, then
+    # relevance. ``reports`` groups hits report by report and pages over reports.
+    sort: SortOrder = "relevance"
+    view: ResultView = "passages"
+    # At most this many hits from one report (0 or None: all). None is filled in by the
+    # search use case (``scrkb.services.search``) from ``SCRKB_HITS_PER_REPORT``.
+    per_report: int | None = Field(default=None, ge=0, le=100)
 
 
 class ScoreParts(BaseModel):
@@ -242,6 +254,24 @@ class HitTheme(BaseModel):
     id: str
     name: str
     confidence: float
+
+
+class MatchReason(BaseModel):
+    """Why a passage matched, in terms a reader can check against the passage."""
+
+    terms: list[str] = Field(
+        default_factory=list,
+        description="Words of the passage that matched words of the query (as they appear "
+        "in the passage, lower-cased); a report's name for the child (\"Baby Q\") never counts.",
+    )
+    themes: list[HitTheme] = Field(
+        default_factory=list,
+        description="Themes of the passage that the query asked for: ticked as a filter, or "
+        "named by the query in its own words or in other words of the same meaning.",
+    )
+    meaning: bool = Field(
+        False, description="Found by the embedding arm: the passage is close in meaning."
+    )
 
 
 class SearchHit(BaseModel):
@@ -263,6 +293,50 @@ class SearchHit(BaseModel):
     nation: str | None = None
     age_band: str | None = None
     source_url: str | None = None
+    report_matches: int | None = Field(
+        None, description="Passages of this hit's report that match the query (all pages)."
+    )
+    why: MatchReason | None = None
+
+
+class ReportGroup(BaseModel):
+    """One report's hits, together (the ``reports`` view)."""
+
+    report_id: str
+    title: str
+    year: int | None = None
+    partnership: str | None = None
+    review_type: str | None = None
+    nation: str | None = None
+    matches: int = Field(description="Passages of this report that match the query.")
+    hits: list[SearchHit]
+
+
+class ThemeSuggestion(BaseModel):
+    """A theme the query names, in its words or in other words of the same meaning."""
+
+    id: str
+    name: str
+    by: Literal["words", "meaning"]
+    passages: int = Field(0, description="Passages carrying the theme in the whole knowledge base.")
+
+
+class SearchSuggestions(BaseModel):
+    """What to try instead: a spelling the corpus knows, and themes the query names."""
+
+    spelling: str | None = Field(
+        None, description="The query with words the corpus does not contain corrected."
+    )
+    themes: list[ThemeSuggestion] = Field(default_factory=list)
+
+
+FACET_UNITS: dict[str, Literal["passages", "reports"]] = {
+    "theme": "passages",
+    "year": "reports",
+    "review_type": "reports",
+    "nation": "reports",
+    "age_band": "reports",
+}
 
 
 class SearchResults(BaseModel):
@@ -271,6 +345,23 @@ class SearchResults(BaseModel):
     hits: list[SearchHit]
     facets: dict[str, dict[str, int]] | None = None  # counts over the whole result set
     timings_ms: dict[str, float] = Field(default_factory=dict)
+    reports: int | None = Field(None, description="Distinct reports among the matches.")
+    page_total: int | None = Field(
+        None,
+        description="What k and offset page through: hits once each report is limited to "
+        "per_report (the passages view), or reports (the reports view).",
+    )
+    sort: SortOrder = "relevance"
+    view: ResultView = "passages"
+    per_report: int = Field(0, description="Most hits shown from one report (0: no limit).")
+    groups: list[ReportGroup] | None = Field(
+        None, description="The reports view: the page's hits, report by report."
+    )
+    suggestions: SearchSuggestions | None = None
+    facet_units: dict[str, Literal["passages", "reports"]] = Field(
+        default_factory=lambda: dict(FACET_UNITS),
+        description="What each facet counts: passages or reports.",
+    )
 
 
 # =========================================================================== resources

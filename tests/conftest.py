@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -15,8 +16,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
-def sample_home(tmp_path_factory):
-    """The fictional sample corpus rendered to PDF/DOCX/HTML/text and ingested for real."""
+def sample_corpus(tmp_path_factory):
+    """The fictional sample corpus rendered to PDF/DOCX/HTML/text and ingested for real, on
+    the parallel path (a batch this size gets worker processes): the settings, the files,
+    the summary and the files in the order ``on_file`` reported them."""
     from samples.render import build_samples
     from scrkb.config import Settings
     from scrkb.services.ingest import ingest_paths
@@ -24,9 +27,15 @@ def sample_home(tmp_path_factory):
     base = tmp_path_factory.mktemp("sample-corpus")
     files = build_samples(ROOT / "samples" / "reviews", base / "build")
     settings = Settings(home=base / "home")
-    summary = ingest_paths(files, settings)
+    reported: list[Path] = []
+    summary = ingest_paths(files, settings, on_file=lambda path, _outcome: reported.append(path))
     assert not summary.failures, [f.message for f in summary.failures]
-    return settings
+    return SimpleNamespace(settings=settings, files=files, summary=summary, reported=reported)
+
+
+@pytest.fixture(scope="session")
+def sample_home(sample_corpus):
+    return sample_corpus.settings
 
 
 @pytest.fixture(scope="session")

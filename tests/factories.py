@@ -71,6 +71,13 @@ def make_settings(home: Path) -> Settings:
     return Settings(home=home)
 
 
+def embedding_form() -> str:
+    """The form ``embed`` returns vectors in: the configured one."""
+    from scrkb.config import get_settings
+
+    return get_settings().embedding_form_for(None)
+
+
 def embed(texts: list[str]) -> np.ndarray:
     from scrkb.config import get_settings
     from scrkb.nlp.embedding import get_embedder

@@ -157,3 +157,34 @@ def test_cli_eval_file_bad_data_is_a_one_line_error(tmp_path):
     result = _run("eval", "--file", str(tmp_path / "missing.jsonl"))
     assert result.exit_code == 2
     assert "cannot read" in result.output
+
+
+def test_cli_search_shows_a_few_per_report_grouped_explained(sample_home):
+    home = ["--home", str(sample_home.home)]
+    query = "bruise on a baby not referred"
+    data = json.loads(_run("search", query, "-k", "20", "--json", *home).stdout)
+    assert data["per_report"] == 2 and data["total"] > data["page_total"] > 0
+    reports = [r["report_id"] for r in data["results"]]
+    assert max(reports.count(r) for r in reports) <= 2
+    assert all({"terms", "themes", "meaning"} == set(r["why"]) for r in data["results"])
+    crowded = next(r for r in data["results"] if r["report_matches"] > 2)
+
+    one = json.loads(
+        _run("search", query, "-k", "100", "--report", crowded["report_id"], "--json", *home).stdout
+    )
+    assert one["per_report"] == 0 and {r["report_id"] for r in one["results"]} == {
+        crowded["report_id"]
+    }
+    # narrowed to one report, each arm looks deeper into it: at least the matches counted
+    assert len(one["results"]) == one["total"] >= crowded["report_matches"]
+
+    grouped = json.loads(_run("search", query, "-k", "2", "--by-report", "--json", *home).stdout)
+    assert grouped["view"] == "reports" and len(grouped["groups"]) == 2
+    for group in grouped["groups"]:
+        assert {r["report_id"] for r in group["results"]} == {group["report_id"]}
+        assert 1 <= len(group["results"]) <= 2 and isinstance(group["results"][0]["themes"], list)
+
+    misspelt = json.loads(_run("search", "neglekt", "--json", *home).stdout)
+    assert misspelt["suggestions"]["spelling"] == "neglect"
+    text = _run("search", "neglekt", "-k", "1", *home).stdout
+    assert "Did you mean: neglect?" in text and "why:" in text

@@ -27,6 +27,7 @@ pytestmark = pytest.mark.slow
 
 SHIPPED = [
     "scrkb/nlp/models/themes.npz",
+    "scrkb/nlp/models/onnx-export.json",
     "scrkb/nlp/taxonomy.yaml",
     "scrkb/ingest/sources.yaml",
     "scrkb/web/templates/base.html",

@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from scrkb.index.search import MARK_END, MARK_START
+from scrkb.models import MatchReason
 from scrkb.nlp.taxonomy import theme_name
 from scrkb.reference import review_type_label
 from scrkb.services.citations import site_original_href
@@ -114,6 +115,23 @@ def original_at(report_id: str, page: int = 1, fmt: str | None = None) -> str:
     )
 
 
+def why_matched(why: MatchReason | None) -> str:
+    """"Why this matched" as one line: the shared words, the asked-for themes, meaning."""
+    if why is None:
+        return ""
+    parts = []
+    if why.terms:
+        words = ", ".join(f"“{t}”" for t in why.terms[:6])
+        parts.append(f"{'the word' if len(why.terms) == 1 else 'the words'} {words}")
+    if why.themes:
+        names = " and ".join(t.name for t in why.themes)
+        parts.append(f"tagged {names}, which your search is about")
+    if why.meaning:
+        parts.append("close in meaning to your search")
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:]
+
+
 def plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
@@ -162,5 +180,6 @@ def environment() -> Environment:
         evidence_methods=EVIDENCE_METHODS,
         theme_name=theme_name,
         original_at=original_at,
+        why_matched=why_matched,
     )
     return env

@@ -10,11 +10,15 @@ from typing import Any
 
 from fastapi import Request
 
-from scrkb.models import ReportDetail, SearchFilters, TrendPoint
+from scrkb.models import FACET_UNITS, ReportDetail, SearchFilters, TrendPoint
 from scrkb.reference import AGE_BAND_LABELS, AGE_BANDS, NATIONS, REVIEW_TYPES, review_type_label
 from scrkb.web.render import query_string
 
 PER_PAGE = 10
+REPORTS_PER_PAGE = 5  # the reports view: each report shows up to SCRKB_HITS_PER_REPORT hits
+SORTS = {"relevance": "Relevance", "newest": "Newest report first", "oldest": "Oldest report first"}
+VIEWS = {"passages": "Passages", "reports": "Passages grouped by report"}
+_REPORT_ID = re.compile(r"[A-Za-z0-9_.-]{1,80}")
 YEAR_MIN, YEAR_MAX = 1970, 2100
 _YEAR = re.compile(r"[0-9]{4}")  # ASCII digits only: "²" and "٢٠١٥" are digits to isdigit()
 _PAGE = re.compile(r"[0-9]{1,4}")
@@ -46,6 +50,13 @@ def parse_search(request: Request) -> dict[str, Any]:
                 errors[key] = f"{label} year must be a year, like 2015"
     if years["from"] and years["to"] and years["from"] > years["to"]:
         errors["to"] = "To year must be the same as or after the from year"
+    sort = qp.get("sort") if qp.get("sort") in SORTS else "relevance"
+    view = qp.get("view") if qp.get("view") in VIEWS else "passages"
+    report = (qp.get("report") or "").strip()
+    report = report if _REPORT_ID.fullmatch(report) else ""
+    raw_per_report = (qp.get("per_report") or "").strip()
+    per_report = int(raw_per_report) if _PAGE.fullmatch(raw_per_report) else None
+    per_report = min(per_report, 100) if per_report is not None else None
     raw_page = (qp.get("page") or "").strip()
     page = max(1, min(int(raw_page), 100)) if _PAGE.fullmatch(raw_page) else 1
     params: list[tuple[str, str]] = []
@@ -54,6 +65,10 @@ def parse_search(request: Request) -> dict[str, Any]:
     params += [("theme", t) for t in themes] + [("type", t) for t in types]
     params += [("nation", n) for n in nations] + [("age", a) for a in ages]
     params += [(k, v) for k, v in raw_years.items() if v]
+    params += [("report", report)] if report else []
+    params += [("sort", sort)] if sort != "relevance" else []
+    params += [("view", view)] if view != "passages" else []
+    params += [("per_report", str(per_report))] if per_report is not None else []
     filters = SearchFilters(
         year_from=years["from"],
         year_to=years["to"],
@@ -61,6 +76,7 @@ def parse_search(request: Request) -> dict[str, Any]:
         nations=nations,
         age_bands=ages,
         themes=themes,
+        report_ids=[report] if report else [],
     )
     return {
         "q": q,
@@ -73,8 +89,14 @@ def parse_search(request: Request) -> dict[str, Any]:
         "errors": errors,
         "filters": filters,
         "params": params,
-        "active": bool(params),
-        "has_filters": any(k != "q" for k, _ in params),
+        "sort": sort,
+        "view": view,
+        "report": report,
+        "per_report": per_report,
+        "active": any(k not in ("sort", "view", "per_report") for k, _ in params),
+        "has_filters": any(
+            k not in ("q", "sort", "view", "report", "per_report") for k, _ in params
+        ),
     }
 
 
@@ -105,19 +127,29 @@ def filter_groups(
     theme_values = [(t.id, t.name) for t in context.get("theme_choices", [])]
     order_by = facets.get("theme") or overall
     theme_values.sort(key=lambda v: (-(order_by.get(v[0]) or 0), v[1]))
+    def unit(facet: str) -> str | None:
+        """Say what the numbers count (passages or reports): the two differ."""
+        if facets:
+            return f"Numbers are matching {FACET_UNITS[facet]}."
+        return f"Numbers are {FACET_UNITS[facet]}." if facet == "theme" else None
+
     groups = [
-        {"legend": "Themes", "hint": "Passages must carry every theme you tick", "id": "theme"}
+        {
+            "legend": "Themes",
+            "hint": f"Passages must carry every theme you tick. {unit('theme')}",
+            "id": "theme",
+        }
         | options("theme", theme_values, form["themes"], "theme"),
-        {"legend": "Review type", "id": "type"}
+        {"legend": "Review type", "hint": unit("review_type"), "id": "type"}
         | options(
             "type",
             [(code, t.label) for code, t in REVIEW_TYPES.items()],
             form["types"],
             "review_type",
         ),
-        {"legend": "Nation", "id": "nation"}
+        {"legend": "Nation", "hint": unit("nation"), "id": "nation"}
         | options("nation", [(n, n) for n in NATIONS], form["nations"], "nation"),
-        {"legend": "Age of the child", "id": "age"}
+        {"legend": "Age of the child", "hint": unit("age_band"), "id": "age"}
         | options("age", [(a, AGE_BAND_LABELS[a]) for a in AGE_BANDS], form["ages"], "age_band"),
     ]
     for g in groups:
@@ -131,7 +163,7 @@ def selected_filters(form: dict[str, Any], context: dict[str, Any]) -> list[dict
     out: list[dict[str, str]] = []
     params = form["params"]
     for key, value in params:
-        if key in ("q",):
+        if key in ("q", "sort", "view", "report", "per_report"):  # the results area shows these
             continue
         label = {
             "theme": lambda v: f"Theme: {names.get(v, v)}",

@@ -18,6 +18,7 @@ from scrkb.index.store import Store
 from scrkb.index.vectors import check_vector_index
 from scrkb.services.jobs import Jobs, ServingSearcher
 from scrkb.services.packs import Packs
+from scrkb.services.query_themes import query_themes
 
 log = logging.getLogger("scrkb.services")
 
@@ -91,6 +92,8 @@ class Services:
         """Load the embedding model and the vector index now: /readyz turns 200 after this."""
         try:
             self.searcher.warm()
+            # the themes' embeddings, which every search compares its query with
+            query_themes().centroids(self.searcher.embedder)
         except Exception as exc:  # reported by /readyz; the worker keeps serving lexical
             log.error("index failed to load: %s", exc, exc_info=exc)
             self.ready_error = str(exc)

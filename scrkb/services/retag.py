@@ -4,43 +4,120 @@ Passages and their vectors stay as they are (their ids are cited by packs); them
 recommendations and metadata are recomputed. Metadata and recommendations need the
 report's layout, so they come from the copy of the original kept at ingest; a report
 whose copy is missing keeps its metadata and only gets new passage tags.
+
+Retag takes ingest's path (``services.pipeline``): the originals are re-read and the
+passages tagged in worker processes on every core, while this process reads the stored
+vectors, embeds the recommendations and writes each report's annotations in one
+transaction. A store embedded in another form than the configured one is re-embedded
+first: the tagger compares passage vectors with its own, so they must be of one form.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from scrkb.config import Settings
+from scrkb.errors import ScrkbError
 from scrkb.index.store import Store
-from scrkb.models import Recommendation, ReportMetadata, ThemeTag
+from scrkb.models import Passage, Recommendation, ReportMetadata, ThemeTag
+from scrkb.nlp.embedding import get_embedder
 from scrkb.nlp.metadata import fill_from_listing
+from scrkb.services.pipeline import (
+    StageSeconds,
+    Tagged,
+    TagJob,
+    Unit,
+    Workers,
+    run_units,
+    worker_count,
+)
 
-RETAG_BATCH_REPORTS = 50  # reports tagged per call: enough passages to use both cores
 
-
-def _reannotate_from_original(
-    path: Path,
-) -> tuple[ReportMetadata, list[Recommendation]] | None:
-    from scrkb.errors import ScrkbError
+def describe_original(path: str) -> tuple[ReportMetadata, list[Recommendation]] | None:
+    """Worker side of retag's ``prepare``: metadata and recommendations from the kept copy."""
     from scrkb.ingest.extract import extract
-    from scrkb.nlp.annotate import detect_title
-    from scrkb.nlp.metadata import extract_metadata
-    from scrkb.nlp.recommendations import extract_recommendations
+    from scrkb.nlp.annotate import describe
     from scrkb.nlp.structure import structure
 
     try:
-        doc = extract(path)
+        doc = extract(Path(path))
     except ScrkbError:
         return None
-    structured = structure(doc)
-    return (
-        extract_metadata(doc, structured, detect_title(doc)),
-        extract_recommendations(structured),
-    )
+    described = describe(doc, structure(doc))
+    return described.metadata, described.recommendations
+
+
+def tagger_version() -> str:
+    from scrkb.nlp.themes import get_tagger
+
+    return get_tagger().version
+
+
+class ReportUnit(Unit):
+    """One stored report: re-read, re-tagged with its stored vectors, annotations swapped."""
+
+    def __init__(self, store: Store, files_dir: Path, report_id: str, totals: dict[str, Any]):
+        self.store = store
+        self.files_dir = files_dir
+        self.report_id = report_id
+        self.totals = totals
+        self.error: str | None = None
+        self.passages: list[Passage] = []
+        self.vectors: np.ndarray | None = None
+        self.metadata = ReportMetadata()
+        self.recommendations: list[Recommendation] = []
+        self.provenance: dict[str, Any] = {}
+        self._texts: list[str] = []
+
+    def prepare_call(self):  # noqa: ANN201
+        report = self.store.get_report(self.report_id)
+        self.passages = self.store.passages_for_report(self.report_id)
+        _, self.vectors = self.store.passage_vectors(self.report_id)
+        self.metadata, self.recommendations = report.metadata, report.recommendations
+        self.provenance = report.provenance
+        original = report.provenance.get("original")
+        if original and report.status == "ok":
+            return describe_original, (str(self.files_dir / str(original)),)
+        return None
+
+    def prepared(self, result: tuple[ReportMetadata, list[Recommendation]] | None) -> bool:
+        if result is not None:
+            self.metadata, self.recommendations = result
+        return True
+
+    def embed_texts(self) -> list[str]:
+        if not self._texts:
+            # what the tagger would embed itself: plain text (passages only when a stored
+            # vector is missing, which ingest never leaves)
+            missing = [p.text for p in self.passages] if self.vectors is None else []
+            self._texts = missing + [r.text for r in self.recommendations]
+        return self._texts
+
+    def tag_job(self, vectors: np.ndarray) -> TagJob:
+        if self.vectors is None:
+            self.vectors, vectors = vectors[: len(self.passages)], vectors[len(self.passages) :]
+        return TagJob(
+            passages=self.passages,
+            vectors=self.vectors,
+            recommendations=self.recommendations,
+            recommendation_vectors=vectors if self.recommendations else None,
+        )
+
+    def tagged(self, result: Tagged) -> None:
+        themes: dict[str, list[ThemeTag]] = {p.id: p.themes for p in result.passages}
+        metadata = fill_from_listing(self.metadata, self.provenance)
+        self.store.replace_annotations(self.report_id, metadata, result.recommendations, themes)
+        self.totals["reports"] += 1
+        self.totals["passages"] += len(result.passages)
+        self.totals["tags"] += sum(len(t) for t in themes.values())
+
+    def fail(self, message: str) -> None:
+        self.error = message
+        self.totals["failed"].append({"report_id": self.report_id, "message": message})
 
 
 def retag_store(
@@ -48,57 +125,37 @@ def retag_store(
     *,
     on_start: Callable[[int], None] | None = None,
     on_report: Callable[[str], None] | None = None,
+    on_reembed: Callable[[int, int], None] | None = None,
 ) -> dict:
-    from scrkb.nlp.themes import get_tagger
+    from scrkb.services.reembed import reembed_store
 
-    tagger = get_tagger()
-    processes = os.cpu_count() or 1
-    totals = {"reports": 0, "passages": 0, "tags": 0, "tagger": tagger.version}
     with Store(settings.db_path) as store:
         report_ids = store.report_ids()
         if on_start:
             on_start(len(report_ids))
-        for batch_start in range(0, len(report_ids), RETAG_BATCH_REPORTS):
-            batch = report_ids[batch_start : batch_start + RETAG_BATCH_REPORTS]
-            tagged = _tag_batch(store, tagger, batch, processes)
-            for report_id in batch:
-                themes = tagged[report_id]
-                report = store.get_report(report_id)
-                metadata, recommendations = report.metadata, report.recommendations
-                original = report.provenance.get("original")
-                if original and report.status == "ok":
-                    fresh = _reannotate_from_original(settings.home / "files" / str(original))
-                    if fresh is not None:
-                        metadata, recommendations = fresh
-                metadata = fill_from_listing(metadata, report.provenance)
-                if recommendations:
-                    tagger.tag_recommendations(recommendations)
-                store.replace_annotations(report_id, metadata, recommendations, themes)
-                totals["reports"] += 1
-                totals["passages"] += len(themes)
-                totals["tags"] += sum(len(t) for t in themes.values())
-                if on_report:
-                    on_report(report_id)
+        reembed_store(store, settings, on_progress=on_reembed)
+        form = settings.embedding_form_for(store.embedding_form())
+        workers = Workers(settings, worker_count(settings, len(report_ids)), form=form)
+        totals: dict[str, Any] = {
+            "reports": 0,
+            "passages": 0,
+            "tags": 0,
+            "workers": workers.count,
+            "failed": [],
+        }
+        embedder = get_embedder(
+            settings.resolved_model_path(), settings.embed_batch_size, form=form  # type: ignore[arg-type]
+        )
+        files_dir = settings.home / "files"
+        try:
+            totals["tagger"] = workers.executor().submit(tagger_version).result()
+            run_units(
+                [ReportUnit(store, files_dir, rid, totals) for rid in report_ids],
+                workers=workers,
+                embedder=embedder,
+                seconds=StageSeconds(),
+                on_done=lambda unit: on_report(unit.report_id) if on_report else None,  # type: ignore[attr-defined]
+            )
+        finally:
+            workers.close()
     return totals
-
-
-def _tag_batch(store: Store, tagger, report_ids: list[str],  # noqa: ANN001 - Tagger
-               processes: int) -> dict[str, dict[str, list[ThemeTag]]]:
-    """Tag the passages of several reports in one call, so parsing runs on every core."""
-    passages, vectors, owner = [], [], []
-    for report_id in report_ids:
-        report_passages = store.passages_for_report(report_id)
-        _, report_vectors = store.passage_vectors(report_id)
-        if report_passages and report_vectors is None:  # not embedded: tag this one alone
-            report_vectors = tagger.embedder.encode([p.text for p in report_passages])
-        passages.extend(report_passages)
-        if report_passages:
-            vectors.append(report_vectors)
-        owner.extend([report_id] * len(report_passages))
-    out: dict[str, dict[str, list[ThemeTag]]] = {rid: {} for rid in report_ids}
-    if not passages:
-        return out
-    tagged = tagger.tag_passages(passages, np.vstack(vectors), processes=processes)
-    for report_id, passage in zip(owner, tagged, strict=True):
-        out[report_id][passage.id] = passage.themes
-    return out

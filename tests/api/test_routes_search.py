@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -67,6 +69,64 @@ def test_search_paging_with_offset(client: TestClient) -> None:
     assert not {h["passage_id"] for h in first["hits"]} & {h["passage_id"] for h in second["hits"]}
 
 
+def test_search_folds_each_report_to_a_few_hits_with_a_link_to_the_rest(
+    client: TestClient,
+) -> None:
+    params = {"q": "bruise on a baby accepted explanation", "k": 20}
+    everything = client.get("/api/search", params={**params, "per_report": 0}).json()
+    body = client.get("/api/search", params=params).json()
+    assert body["per_report"] == 2 and everything["per_report"] == 0
+    assert body["total"] == everything["total"] and body["reports"] == everything["reports"]
+    per_report = Counter(h["report_id"] for h in body["hits"])
+    assert max(per_report.values()) <= 2 < max(Counter(
+        h["report_id"] for h in everything["hits"]).values())
+    folded = [h for h in body["hits"] if h["more_url"]]
+    assert folded and all(h["report_matches"] > 2 for h in folded)
+    assert all(h["more_url"] is None for h in body["hits"] if h["report_matches"] <= 2)
+    more = client.get(folded[0]["more_url"]).json()
+    assert more["total"] == len(more["hits"]) == folded[0]["report_matches"]
+    assert {h["report_id"] for h in more["hits"]} == {folded[0]["report_id"]}
+    assert more["per_report"] == 0 and not any(h["more_url"] for h in more["hits"])
+
+
+def test_search_reports_view_and_sort_by_date(client: TestClient) -> None:
+    body = client.get(
+        "/api/search", params={"q": "social care", "view": "reports", "k": 2}
+    ).json()
+    assert body["view"] == "reports" and len(body["groups"]) == 2
+    assert body["page_total"] == body["reports"]
+    for group in body["groups"]:
+        assert group["report_url"] == f"/api/reports/{group['report_id']}"
+        assert {h["report_id"] for h in group["hits"]} == {group["report_id"]}
+        assert (group["more_url"] is not None) == (group["matches"] > len(group["hits"]))
+    newest = client.get(
+        "/api/search", params={"q": "social care", "sort": "newest", "k": 20}
+    ).json()
+    years = [h["year"] for h in newest["hits"]]
+    assert years == sorted(years, reverse=True) and newest["sort"] == "newest"
+
+
+def test_search_says_why_and_what_facets_count(client: TestClient) -> None:
+    body = client.get("/api/search", params={"q": "unseen men new partner", "k": 5}).json()
+    assert body["facet_units"] == {
+        "theme": "passages", "year": "reports", "review_type": "reports",
+        "nation": "reports", "age_band": "reports",
+    }
+    why = body["hits"][0]["why"]
+    assert set(why) == {"terms", "themes", "meaning"}
+    assert any(t["id"] == "unseen_men" for h in body["hits"] for t in h["why"]["themes"])
+    assert {"partner", "unseen", "men"} & {t for h in body["hits"] for t in h["why"]["terms"]}
+    assert body["suggestions"]["themes"][0]["id"] == "unseen_men"
+
+
+def test_search_suggests_a_spelling_from_the_corpus(client: TestClient) -> None:
+    body = client.get("/api/search", params={"q": "brusing on a baby"}).json()
+    assert body["suggestions"]["spelling"] == "bruising on a baby"
+    assert client.get("/api/search", params={"q": "bruising"}).json()["suggestions"][
+        "spelling"
+    ] is None
+
+
 @pytest.mark.parametrize("mode", ["bm25", "dense", "hybrid"])
 def test_search_modes(client: TestClient, mode: str) -> None:
     r = client.get("/api/search", params={"q": "missing from home", "mode": mode})
@@ -91,6 +151,9 @@ def test_search_unknown_theme_is_422_listing_valid_ids(client: TestClient) -> No
         ({"q": "x" * 1001}, "query q"),
         ({"year_from": "soon"}, "query year_from"),
         ({"mode": "fuzzy"}, "query mode"),
+        ({"sort": "alphabetical"}, "query sort"),
+        ({"view": "table"}, "query view"),
+        ({"per_report": 101}, "query per_report"),
     ],
 )
 def test_search_bad_parameters_are_422(client: TestClient, params: dict, where: str) -> None:

@@ -11,7 +11,9 @@ from scrkb.index.search import MARK_END, MARK_START, Searcher, fts_expression, q
 from scrkb.index.store import Store
 from scrkb.index.vectors import INDEX_FILE, MANIFEST_FILE, VectorIndex
 from scrkb.models import SearchFilters, SearchQuery
-from tests.factories import embed, make_passage, make_report, make_settings
+from tests.factories import embed, embedding_form, make_passage, make_report, make_settings
+
+FORM = embedding_form()
 
 pytestmark = pytest.mark.slow
 
@@ -46,10 +48,10 @@ def home(tmp_path_factory):
         a = [make_passage("ra", i, PASSAGES[k], themes=["neglect"] if k == "doorstep" else [])
              for i, k in enumerate(keys[:4])]
         store.replace_report(make_report("ra", year=2019, review_type="lcspr"), a,
-                             embed([p.text for p in a]))
+                             embed([p.text for p in a]), form=FORM)
         b = [make_passage("rb", i, PASSAGES[k]) for i, k in enumerate(keys[4:])]
         store.replace_report(make_report("rb", year=2012, nation="Wales", review_type="cpr"), b,
-                             embed([p.text for p in b]))
+                             embed([p.text for p in b]), form=FORM)
     return settings
 
 
@@ -164,7 +166,7 @@ def test_search_vector_index_is_saved_atomically_and_rebuilt_when_stale(home, se
         assert manifest["generation"] == store.generation()
         assert manifest["count"] == len(PASSAGES)
         extra = make_passage("rc", 0, "The nursery reported the child's weight loss to the GP.")
-        store.replace_report(make_report("rc"), [extra], embed([extra.text]))
+        store.replace_report(make_report("rc"), [extra], embed([extra.text]), form=FORM)
         generation = store.generation()
     # the long-lived searcher notices the new generation and picks up the new passage
     results = searcher.search(SearchQuery(text="nursery weight loss", k=1))

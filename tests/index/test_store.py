@@ -19,6 +19,9 @@ TEXTS = [
 ]
 
 
+FORM = "int8"  # the form random test vectors are filed as
+
+
 def _vectors(n: int) -> np.ndarray:
     rng = np.random.default_rng(0)
     v = rng.normal(size=(n, 384)).astype(np.float32)
@@ -45,7 +48,7 @@ def test_store_replace_report_indexes_text_and_bumps_generation(tmp_path):
         report = make_report("r1")
         passages = [make_passage("r1", i, t, themes=["missed_health_presentations"] if i == 0 else [])
                     for i, t in enumerate(TEXTS)]
-        store.replace_report(report, passages, _vectors(3), text="\n\n".join(TEXTS))
+        store.replace_report(report, passages, _vectors(3), form=FORM, text="\n\n".join(TEXTS))
         assert store.generation() == before + 1
         assert len(_fts_rows(store, "strategy")) == 1
         # porter stemming: "transferring" finds "transferred"
@@ -58,8 +61,8 @@ def test_store_replace_report_indexes_text_and_bumps_generation(tmp_path):
 
 def test_store_replacing_a_report_removes_old_passages_from_fts(tmp_path):
     with Store(tmp_path / "kb.sqlite") as store:
-        store.replace_report(make_report("r1"), [make_passage("r1", 0, TEXTS[0])], _vectors(1))
-        store.replace_report(make_report("r1"), [make_passage("r1", 0, TEXTS[1])], _vectors(1))
+        store.replace_report(make_report("r1"), [make_passage("r1", 0, TEXTS[0])], _vectors(1), form=FORM)
+        store.replace_report(make_report("r1"), [make_passage("r1", 0, TEXTS[1])], _vectors(1), form=FORM)
         assert _fts_rows(store, "bruise") == []
         assert len(_fts_rows(store, "strategy")) == 1
         assert store.stats()["passages"] == 1
@@ -67,11 +70,11 @@ def test_store_replacing_a_report_removes_old_passages_from_fts(tmp_path):
 
 def test_store_failed_write_leaves_previous_version_whole(tmp_path):
     with Store(tmp_path / "kb.sqlite") as store:
-        store.replace_report(make_report("r1"), [make_passage("r1", 0, TEXTS[0])], _vectors(1))
+        store.replace_report(make_report("r1"), [make_passage("r1", 0, TEXTS[0])], _vectors(1), form=FORM)
         generation = store.generation()
         bad = [make_passage("r1", 0, TEXTS[1]), make_passage("r1", 0, TEXTS[2])]  # same id twice
         with pytest.raises(sqlite3.IntegrityError):
-            store.replace_report(make_report("r1"), bad, _vectors(2))
+            store.replace_report(make_report("r1"), bad, _vectors(2), form=FORM)
         assert [p.text for p in store.passages_for_report("r1")] == [TEXTS[0]]
         assert store.generation() == generation
         assert len(_fts_rows(store, "bruise")) == 1
@@ -79,13 +82,14 @@ def test_store_failed_write_leaves_previous_version_whole(tmp_path):
 
 def test_store_embedding_count_must_match_passages(tmp_path):
     with Store(tmp_path / "kb.sqlite") as store, pytest.raises(ValueError):
-        store.replace_report(make_report("r1"), [make_passage("r1", 0, TEXTS[0])], _vectors(2))
+        store.replace_report(make_report("r1"), [make_passage("r1", 0, TEXTS[0])], _vectors(2), form=FORM)
 
 
 def test_store_iter_embeddings_round_trips_vectors(tmp_path):
     vecs = _vectors(3)
     with Store(tmp_path / "kb.sqlite") as store:
-        store.replace_report(make_report("r1"), [make_passage("r1", i, t) for i, t in enumerate(TEXTS)], vecs)
+        store.replace_report(make_report("r1"), [make_passage("r1", i, t) for i, t in enumerate(TEXTS)], vecs,
+                             form=FORM)
         ids, got = next(store.iter_embeddings())
     assert len(ids) == 3
     np.testing.assert_allclose(got, vecs)
@@ -95,11 +99,11 @@ def test_store_filters_combine_report_fields_and_themes(tmp_path):
     with Store(tmp_path / "kb.sqlite") as store:
         store.replace_report(
             make_report("old", year=2010, nation="Wales", review_type="cpr"),
-            [make_passage("old", 0, TEXTS[0], themes=["neglect"])], _vectors(1))
+            [make_passage("old", 0, TEXTS[0], themes=["neglect"])], _vectors(1), form=FORM)
         store.replace_report(
             make_report("new", year=2022, review_type="lcspr"),
             [make_passage("new", 0, TEXTS[1], themes=["neglect", "multi_agency_working"]),
-             make_passage("new", 1, TEXTS[2])], _vectors(2))
+             make_passage("new", 1, TEXTS[2])], _vectors(2), form=FORM)
 
         def count(**kw):
             return len(store.filtered_rowids(SearchFilters(**kw)))
@@ -117,7 +121,7 @@ def test_store_filters_combine_report_fields_and_themes(tmp_path):
 def test_store_replace_annotations_swaps_tags_and_metadata(tmp_path):
     with Store(tmp_path / "kb.sqlite") as store:
         store.replace_report(make_report("r1"), [make_passage("r1", 0, TEXTS[0], themes=["neglect"])],
-                             _vectors(1))
+                             _vectors(1), form=FORM)
         tag = ThemeTag(theme_id="professional_curiosity", confidence=0.8, evidence="accepted", start=0, end=5)
         store.replace_annotations("r1", ReportMetadata(year=2001, nation="Scotland"), [],
                                   {"r1-0000": [tag]})
@@ -150,7 +154,7 @@ def test_store_update_provenance_merges(tmp_path):
 def test_store_read_only_path_with_hash_and_question_mark(tmp_path):
     path = tmp_path / "kb#1?x" / "kb.sqlite"
     with Store(path) as store:
-        store.replace_report(make_report("r1"), [make_passage("r1", 0, TEXTS[0])], _vectors(1))
+        store.replace_report(make_report("r1"), [make_passage("r1", 0, TEXTS[0])], _vectors(1), form=FORM)
     with Store(path, readonly=True) as ro:
         assert ro.stats()["passages"] == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kb#1?x"]  # no stray file
@@ -169,3 +173,54 @@ def test_store_deleting_a_missing_report_changes_nothing(tmp_path):
         generation = store.generation()
         store.delete_report("nope")
         assert store.generation() == generation
+
+
+def test_store_records_one_embedding_form_and_refuses_another(tmp_path):
+    with Store(tmp_path / "kb.sqlite") as store:
+        assert store.embedding_form() is None  # no vectors yet: any form may come
+        store.replace_report(make_report("r1"), [make_passage("r1", 0, TEXTS[0])], _vectors(1),
+                             form="int8")
+        assert store.embedding_form() == "int8"
+        generation = store.generation()
+        with pytest.raises(ConfigError, match="never mixes forms"):
+            store.replace_report(make_report("r2"), [make_passage("r2", 0, TEXTS[1])],
+                                 _vectors(1), form="fp32")
+        with pytest.raises(ValueError, match="form"):
+            store.replace_report(make_report("r2"), [make_passage("r2", 0, TEXTS[1])], _vectors(1))
+        assert store.generation() == generation and store.stats()["reports"] == 1
+        store.delete_report("r1")
+        assert store.embedding_form() is None  # empty again: the next form is free
+        store.replace_report(make_report("r2"), [make_passage("r2", 0, TEXTS[1])], _vectors(1),
+                             form="fp32")
+        assert store.embedding_form() == "fp32"
+
+
+def test_store_written_before_forms_were_recorded_holds_fp32(tmp_path):
+    with Store(tmp_path / "kb.sqlite") as store:
+        store.replace_report(make_report("r1"), [make_passage("r1", 0, TEXTS[0])], _vectors(1),
+                             form="fp32")
+        store.execute("DELETE FROM meta WHERE key = 'embedding_form'")
+        store._conn.commit()
+        assert store.embedding_form() == "fp32"  # torch vectors: all there was before
+
+
+def test_store_rework_swaps_every_vector_in_one_step(tmp_path):
+    with Store(tmp_path / "kb.sqlite") as store:
+        store.replace_report(make_report("r1"), [make_passage("r1", i, t) for i, t in
+                                                 enumerate(TEXTS)], _vectors(3), form="fp32")
+        generation = store.generation()
+        pending = store.rework_pending("int8", limit=2)
+        assert [text for _, text, _ in pending] == TEXTS[:2]
+        new = -_vectors(3)
+        store.save_rework([rowid for rowid, _, _ in pending], new[:2], "int8")
+        assert store.rework_count("int8") == (2, 3)
+        assert store.adopt_rework("int8") == 1  # one passage still lacks its new vector
+        assert store.embedding_form() == "fp32" and store.generation() == generation
+        rest = store.rework_pending("int8")
+        store.save_rework([rowid for rowid, _, _ in rest], new[2:], "int8")
+        assert store.adopt_rework("int8") == 0
+        assert store.embedding_form() == "int8"
+        assert store.generation() == generation + 1  # the vector index rebuilds
+        _, got = next(store.iter_embeddings())
+        np.testing.assert_allclose(got, new)
+        assert store.rework_count("int8") == (0, 3)

@@ -82,7 +82,7 @@ def test_training_fits_thresholds_on_unseen_writers_and_round_trips(small_set, t
 
     tagger, data = small_set
     train_idx = np.flatnonzero(data.writers != "w5")
-    config = TrainConfig(epochs=40, threshold_folds=2)
+    config = TrainConfig(epochs=40, threshold_folds=2, gate=True)
     model = fit(data.subset(train_idx), tagger.theme_ids, config)
     assert model.info["writers"] == ["team", "w1"]  # the held-out writer was never seen
     assert ((model.thresholds >= 0.1) & (model.thresholds <= 0.9)).all()
@@ -108,7 +108,7 @@ def test_gate_keeps_no_theme_passages_of_unseen_writers_untagged(small_set):
     from scrkb.nlp.train import TrainConfig, choose_gate_threshold, fit, scores
 
     tagger, data = small_set
-    model = fit(data, tagger.theme_ids, TrainConfig(epochs=40, threshold_folds=3))
+    model = fit(data, tagger.theme_ids, TrainConfig(epochs=40, threshold_folds=3, gate=True))
     probs, gate = scores(model, data)
     assert gate is not None and gate.shape == (len(data.labels),)
     none = data.labels.sum(1) == 0

@@ -218,3 +218,21 @@ def test_pipeline_scanned_review_is_read_by_ocr_and_searchable(tmp_path, setting
     assert outcome.status == "no_text"
     with Store(off.db_path) as store:
         assert "OCR is turned off" in store.get_report(outcome.report_id).status_reason
+
+
+def test_pipeline_same_bytes_as_a_refused_file_under_another_name_is_read_on_its_own(
+    tmp_path, settings
+):
+    # a review published as a web page, also saved under a .pdf name (as sites serve
+    # pages under .pdf links): one file is refused for its name, the other is a review
+    page = render_html(_review("w", "Child W"), tmp_path / "review.html")
+    misnamed = tmp_path / "a-review.pdf"  # first in the batch: it is read first
+    misnamed.write_bytes(page.read_bytes())
+    summary = ingest_paths([misnamed, page], settings)
+    by_name = {os.path.basename(o.path): o for o in summary.outcomes}
+    assert by_name["a-review.pdf"].status == "failed"
+    assert by_name["a-review.pdf"].reason == "wrong_type"
+    assert by_name["a-review.pdf"].message.startswith("a-review.pdf")
+    assert by_name["review.html"].status == "added", by_name["review.html"]
+    with Store(settings.db_path) as store:
+        assert [store.get_report(r).source for r in store.report_ids()] == [str(page.resolve())]

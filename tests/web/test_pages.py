@@ -325,6 +325,8 @@ def test_pages_first_results_page_is_fast(base_url: str) -> None:
 
 def test_pages_paging_keeps_the_query(page) -> None:
     page.goto("/?q=child+agencies+review&type=scr&type=lcspr&type=cpr")
+    page.get_by_role("link", name="Show every matching passage").click()
+    page.wait_for_url(re.compile(r"per_report=0"))
     total = int(re.match(r"([0-9,]+)", page.locator("#results-heading").inner_text()).group(1))
     if total <= 10:
         pytest.skip("the test corpus gives one page for this query")
@@ -332,6 +334,75 @@ def test_pages_paging_keeps_the_query(page) -> None:
     nav.get_by_role("link", name="Next page").click()
     page.wait_for_url(re.compile(r"page=2"))
     assert "q=child" in page.url and page.url.count("type=") == 3
+    assert "per_report=0" in page.url
     assert nav.locator("[aria-current='page']").inner_text().strip() == "2"
     assert page.locator(".scrkb-results").get_attribute("start") == "11"
     check_axe(page, "results page 2")
+
+
+def test_pages_results_explain_fold_sort_and_group(page) -> None:
+    page.goto("/?q=bruise+on+a+baby+not+referred")
+    results = page.locator("li.scrkb-result")
+    assert results.count() >= 2
+    why = results.first.locator(".scrkb-why")
+    assert why.inner_text().startswith("Why this matched:")
+    # a child's code name ("Baby R") is never marked as a match
+    marked = page.evaluate(
+        "() => [...document.querySelectorAll('.scrkb-result mark')].map("
+        "m => m.textContent + (m.nextSibling ? m.nextSibling.textContent : '').slice(0, 3))"
+    )
+    assert marked and not [m for m in marked if re.match(r"(?i)baby [A-Z]\b", m)]
+    titles = results.locator("h3").all_inner_texts()
+    assert max(titles.count(t) for t in titles) <= 2
+    check_axe(page, "results with reasons")
+    screenshot(page, "10-results-why")
+
+    more = page.locator("a.scrkb-more").first
+    count = int(re.search(r"All ([0-9]+)", more.inner_text()).group(1))
+    more.click()
+    page.wait_for_url(re.compile(r"report="))
+    assert page.locator("li.scrkb-result").count() == min(count, 10)
+    assert len(set(page.locator("li.scrkb-result h3").all_inner_texts())) == 1
+    assert page.get_by_role("link", name="Back to results from all reports").is_visible()
+    check_axe(page, "one report's matches")
+
+    page.goto("/?q=bruise+on+a+baby+not+referred")
+    page.get_by_label("Sort by").select_option("newest")
+    page.get_by_label("Show").select_option("reports")
+    page.get_by_role("button", name="Update results").click()
+    page.wait_for_url(re.compile(r"view=reports"))
+    assert "sort=newest" in page.url and "q=bruise" in page.url
+    groups = page.locator("li.scrkb-group")
+    assert groups.count() >= 2
+    years = [int(y) for y in re.findall(r", ((?:19|20)[0-9]{2}) ·", " ".join(
+        groups.locator(".scrkb-meta").all_inner_texts()))]
+    assert years == sorted(years, reverse=True) and len(years) == groups.count()
+    assert page.get_by_label("Sort by").input_value() == "newest"
+    check_axe(page, "results grouped by report")
+    screenshot(page, "11-results-by-report")
+
+
+def test_pages_no_results_spelling_and_past_the_end(page) -> None:
+    page.goto("/?q=domestic+abuse&from=1971&to=1972")
+    assert page.locator("#results-heading").inner_text() == "There are no matching passages"
+    themes = page.get_by_role("list", name="Themes your search may be about")
+    assert themes.get_by_role("link", name="Domestic abuse").is_visible()
+    check_axe(page, "no results")
+    screenshot(page, "12-no-results")
+    themes.get_by_role("link", name="Domestic abuse").click()
+    page.wait_for_url(re.compile(r"theme=domestic_abuse"))
+    assert page.locator("li.scrkb-result").count() >= 1
+
+    page.goto("/?q=neglekt")
+    page.get_by_role("link", name="neglect", exact=True).click()
+    page.wait_for_url(re.compile(r"q=neglect$"))
+    assert page.locator("#spelling").count() == 0 and page.locator("li.scrkb-result").count()
+
+    page.goto("/?q=neglect&page=99")
+    assert page.locator("li.scrkb-result").count() == 0
+    notice = page.locator("#past-last-page")
+    assert notice.inner_text().startswith("There is no page 99")
+    notice.get_by_role("link", name="Go to the last page").click()
+    page.wait_for_url(re.compile(r"page=|q=neglect$"))
+    assert page.locator("li.scrkb-result").count() >= 1
+    check_axe(page, "last page")

@@ -67,6 +67,79 @@ def test_views_search_json_and_html(client: TestClient) -> None:
         assert f"{nation} ({count})" in shown
 
 
+def test_views_search_folded_and_explained_json_and_html(client: TestClient) -> None:
+    params = {"q": "bruise on a baby not referred"}
+    api = client.get("/api/search", params={**params, "k": 10}).json()
+    html = page(client, "/", params=params)
+    assert ids(html, "li.scrkb-result", "result-") == [h["passage_id"] for h in api["hits"]]
+    heading = words(html.select_one("#results-heading").get_text())
+    assert heading.startswith(f"{api['total']:,} passages found in {api['reports']:,} reports")
+    for hit, item in zip(api["hits"], html.select("li.scrkb-result"), strict=True):
+        why = words(item.select_one(".scrkb-why").get_text())
+        assert all(f"“{term}”" in why for term in hit["why"]["terms"][:6])
+        assert all(t["name"] in why for t in hit["why"]["themes"])
+        assert ("close in meaning" in why.lower()) == hit["why"]["meaning"]
+        more = item.select_one("a.scrkb-more")
+        assert (more is not None) == (hit["more_url"] is not None)
+        if more is not None:
+            assert words(more.get_text()).startswith(
+                f"All {hit['report_matches']} matching passages"
+            )
+    # "more from this report" on the page is the API's more_url
+    more = html.select_one("a.scrkb-more")
+    hit = next(h for h in api["hits"] if h["more_url"])
+    narrowed = client.get(hit["more_url"]).json()  # k=10 as asked above
+    shown = page(client, more["href"])
+    assert ids(shown, "li.scrkb-result", "result-") == [h["passage_id"] for h in narrowed["hits"]]
+    assert shown.select_one("#results-report strong").get_text() == hit["title"]
+
+
+def test_views_search_grouped_and_by_date_json_and_html(client: TestClient) -> None:
+    params = {"q": "neglect of a young child", "sort": "newest"}
+    api = client.get("/api/search", params={**params, "view": "reports", "k": 5}).json()
+    html = page(client, "/", params={**params, "view": "reports"})
+    assert ids(html, "li.scrkb-group", "report-") == [g["report_id"] for g in api["groups"]]
+    assert ids(html, "li.scrkb-result", "result-") == [h["passage_id"] for h in api["hits"]]
+    for group, block in zip(api["groups"], html.select("li.scrkb-group"), strict=True):
+        assert words(block.select_one("h3").get_text()) == group["title"]
+        assert f"{group['matches']} matching passage" in words(block.get_text())
+        assert (block.select_one("a.scrkb-more") is not None) == (group["more_url"] is not None)
+    assert html.select_one("#sort option[selected]")["value"] == "newest"
+    assert html.select_one("#view option[selected]")["value"] == "reports"
+    pages = [a.get_text() for a in html.select(".govuk-pagination__item a")]
+    assert pages[-1] == str(-(-api["page_total"] // 5))
+
+
+def test_views_search_nothing_found_json_and_html(client: TestClient) -> None:
+    api = client.get(
+        "/api/search", params={"q": "domestic abuse", "year_from": 1971, "year_to": 1972}
+    ).json()
+    html = page(client, "/", params={"q": "domestic abuse", "from": "1971", "to": "1972"})
+    assert api["total"] == 0 and not html.select("li.scrkb-result")
+    assert html.select_one("#results-heading").get_text() == "There are no matching passages"
+    assert "removing filters" in words(html.select_one(".scrkb-results-col").get_text())
+    suggested = [a.get_text() for a in html.select("[aria-labelledby=suggested-themes] a")]
+    assert suggested and suggested == [t["name"] for t in api["suggestions"]["themes"]]
+
+
+def test_views_search_spelling_and_past_the_last_page_json_and_html(client: TestClient) -> None:
+    api = client.get("/api/search", params={"q": "neglekt", "k": 10}).json()
+    html = page(client, "/", params={"q": "neglekt"})
+    link = html.select_one("#spelling a")
+    assert link.get_text() == api["suggestions"]["spelling"] == "neglect"
+    assert link["href"] == "/?q=neglect"
+    beyond = page(client, "/", params={"q": "neglect", "page": "99"})
+    api = client.get("/api/search", params={"q": "neglect", "k": 10, "offset": 980}).json()
+    assert not beyond.select("li.scrkb-result") and api["hits"] == []
+    assert words(beyond.select_one("#results-heading").get_text()).startswith(
+        f"{api['total']:,} passages"
+    )
+    last = -(-api["page_total"] // 10)
+    assert f"There is no page 99: these results fill {last} pages" in words(
+        beyond.select_one("#past-last-page").get_text()
+    )
+
+
 def test_views_themes_json_and_html(client: TestClient) -> None:
     api = client.get("/api/themes").json()
     html = page(client, "/themes")
