@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -38,6 +39,7 @@ from scrkb.models import (
     ThemeProfileEntry,
     TrendPoint,
 )
+from scrkb.nlp.summaries import shorten, summary_passage
 from scrkb.nlp.taxonomy import default_taxonomy, theme_name, theme_names
 
 REPORT_SORTS: dict[str, str] = {
@@ -47,6 +49,7 @@ REPORT_SORTS: dict[str, str] = {
     "-title": "r.title COLLATE NOCASE DESC, r.id",
 }
 FRONT_MATTER = "Front matter"
+ABSTRACT_SCAN = 40  # passages read from the start of a report to find its summary
 # Provenance keys that describe the server's disk, not the report: never shown.
 PRIVATE_PROVENANCE = frozenset({"ingested_from", "original", "path", "file"})
 
@@ -213,6 +216,26 @@ class Catalog:
         )
         return ReportList(data=self._summaries(rows), count=total, limit=limit, offset=offset)
 
+    def report_ids_matching(self, report_ids: list[str], filters: SearchFilters) -> set[str]:
+        """Those of ``report_ids`` that pass the report-level filters (and theme filters)."""
+        if not report_ids:
+            return set()
+        where, params = _report_where(filters, None)
+        rows = self.store.execute(
+            f"SELECT r.id FROM reports r WHERE r.id IN ({','.join('?' * len(report_ids))}) "
+            f"AND {where}",
+            [*report_ids, *params],
+        )
+        return {r[0] for r in rows}
+
+    def partnerships(self) -> list[tuple[str, int]]:
+        """The publishers in the knowledge base, each with its number of reports."""
+        rows = self.store.execute(
+            "SELECT partnership, COUNT(*) AS n FROM reports WHERE partnership IS NOT NULL "
+            "GROUP BY partnership ORDER BY partnership COLLATE NOCASE"
+        )
+        return [(r["partnership"], int(r["n"])) for r in rows]
+
     def report_summaries(self, report_ids: list[str]) -> dict[str, ReportSummary]:
         if not report_ids:
             return {}
@@ -223,9 +246,36 @@ class Catalog:
         )
         return {s.id: s for s in self._summaries(rows)}
 
+    def report_abstracts(self, report_ids: list[str], max_words: int = 60) -> dict[str, str]:
+        """Per report: what happened, in its own words (``nlp.summaries``)."""
+        if not report_ids:
+            return {}
+        rows = self.store.execute(
+            "SELECT report_id, text, heading_path_json, section_kind FROM passages "
+            f"WHERE report_id IN ({','.join('?' * len(report_ids))}) AND section_kind = 'body' "
+            "AND ordinal < ? ORDER BY report_id, ordinal",
+            [*report_ids, ABSTRACT_SCAN],
+        )
+        by_report: dict[str, list[SimpleNamespace]] = {}
+        for r in rows:
+            by_report.setdefault(r["report_id"], []).append(
+                SimpleNamespace(
+                    text=r["text"],
+                    heading_path=json.loads(r["heading_path_json"]),
+                    section_kind=r["section_kind"],
+                )
+            )
+        out = {}
+        for report_id, passages in by_report.items():
+            text = shorten(summary_passage(passages), max_words)
+            if text:
+                out[report_id] = text
+        return out
+
     def _summaries(self, rows: list[Any]) -> list[ReportSummary]:
         ids = [r["id"] for r in rows]
         top = self.report_themes(ids)
+        abstracts = self.report_abstracts(ids)
         return [
             ReportSummary(
                 id=r["id"],
@@ -242,6 +292,7 @@ class Catalog:
                 passages=int(r["n"]),
                 source_url=r["source_url"],
                 top_themes=top.get(r["id"], [])[:5],
+                summary=abstracts.get(r["id"]),
             )
             for r in rows
         ]

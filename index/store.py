@@ -30,7 +30,7 @@ from scrkb.models import (
     ThemeTag,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Each entry migrates the schema from version i to i + 1. Never edit a shipped entry:
 # append a new one, so that every existing data home can be brought forward.
@@ -157,6 +157,17 @@ MIGRATIONS: list[str] = [
         form TEXT NOT NULL,
         embedding BLOB NOT NULL
     );
+    """,
+    # 4: read-only share links of packs (index/userdata.py, PackTable.share): a link's
+    # token is its own unguessable value, so revoking it (deleting the row) leaves the
+    # pack, its id and anyone's edit access untouched.
+    """
+    CREATE TABLE pack_shares (
+        token TEXT PRIMARY KEY,
+        pack_id TEXT NOT NULL REFERENCES packs(id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX pack_shares_pack ON pack_shares(pack_id);
     """,
 ]
 

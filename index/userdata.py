@@ -20,8 +20,8 @@ _SUMMARY_SQL = (
     "SELECT p.*, (SELECT COUNT(*) FROM pack_items i WHERE i.pack_id = p.id) AS n FROM packs p"
 )
 _LIVE_SQL = """SELECT p.id AS passage_id, p.rowid AS rowid, p.text, p.heading_path_json,
-                      p.page_start, p.page_end, r.id AS report_id, r.title, r.partnership,
-                      r.year, r.source_url, r.review_type, r.nation
+                      p.page_start, p.page_end, p.ordinal, r.id AS report_id, r.title,
+                      r.partnership, r.year, r.source_url, r.review_type, r.nation, r.format
                FROM passages p JOIN reports r ON r.id = p.report_id"""
 
 
@@ -92,6 +92,30 @@ class PackTable:
     def delete(self, pack_id: str) -> None:
         with self.store.transaction() as conn:
             conn.execute("DELETE FROM packs WHERE id = ?", (pack_id,))
+
+    # ------------------------------------------------------------------ share links
+    def share(self, pack_id: str, token: str) -> None:
+        with self.store.transaction() as conn:
+            conn.execute(
+                "INSERT INTO pack_shares (token, pack_id, created_at) VALUES (?,?,?)",
+                (token, pack_id, utcnow()),
+            )
+
+    def share_tokens(self, pack_id: str) -> list[str]:
+        rows = self.store.execute(
+            "SELECT token FROM pack_shares WHERE pack_id = ? ORDER BY created_at", (pack_id,)
+        )
+        return [r[0] for r in rows]
+
+    def revoke(self, pack_id: str) -> None:
+        with self.store.transaction() as conn:
+            conn.execute("DELETE FROM pack_shares WHERE pack_id = ?", (pack_id,))
+
+    def shared_pack_id(self, token: str) -> str:
+        rows = self.store.execute("SELECT pack_id FROM pack_shares WHERE token = ?", (token,))
+        if not rows:
+            raise NotFound("this share link is not valid: it may have been stopped by its owner")
+        return str(rows[0][0])
 
     # ------------------------------------------------------------------ items
     def add_item(
@@ -170,6 +194,40 @@ class PackTable:
         themes = self._themes([rows[0]["rowid"]])
         return _row_snapshot(rows[0], themes.get(rows[0]["rowid"], []))
 
+    def recommendation_snapshot(self, item_id: str) -> dict[str, Any]:
+        """A recommendation (``rec:REPORT:ORDINAL``) as an item keeps it."""
+        _, report_id, ordinal = (item_id.split(":", 2) + ["", ""])[:3]
+        rows = self.store.execute(
+            "SELECT c.number, c.text, c.page, c.themes_json, r.id AS report_id, r.title, "
+            "r.partnership, r.year, r.source_url, r.review_type, r.nation, r.format "
+            "FROM recommendations c JOIN reports r ON r.id = c.report_id "
+            "WHERE c.report_id = ? AND c.ordinal = ?",
+            (report_id, int(ordinal) if ordinal.isdigit() else -1),
+        )
+        if not rows:
+            raise NotFound(f"no recommendation {item_id!r}: open the report and add it there")
+        row = rows[0]
+        page = row["page"] or 1
+        return {
+            "kind": "recommendation",
+            "number": row["number"],
+            "text": row["text"],
+            "heading_path": ["Recommendations"],
+            "themes": json.loads(row["themes_json"]),
+            "citation": Citation(
+                report_id=row["report_id"],
+                title=row["title"],
+                partnership=row["partnership"],
+                year=row["year"],
+                page=page,
+                page_end=page,
+                source_url=row["source_url"],
+                review_type=row["review_type"],
+                nation=row["nation"],
+                format=row["format"],
+            ).model_dump(),
+        }
+
     def items(self, pack_id: str) -> list[PackItem]:
         """The items in order: live passages as they are now, missing ones from snapshots."""
         rows = self.store.execute(
@@ -183,20 +241,33 @@ class PackTable:
         )
         themes = self._themes([r["rowid"] for r in live_rows])
         live = {r["passage_id"]: _row_snapshot(r, themes.get(r["rowid"], [])) for r in live_rows}
+        reports = {
+            row[0]
+            for row in self.store.execute(
+                "SELECT DISTINCT c.report_id FROM recommendations c JOIN pack_items i "
+                "ON i.passage_id = 'rec:' || c.report_id || ':' || c.ordinal WHERE i.pack_id = ?",
+                (pack_id,),
+            )
+        }
         items: list[PackItem] = []
         for r in rows:
             snap = live.get(r["passage_id"]) or json.loads(r["snapshot_json"])
+            is_rec = snap.get("kind") == "recommendation"
             items.append(
                 PackItem(
                     passage_id=r["passage_id"],
                     position=r["position"] + 1,
+                    kind=snap.get("kind", "passage"),
+                    number=snap.get("number"),
                     note=r["note"],
                     text=snap["text"],
                     heading_path=snap.get("heading_path", []),
                     themes=snap.get("themes", []),
                     citation=Citation(**snap["citation"]),
                     added_at=r["added_at"],
-                    missing=r["passage_id"] not in live,
+                    missing=(snap["citation"]["report_id"] not in reports)
+                    if is_rec
+                    else r["passage_id"] not in live,
                 )
             )
         return items
@@ -254,6 +325,8 @@ def _row_snapshot(row: Any, themes: list[str]) -> dict[str, Any]:
             source_url=row["source_url"],
             review_type=row["review_type"],
             nation=row["nation"],
+            format=row["format"],
+            paragraph=row["ordinal"] + 1,
         ).model_dump(),
     }
 

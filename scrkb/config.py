@@ -140,6 +140,13 @@ class Settings(BaseSettings):
         description="Mark cookies Secure and send Strict-Transport-Security: set it when scrkb "
         "is served over HTTPS (cookies are Secure on any request that arrives over HTTPS).",
     )
+    public_base_url: str | None = Field(
+        None,
+        description="The address readers reach this service at (https://reviews.example.org): "
+        "handouts link to the kept copy of a report there when its publisher's link is not "
+        "known. Unset, a handout cites only publishers' links, never this server's address.",
+        pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
+    )
     admin_token: str | None = Field(None, description="Token for admin API routes; unset = off.")
     cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS.")
     log_queries: bool = Field(False, description="Log query text in request logs.")

@@ -455,6 +455,10 @@ class ReportSummary(BaseModel):
     passages: int
     source_url: str | None
     top_themes: list[ThemeCount]
+    summary: str | None = Field(
+        None, description="What happened, in the report's own words (its summary or "
+        "introduction, cut at whole sentences)."
+    )
 
 
 class ReportList(BaseModel):
@@ -538,6 +542,9 @@ class Stats(BaseModel):
 
 
 # --------------------------------------------------------------------------- precedents
+MAX_FILTER_VALUES = 100
+
+
 class PrecedentRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -548,6 +555,28 @@ class PrecedentRequest(BaseModel):
     )
     k: int = Field(10, ge=1, le=50, description="Reports to return.")
     passages_per_report: int = Field(3, ge=1, le=10)
+    min_similarity: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="Cut-off: leave out reports and passages less similar than this "
+        "(cosine similarity; 0.45 keeps moderate and strong matches, 0.6 strong ones).",
+    )
+    filters: SearchFilters = Field(
+        default_factory=SearchFilters,
+        description="Only reports passing these (review types, nations, years, ...); at "
+        "most 100 values in each list.",
+    )
+
+    @field_validator("filters")
+    @classmethod
+    def _bounded_filters(cls, value: SearchFilters) -> SearchFilters:
+        """Each list becomes SQL parameters: a bounded number, whatever the body holds."""
+        for name in ("review_types", "nations", "partnerships", "age_bands", "themes",
+                     "report_ids"):
+            if len(getattr(value, name)) > MAX_FILTER_VALUES:
+                raise ValueError(f"filters.{name}: at most {MAX_FILTER_VALUES} values")
+        return value
 
 
 class DraftTheme(BaseModel):
@@ -557,9 +586,22 @@ class DraftTheme(BaseModel):
     passages: int = Field(description="Draft passages carrying the theme.")
 
 
+MatchStrength = Literal["strong", "moderate", "weak"]
+STRONG_MATCH = 0.6  # cosine similarity of MiniLM vectors: the same situation, told alike
+MODERATE_MATCH = 0.45  # the same kind of concern; below it, a shared word or two
+
+
+def match_strength(similarity: float) -> MatchStrength:
+    """How close a match reads, so that weak matches do not look like strong ones."""
+    if similarity >= STRONG_MATCH:
+        return "strong"
+    return "moderate" if similarity >= MODERATE_MATCH else "weak"
+
+
 class PassageMatch(BaseModel):
     hit: SearchHit
     similarity: float
+    strength: MatchStrength = "weak"
     draft_passage: int = Field(description="1-based number of the draft passage it matched.")
     draft_excerpt: str
 
@@ -567,6 +609,9 @@ class PassageMatch(BaseModel):
 class ReportMatch(BaseModel):
     report: ReportSummary
     score: float
+    strength: MatchStrength = Field(
+        "weak", description="strong (score >= 0.6), moderate (>= 0.45) or weak."
+    )
     shared_themes: list[ThemeCount] = Field(
         description="Themes of the draft that this report also carries (passages in the report)."
     )
@@ -583,6 +628,8 @@ class Precedent(BaseModel):
     themes: list[DraftTheme]
     reports: list[ReportMatch]
     passages: list[PassageMatch]
+    min_similarity: float = 0.0
+    below_cutoff: int = Field(0, description="Matching reports left out by the cut-off.")
 
 
 # --------------------------------------------------------------------------- packs
@@ -634,11 +681,39 @@ class Citation(BaseModel):
     source_url: str | None
     review_type: str | None = None
     nation: str | None = None
+    format: str | None = Field(
+        None, description="The original's format: a web page (html) is cited by paragraph."
+    )
+    paragraph: int | None = Field(
+        None, description="1-based passage number in the report: the place in a web page."
+    )
+
+    @property
+    def place(self) -> str:
+        """"p. 4", "pp. 4-5", or for a web page "para. 12"."""
+        if self.format == "html" and self.paragraph:
+            return f"para. {self.paragraph}"
+        if self.page_end == self.page:
+            return f"p. {self.page}"
+        return f"pp. {self.page}-{self.page_end}"
+
+    @property
+    def place_long(self) -> str:
+        if self.format == "html" and self.paragraph:
+            return f"paragraph {self.paragraph}"
+        if self.page_end == self.page:
+            return f"page {self.page}"
+        return f"pages {self.page}-{self.page_end}"
 
 
 class PackItem(BaseModel):
-    passage_id: str
+    passage_id: str = Field(
+        description="The passage's id, or for a recommendation rec:REPORT:N (its place in the "
+        "report's list)."
+    )
     position: int
+    kind: Literal["passage", "recommendation"] = "passage"
+    number: str | None = Field(None, description="A recommendation's own number.")
     note: str
     text: str
     heading_path: list[str]
@@ -666,6 +741,55 @@ class Pack(PackSummary):
 class PackList(BaseModel):
     data: list[PackSummary]
     count: int
+
+
+# --------------------------------------------------------------------------- briefings
+class BriefingReference(BaseModel):
+    """A report a briefing cites, numbered as in its further-information list."""
+
+    number: int
+    report_id: str
+    title: str
+    partnership: str | None
+    year: int | None
+    review_type: str | None
+    url: str | None = Field(
+        description="The publisher's page or file; failing that the kept copy under "
+        "SCRKB_PUBLIC_BASE_URL; None when neither is known (never this server's own address)."
+    )
+
+
+class BriefingExtract(BaseModel):
+    """A short extract from a passage, with where it comes from."""
+
+    text: str
+    reference: int = Field(description="Number of the report in the references.")
+    citation: Citation
+    url: str | None = Field(description="The original at that page, when it can be linked.")
+
+
+class Briefing(BaseModel):
+    """A 7-minute briefing in the format safeguarding partnerships use: one or two sides
+    of A4. Drafted from a pack (``scrkb.services.briefing``); every field can be edited
+    before it is downloaded."""
+
+    title: str
+    background: str = Field(description="What happened, from the reports' own summaries.")
+    why_it_matters: str
+    extracts: list[BriefingExtract] = Field(description="What the reviews found.")
+    actions: list[str] = Field(description="What to do: practice points, each cited.")
+    questions: list[str] = Field(description="Questions for reflection.")
+    further_information: list[str] = Field(
+        description="One line per source, with its publisher's link."
+    )
+    references: list[BriefingReference]
+
+    def words(self) -> int:
+        """Words a reader reads: the basis of the 900-word budget."""
+        parts = [self.title, self.background, self.why_it_matters]
+        parts += [e.text for e in self.extracts] + self.actions + self.questions
+        parts += self.further_information
+        return sum(len(p.split()) for p in parts)
 
 
 # --------------------------------------------------------------------------- jobs

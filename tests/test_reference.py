@@ -53,10 +53,11 @@ def test_reference_every_name_is_tested_and_every_code_has_a_label():
 
 
 def test_reference_pages_and_exports_use_the_same_labels():
-    from scrkb.services import exports
+    from scrkb.services import briefing, exports
     from scrkb.web import render, views
 
-    assert exports.REVIEW_TYPES is REVIEW_TYPES
+    assert briefing.REVIEW_TYPES is REVIEW_TYPES
+    assert exports.review_label is briefing.review_label  # exports label through briefing
     assert views.REVIEW_TYPES is REVIEW_TYPES
     assert render.environment().filters["review_type"] is review_type_label
 

@@ -35,6 +35,11 @@ FLASH_MESSAGES = {
     "moved": "Passage moved.",
     "saved": "Your pack has been saved.",
     "cleared": "Your pack has been emptied.",
+    "created": "Your new pack is ready: passages you add now go into it.",
+    "switched": "Passages you add now go into this pack.",
+    "deleted": "The pack has been deleted.",
+    "shared": "Anyone with the share link can now read this pack.",
+    "unshared": "Sharing stopped: the old link no longer works.",
     "notice": "Thank you. The content notice will not be shown again on this device.",
 }
 ERROR_TITLES = {

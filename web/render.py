@@ -19,6 +19,7 @@ from scrkb.index.search import MARK_END, MARK_START
 from scrkb.models import MatchReason
 from scrkb.nlp.taxonomy import theme_name
 from scrkb.reference import review_type_label
+from scrkb.services.citations import site_original_href
 
 WEB_DIR = Path(__file__).resolve().parent
 TEMPLATE_DIR = WEB_DIR / "templates"
@@ -104,6 +105,16 @@ def evidence_marked(text: str, tags: list) -> Markup:  # list[ThemeTag]
     return Markup("".join(out))
 
 
+def original_at(report_id: str, page: int = 1, fmt: str | None = None) -> str:
+    """The kept copy of a report opened at a page (a web page's original has none)."""
+    from scrkb.models import Citation
+
+    return site_original_href(
+        Citation(report_id=report_id, title="", partnership=None, year=None, page=page or 1,
+                 page_end=page or 1, source_url=None, format=fmt)
+    )
+
+
 def why_matched(why: MatchReason | None) -> str:
     """"Why this matched" as one line: the shared words, the asked-for themes, meaning."""
     if why is None:
@@ -168,6 +179,7 @@ def environment() -> Environment:
         evidence_marked=evidence_marked,
         evidence_methods=EVIDENCE_METHODS,
         theme_name=theme_name,
+        original_at=original_at,
         why_matched=why_matched,
     )
     return env

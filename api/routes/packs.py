@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Header, Path, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from scrkb.api.deps import ServicesDep, is_admin
@@ -125,7 +125,6 @@ async def reorder(services: ServicesDep, pack_id: PackId, body: PackOrder) -> Pa
     },
 )
 async def export(
-    request: Request,
     services: ServicesDep,
     pack_id: PackId,
     format: Annotated[
@@ -134,8 +133,9 @@ async def export(
     layout: Annotated[
         str,
         Query(
-            description="standard, or briefing (7-minute briefing: what the reviews found, "
-            "why it matters, questions for reflection).",
+            description="standard, or briefing (7-minute briefing: background, why it "
+            "matters, what the reviews found, what to do, questions for reflection, further "
+            "information; one or two sides of A4).",
             json_schema_extra={"enum": ["standard", "briefing"]},
         ),
     ] = "standard",
@@ -150,7 +150,12 @@ async def export(
         )
     pack = await run_in_threadpool(services.packs.get, pack_id)
     file = await run_in_threadpool(
-        export_pack, pack, format, layout=layout, base_url=str(request.base_url)
+        export_pack,
+        pack,
+        format,
+        layout=layout,
+        public_base_url=services.settings.public_base_url,
+        catalog=services.catalog,
     )
     return Response(
         file.content,

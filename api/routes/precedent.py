@@ -75,6 +75,7 @@ async def precedent(request: Request, services: ServicesDep) -> PrecedentPublic:
     settings = services.settings
     content_type = request.headers.get("content-type", "")
     ctype = content_type.split(";")[0].strip().lower()
+    cutoff, filters = 0.0, None  # JSON bodies may set them (PrecedentRequest)
     if ctype == "application/json":
         allow_body(request.scope, DRAFT_BODY_LIMIT)
         body = await request.body()
@@ -86,6 +87,7 @@ async def precedent(request: Request, services: ServicesDep) -> PrecedentPublic:
             ) from None
         passages = await run_in_threadpool(draft_from_text, req.text)
         k, per_report = req.k, req.passages_per_report
+        cutoff, filters = req.min_similarity, req.filters
     elif ctype == "application/x-www-form-urlencoded":
         allow_body(request.scope, DRAFT_BODY_LIMIT)
         async with request.form(
@@ -115,5 +117,7 @@ async def precedent(request: Request, services: ServicesDep) -> PrecedentPublic:
         services.catalog,
         k=k,
         passages_per_report=per_report,
+        min_similarity=cutoff,
+        filters=filters,
     )
     return PrecedentPublic.of(result)

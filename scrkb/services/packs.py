@@ -88,6 +88,31 @@ class Packs:
         )
         return self.get(pack_id)
 
+    # ------------------------------------------------------------------ share links
+    def share(self, pack_id: str) -> str:
+        """A read-only link's token (the existing one, or a new one): 128 random bits,
+        apart from the pack id, so sharing never hands out the right to edit."""
+        self.table.require(pack_id)
+        tokens = self.table.share_tokens(pack_id)
+        if tokens:
+            return tokens[0]
+        token = "s" + secrets.token_urlsafe(16)
+        self.table.share(pack_id, token)
+        return token
+
+    def share_token(self, pack_id: str) -> str | None:
+        tokens = self.table.share_tokens(pack_id)
+        return tokens[0] if tokens else None
+
+    def revoke_share(self, pack_id: str) -> None:
+        """Stop sharing: every link handed out so far stops working."""
+        self.table.require(pack_id)
+        self.table.revoke(pack_id)
+
+    def shared(self, token: str) -> Pack:
+        """The pack behind a share link (NotFound once revoked)."""
+        return self.get(self.table.shared_pack_id(token))
+
     def delete(self, pack_id: str) -> None:
         self.table.require(pack_id)
         self.table.delete(pack_id)
@@ -99,7 +124,11 @@ class Packs:
         """Add a passage (at the end, or before the 1-based ``position``)."""
         self.table.require(pack_id)
         note = _limit(note, MAX_NOTE, "note")
-        snapshot = self.table.snapshot(passage_id)
+        snapshot = (
+            self.table.recommendation_snapshot(passage_id)
+            if passage_id.startswith("rec:")
+            else self.table.snapshot(passage_id)
+        )
         self.table.add_item(
             pack_id,
             passage_id,

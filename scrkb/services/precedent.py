@@ -30,8 +30,10 @@ from scrkb.models import (
     PrecedentRequest,
     ReportMatch,
     ScoreParts,
+    SearchFilters,
     SearchHit,
     ThemeTag,
+    match_strength,
 )
 from scrkb.nlp.taxonomy import theme_name, theme_names
 from scrkb.reference import MAX_DRAFT_CHARS, MIN_DRAFT_WORDS
@@ -157,8 +159,14 @@ def find_precedent(
     k: int = 10,
     passages_per_report: int = 3,
     k_passages: int = 10,
+    min_similarity: float = 0.0,
+    filters: SearchFilters | None = None,
 ) -> Precedent:
-    """The ``k`` reports most like the draft, the themes shared with each, and their advice."""
+    """The ``k`` reports most like the draft, the themes shared with each, and their advice.
+
+    ``filters`` keep only reports of those types, nations and years; ``min_similarity``
+    leaves out reports (scored on their closest passages) and passages below it, and the
+    result says how many reports it left out."""
     from scrkb.nlp.embedding import embedding_text
     from scrkb.nlp.themes import get_tagger
 
@@ -172,7 +180,9 @@ def find_precedent(
     words = sum(len(p.text.split()) for p in passages)
 
     def result(
-        reports: list[ReportMatch], top_passages: list[PassageMatch] | None = None
+        reports: list[ReportMatch],
+        top_passages: list[PassageMatch] | None = None,
+        below_cutoff: int = 0,
     ) -> Precedent:
         return Precedent(
             draft_passages=len(passages),
@@ -181,6 +191,8 @@ def find_precedent(
             themes=draft_themes,
             reports=reports,
             passages=top_passages or [],
+            min_similarity=min_similarity,
+            below_cutoff=below_cutoff,
         )
 
     index = searcher.vectors()
@@ -202,6 +214,10 @@ def find_precedent(
     ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))
     rows = searcher.store.passage_refs([rowid for rowid, _ in ranked])
     report_of = {rowid: rid for rowid, (_pid, rid) in rows.items()}
+    if filters is not None and filters != SearchFilters():
+        kept = catalog.report_ids_matching(sorted(set(report_of.values())), filters)
+        report_of = {rowid: rid for rowid, rid in report_of.items() if rid in kept}
+        ranked = [(rowid, v) for rowid, v in ranked if rowid in report_of]
     per_report: dict[str, list[tuple[int, float, int]]] = {}
     for rowid, (score, draft_i) in ranked:
         rid = report_of.get(rowid)
@@ -212,7 +228,11 @@ def find_precedent(
         top = [s for _, s, _ in matches[:REPORT_TOP_PASSAGES]]
         return sum(top) / REPORT_TOP_PASSAGES
 
-    order = sorted(per_report, key=lambda rid: (-report_score(per_report[rid]), rid))[:k]
+    everyone = sorted(per_report, key=lambda rid: (-report_score(per_report[rid]), rid))
+    above = [rid for rid in everyone if report_score(per_report[rid]) >= min_similarity]
+    below_cutoff = len(everyone) - len(above)
+    order = above[:k]
+    ranked = [(rowid, v) for rowid, v in ranked if v[0] >= min_similarity]
     summaries = catalog.report_summaries(order)
     report_themes = catalog.report_themes(order)
     draft_ids = {t.id for t in draft_themes}
@@ -229,6 +249,7 @@ def find_precedent(
         return PassageMatch(
             hit=hit,
             similarity=round(score, 4),
+            strength=match_strength(score),
             draft_passage=draft_i + 1,
             draft_excerpt=_excerpt(passages[draft_i].text),
         )
@@ -247,11 +268,12 @@ def find_precedent(
             ReportMatch(
                 report=summaries[rid],
                 score=round(report_score(per_report[rid]), 4),
+                strength=match_strength(report_score(per_report[rid])),
                 shared_themes=shared,
                 passages=[
                     m
-                    for rowid, _, _ in per_report[rid][:passages_per_report]
-                    if (m := match(rowid)) is not None
+                    for rowid, score, _ in per_report[rid][:passages_per_report]
+                    if score >= min_similarity and (m := match(rowid)) is not None
                 ],
                 recommendations=report_recs[:5],
             )
@@ -259,7 +281,7 @@ def find_precedent(
     top_passages = [m for rowid, _ in ranked[:k_passages] if (m := match(rowid)) is not None]
     for rank, m in enumerate(top_passages, start=1):
         m.hit = m.hit.model_copy(update={"rank": rank})
-    return result(reports, top_passages)
+    return result(reports, top_passages, below_cutoff)
 
 
 def _draft_themes(tags: list[list[ThemeTag]]) -> list[DraftTheme]:

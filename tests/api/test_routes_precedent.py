@@ -105,3 +105,28 @@ def test_precedent_oversized_upload_is_413(settings: Settings) -> None:
         big = b"word " * 250_000  # 1.25 MB
         r = c.post("/api/precedent", files={"file": ("draft.txt", big, "text/plain")})
         assert r.status_code == 413 and r.json()["error"]["code"] == "too_large"
+
+
+def test_precedent_strength_cutoff_and_filters(client: TestClient) -> None:
+    everything = client.post("/api/precedent", json={"text": DRAFT, "k": 10}).json()
+    reports = everything["reports"]
+    assert len(reports) >= 2 and everything["below_cutoff"] == 0
+    for rep in reports:  # strength follows the score, so a weak match never looks strong
+        expected = "strong" if rep["score"] >= 0.6 else "moderate" if rep["score"] >= 0.45 else "weak"
+        assert rep["strength"] == expected
+    cutoff = (reports[0]["score"] + reports[-1]["score"]) / 2
+    kept = client.post(
+        "/api/precedent", json={"text": DRAFT, "k": 10, "min_similarity": cutoff}
+    ).json()
+    assert kept["reports"] and all(r["score"] >= cutoff for r in kept["reports"])
+    assert len(kept["reports"]) + kept["below_cutoff"] == len(reports)
+    assert all(m["similarity"] >= cutoff for r in kept["reports"] for m in r["passages"])
+    welsh = client.post(
+        "/api/precedent", json={"text": DRAFT, "filters": {"nations": ["Wales"]}}
+    ).json()
+    assert welsh["reports"] and {r["report"]["nation"] for r in welsh["reports"]} == {"Wales"}
+    r = client.post("/api/precedent", json={"text": DRAFT, "min_similarity": 2})
+    assert r.status_code == 422
+    many = {"text": DRAFT, "filters": {"report_ids": [f"r{i}" for i in range(40_000)]}}
+    r = client.post("/api/precedent", json=many)  # more values than SQLite takes: refused
+    assert r.status_code == 422 and "at most 100" in r.text

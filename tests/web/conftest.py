@@ -68,11 +68,14 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+PUBLIC_BASE_URL = "https://reviews.example.org"  # fictional: where readers reach the service
+
+
 def build_app(home: Path):  # noqa: ANN201
     from scrkb.app import create_app
     from scrkb.config import settings_for
 
-    return create_app(settings_for(home))
+    return create_app(settings_for(home).model_copy(update={"public_base_url": PUBLIC_BASE_URL}))
 
 
 @pytest.fixture(scope="session")

@@ -59,6 +59,9 @@ PAGES = [
     "/themes/neglect",
     "/precedents",
     "/pack",
+    "/reports",
+    "/reports?sort=title&nation=Wales&theme=neglect",
+    "/shared/no-such-token",
     "/support",
     "/no-such-page",
 ]

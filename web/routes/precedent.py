@@ -4,10 +4,11 @@ limits and the same number of reports)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from scrkb.errors import (
@@ -18,12 +19,25 @@ from scrkb.errors import (
     TooLarge,
     UnsupportedType,
 )
-from scrkb.models import Precedent, PrecedentRequest
-from scrkb.reference import DRAFT_BODY_LIMIT, MAX_DRAFT_CHARS, READABLE_SUFFIXES
+from scrkb.models import (
+    MODERATE_MATCH,
+    STRONG_MATCH,
+    Precedent,
+    PrecedentRequest,
+    SearchFilters,
+)
+from scrkb.reference import (
+    DRAFT_BODY_LIMIT,
+    MAX_DRAFT_CHARS,
+    NATIONS,
+    READABLE_SUFFIXES,
+    REVIEW_TYPES,
+    review_type_label,
+)
 from scrkb.services.precedent import draft_passages, find_precedent
 from scrkb.services.uploads import allow_body, received_draft, upload_body_limit
 from scrkb.web.csrf import CSRF_FIELD, check_token
-from scrkb.web.deps import Web, WebDep
+from scrkb.web.deps import CsrfDep, Web, WebDep
 from scrkb.web.errors import WebRoute
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -41,6 +55,8 @@ def _render(
         "precedents.html",
         status_code=status_code or (422 if errors else 200),
         max_upload_mb=web.settings.max_file_mb,
+        review_types=[(code, t.label) for code, t in REVIEW_TYPES.items()],
+        nations=NATIONS,
         accept=",".join(sorted(READABLE_SUFFIXES)),
         **context,
     )
@@ -50,7 +66,7 @@ def _render(
     "/precedents", methods=["GET", "HEAD"], response_class=HTMLResponse, name="web_precedents"
 )
 def precedents_form(request: Request, web: WebDep) -> HTMLResponse:
-    return _render(request, web, draft="", result=None)
+    return _render(request, web, draft="", result=None, options={})
 
 
 _DRAFT_FORM: dict = {
@@ -94,8 +110,11 @@ async def precedents_post(request: Request, web: WebDep) -> HTMLResponse:
     def token(fields: dict[str, str]) -> None:
         check_token(request, fields.get(CSRF_FIELD))
 
+    options: dict[str, str] = {}
+
     async def find(file: Path | None) -> Precedent:
         passages = await run_in_threadpool(draft_passages, draft, file, services.settings)
+        cutoff, filters = precedent_filters(options)
         return await run_in_threadpool(
             find_precedent,
             passages,
@@ -103,6 +122,8 @@ async def precedents_post(request: Request, web: WebDep) -> HTMLResponse:
             services.catalog,
             k=K,
             passages_per_report=PASSAGES_PER_REPORT,
+            min_similarity=cutoff,
+            filters=filters,
         )
 
     try:
@@ -112,6 +133,7 @@ async def precedents_post(request: Request, web: WebDep) -> HTMLResponse:
                 request.stream(), content_type, services.settings, before_files=token
             ) as form:
                 draft = form.fields.get("draft", "")
+                options.update(form.fields)
                 upload = form.file("upload")
                 filename = upload.filename if upload else None
                 if upload is not None or draft.strip():
@@ -119,10 +141,11 @@ async def precedents_post(request: Request, web: WebDep) -> HTMLResponse:
         else:
             allow_body(request.scope, DRAFT_BODY_LIMIT)
             async with request.form(
-            max_files=0, max_fields=10, max_part_size=DRAFT_BODY_LIMIT
+            max_files=0, max_fields=20, max_part_size=DRAFT_BODY_LIMIT
         ) as form:
                 fields = {key: v for key, v in form.items() if isinstance(v, str)}
             token(fields)
+            options.update(fields)
             draft = fields.get("draft", "")
             if draft.strip():
                 result = await find(None)
@@ -137,9 +160,66 @@ async def precedents_post(request: Request, web: WebDep) -> HTMLResponse:
         ) else 422
         return _render(
             request, web, status_code=status, draft=draft, filename=filename, errors=errors,
-            result=None,
+            result=None, options=options,
         )
-    return _render(request, web, draft=draft, filename=filename, errors=errors, result=result)
+    return _render(
+        request, web, draft=draft, filename=filename, errors=errors, result=result,
+        options=options, references=citation_list(result) if result else [],
+    )
+
+
+STRENGTHS = {"any": 0.0, "moderate": MODERATE_MATCH, "strong": STRONG_MATCH}
+
+
+def precedent_filters(fields: dict[str, str]) -> tuple[float, SearchFilters]:
+    """The form's cut-off and filters; values it does not know are ignored."""
+    cutoff = STRENGTHS.get(fields.get("strength", "any"), 0.0)
+    years: dict[str, int | None] = {}
+    for key in ("from", "to"):
+        raw = (fields.get(key) or "").strip()
+        years[key] = int(raw) if re.fullmatch(r"(19|20)[0-9]{2}", raw) else None
+    review_type = fields.get("type", "")
+    nation = fields.get("nation", "")
+    return cutoff, SearchFilters(
+        year_from=years["from"],
+        year_to=years["to"],
+        review_types=[review_type] if review_type in REVIEW_TYPES else [],
+        nations=[nation] if nation in NATIONS else [],
+    )
+
+
+def citation_list(result: Precedent) -> list[str]:
+    """One reference a line for the matched reports: to copy into a draft."""
+    lines = []
+    for m in result.reports:
+        r = m.report
+        who = r.partnership or "Publisher not known"
+        year = f"({r.year})" if r.year else "(n.d.)"
+        kind = review_type_label(r.review_type) if r.review_type else "Case review"
+        url = f" {r.source_url}" if r.source_url else ""
+        lines.append(f"{who} {year} {r.title}. {kind}.{url}")
+    return lines
+
+
+@router.post("/precedents/citations", name="web_precedent_citations")
+def precedent_citations(
+    request: Request,
+    web: WebDep,
+    _csrf: CsrfDep,
+    references: str = Form("", max_length=200_000),
+) -> Response:
+    """The citation list shown with the results, as a text file."""
+    lines = [line.strip() for line in references.splitlines() if line.strip()][:100]
+    if not lines:
+        raise InvalidQuery("there are no references to download: find similar reviews first")
+    return Response(
+        "\r\n".join(lines) + "\r\n",
+        media_type="text/plain; charset=utf-8",
+        headers={
+            "Content-Disposition": 'attachment; filename="similar-reviews-references.txt"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 _FILE_ERRORS = (ExtractionError, EmptyUpload, UnsupportedType, TooLarge)

@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from scrkb.errors import InvalidQuery
@@ -30,7 +30,7 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 
 @router.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse, name="web_search")
-async def search_page(request: Request, web: WebDep) -> HTMLResponse:
+async def search_page(request: Request, web: WebDep) -> Response:
     started = time.perf_counter()
     services = web.services
     form = parse_search(request)

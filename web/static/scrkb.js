@@ -82,3 +82,25 @@ if (packForm && exportForm) {
     }
   });
 }
+
+// Theme tags: one tab stop per group (the first tag, or the last one used); the arrow
+// keys, Home and End move between the tags of the group. Without JavaScript every tag
+// is a link in the tab order, as before.
+for (const list of document.querySelectorAll("ul.scrkb-tags")) {
+  const links = [...list.querySelectorAll("a")];
+  if (links.length < 2) continue;
+  links.forEach((link, i) => link.setAttribute("tabindex", i === 0 ? "0" : "-1"));
+  list.addEventListener("keydown", (event) => {
+    const at = links.indexOf(document.activeElement);
+    if (at < 0) return;
+    const to = {
+      ArrowRight: at + 1, ArrowDown: at + 1, ArrowLeft: at - 1, ArrowUp: at - 1,
+      Home: 0, End: links.length - 1,
+    }[event.key];
+    if (to === undefined) return;
+    event.preventDefault();
+    const next = links[(to + links.length) % links.length];
+    links.forEach((link) => link.setAttribute("tabindex", link === next ? "0" : "-1"));
+    next.focus();
+  });
+}
