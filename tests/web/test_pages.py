@@ -366,12 +366,13 @@ def test_pages_results_explain_fold_sort_and_group(page) -> None:
     assert page.get_by_role("link", name="Back to results from all reports").is_visible()
     check_axe(page, "one report's matches")
 
-    page.goto("/?q=bruise+on+a+baby+not+referred")
+    # a query two of the test reports answer (the relevance floor leaves out the others)
+    page.goto("/?q=referral")
     page.get_by_label("Sort by").select_option("newest")
     page.get_by_label("Show").select_option("reports")
     page.get_by_role("button", name="Update results").click()
     page.wait_for_url(re.compile(r"view=reports"))
-    assert "sort=newest" in page.url and "q=bruise" in page.url
+    assert "sort=newest" in page.url and "q=referral" in page.url
     groups = page.locator("li.scrkb-group")
     assert groups.count() >= 2
     years = [int(y) for y in re.findall(r", ((?:19|20)[0-9]{2}) ·", " ".join(
