@@ -15,10 +15,9 @@ Levenshtein.
 from __future__ import annotations
 
 import re
-import sqlite3
-import threading
 from functools import lru_cache
 
+from scrkb.index.lexical import STEMMER
 from scrkb.index.store import Store
 
 MAX_EDITS = 2
@@ -30,39 +29,11 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")  # letters only: codes and 
 _VOCAB = "temp.passages_vocab"
 
 
-class PorterStems:
-    """FTS5's own porter tokenizer, so a word's stem is the one the index holds."""
-
-    def __init__(self) -> None:
-        self._conn = sqlite3.connect(":memory:", check_same_thread=False)
-        self._conn.execute(
-            "CREATE VIRTUAL TABLE q USING fts5(t, tokenize='porter unicode61 remove_diacritics 2')"
-        )
-        self._conn.execute("CREATE VIRTUAL TABLE qv USING fts5vocab(q, 'instance')")
-        self._lock = threading.Lock()
-        self._cache: dict[str, str] = {}
-
-    def __call__(self, words: list[str]) -> dict[str, str]:
-        """Each word's stem (lower-cased; a word the tokenizer splits keeps its last part)."""
-        todo = [w for w in dict.fromkeys(words) if w not in self._cache]
-        if todo:
-            with self._lock:
-                self._conn.execute("DELETE FROM q")
-                self._conn.executemany(
-                    "INSERT INTO q(rowid, t) VALUES (?, ?)", list(enumerate(todo))
-                )
-                rows = self._conn.execute("SELECT doc, term FROM qv").fetchall()
-            fresh = {w: w.lower() for w in todo}
-            for doc, stem in rows:
-                fresh[todo[doc]] = stem
-            if len(self._cache) > 50000:
-                self._cache = {}
-            self._cache.update(fresh)
-        cache = self._cache
-        return {w: cache.get(w, w.lower()) for w in words}
-
-
-porter_stems = PorterStems()
+def porter_stems(words: list[str]) -> dict[str, str]:
+    """Each word's stem as the index holds it (FTS5's porter tokenizer, shared with the
+    lexical arm; lower-cased; a word the tokenizer splits keeps its last part)."""
+    stems = STEMMER.stems(words)
+    return {w: stems.get(w, w).lower() for w in words}
 
 
 @lru_cache(maxsize=1)
