@@ -264,8 +264,7 @@ def _year(title_page: str, front_text: str, title: str = "") -> Evidence | None:
             ]
             if found:
                 # "Published ..." beats "Date:" or "Final version 4: ..." on the same cover
-                strength = 0 if re.match(r"publi", m.group(0).lstrip(), re.I) or \
-                    re.search(r"publi", m.group(0), re.I) else 1
+                strength = 0 if re.search(r"publi", m.group(0), re.I) else 1
                 stated.append((strength, m.start(), found[0][1], line))
         if stated:
             _, _, year, line = min(stated)
