@@ -203,6 +203,7 @@ def create_app(settings: Settings | None = None, *, warm: bool = True) -> FastAP
     errors.install(app)
     for module in (search, themes, reports, precedent, packs, admin, health):
         app.include_router(module.router)
+    app.include_router(packs.shared_router)
 
     if settings.cors_origins:
         app.add_middleware(

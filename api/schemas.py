@@ -40,6 +40,7 @@ from scrkb.models import (
     SearchHit,
     SearchResults,
     Section,
+    ShareLink,
     SimilarReport,
     SimilarReports,
     ThemeDetail,
@@ -286,6 +287,28 @@ class PackPublic(Pack, PackSummaryPublic):
 
 class PacksPublic(PackList, Public):
     data: list[PackSummaryPublic]
+
+
+class ShareLinkPublic(ShareLink, Public):
+    """A share link with the addresses that open it."""
+
+    page_url: str = Field(description="The read-only page to hand out: /shared/{token}.")
+    api_url: str = Field(description="The same pack as JSON: /api/shared/{token}.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _links(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "token" in data:
+            token = data["token"]
+            return _with(data, page_url=f"/shared/{token}", api_url=f"/api/shared/{token}")
+        return data
+
+
+class SharedPackPublic(Pack, Public):
+    """A pack as its share link shows it: without its id, the key that changes it."""
+
+    id: str = Field("", exclude=True)
+    items: list[PackItemPublic]
 
 
 # --------------------------------------------------------------------------- jobs

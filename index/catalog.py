@@ -169,7 +169,7 @@ class Catalog:
         total = int(self.store.execute(f"SELECT COUNT(*) {where}", (theme_id,))[0][0])
         rows = self.store.execute(
             "SELECT rc.report_id, r.title, r.year, r.partnership, rc.number, rc.text, rc.page, "
-            f"rc.themes_json, rc.addressee {where} "
+            f"rc.themes_json, rc.addressee, r.format {where} "
             "ORDER BY r.year IS NULL, r.year DESC, r.title, rc.ordinal LIMIT ? OFFSET ?",
             (theme_id, limit, offset),
         )
@@ -184,6 +184,7 @@ class Catalog:
                 page=r[6],
                 themes=json.loads(r[7]),
                 addressee=r[8],
+                format=r[9],
             )
             for r in rows
         ]
@@ -291,6 +292,7 @@ class Catalog:
                 page_count=r["page_count"],
                 passages=int(r["n"]),
                 source_url=r["source_url"],
+                format=r["format"],
                 top_themes=top.get(r["id"], [])[:5],
                 summary=abstracts.get(r["id"]),
             )

@@ -526,6 +526,8 @@ class Searcher:
                     nation=report.get("nation"),
                     age_band=report.get("age_band"),
                     source_url=report.get("source_url"),
+                    format=report.get("format"),
+                    paragraph=passage.ordinal + 1,
                     matched_terms=matched,
                     matched_themes=[t.theme_id for t in passage.themes if t.theme_id in query_themes],
                 )
@@ -537,7 +539,8 @@ class Searcher:
             return {}
         marks = ",".join("?" * len(report_ids))
         rows = self.store.execute(
-            "SELECT id, title, year, partnership, review_type, nation, age_band, source_url "
+            "SELECT id, title, year, partnership, review_type, nation, age_band, source_url, "
+            "format "
             f"FROM reports WHERE id IN ({marks})",
             report_ids,
         )

@@ -6,7 +6,7 @@ chart's geometry and the report's metadata rows. Templates render the models of
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import Request
 
@@ -29,17 +29,24 @@ def _ints(values: list[str]) -> list[str]:
     return [v for v in values if v]
 
 
-def parse_search(request: Request) -> dict[str, Any]:
-    """The search URL's parameters, checked; errors are keyed by field for the error summary."""
-    qp = request.query_params
+class MultiValues(Protocol):
+    """A form or query string: every value of a name (``QueryParams``, ``FormData``)."""
+
+    def getlist(self, key: str) -> list[str]: ...
+
+
+def parse_filter_fields(values: MultiValues) -> dict[str, Any]:
+    """The filter panel's fields (``filter_fields.html``), checked: values not known are
+    dropped, a year that is not one is an error keyed by its field. Shared by the search
+    page, the reports list and the precedent finder."""
+
+    def last(name: str) -> str:
+        got = values.getlist(name)
+        return (got[-1] if got else "").strip()
+
     errors: dict[str, str] = {}
-    q = (qp.get("q") or "").strip()
-    themes = _ints(qp.getlist("theme"))
-    types = [t for t in qp.getlist("type") if t in REVIEW_TYPES]
-    nations = [n for n in qp.getlist("nation") if n in NATIONS]
-    ages = [a for a in qp.getlist("age") if a in AGE_BANDS]
     years: dict[str, int | None] = {}
-    raw_years = {"from": (qp.get("from") or "").strip(), "to": (qp.get("to") or "").strip()}
+    raw_years = {"from": last("from"), "to": last("to")}
     for key, raw in raw_years.items():
         years[key] = None
         if raw:
@@ -50,6 +57,26 @@ def parse_search(request: Request) -> dict[str, Any]:
                 errors[key] = f"{label} year must be a year, like 2015"
     if years["from"] and years["to"] and years["from"] > years["to"]:
         errors["to"] = "To year must be the same as or after the from year"
+    return {
+        "themes": _ints(values.getlist("theme")),
+        "types": [t for t in values.getlist("type") if t in REVIEW_TYPES],
+        "nations": [n for n in values.getlist("nation") if n in NATIONS],
+        "ages": [a for a in values.getlist("age") if a in AGE_BANDS],
+        "raw_years": raw_years,
+        "years": years,
+        "errors": errors,
+    }
+
+
+def parse_search(request: Request) -> dict[str, Any]:
+    """The search URL's parameters, checked; errors are keyed by field for the error summary."""
+    qp = request.query_params
+    fields = parse_filter_fields(qp)
+    errors: dict[str, str] = fields["errors"]
+    q = (qp.get("q") or "").strip()
+    themes, types, nations, ages = (fields[k] for k in ("themes", "types", "nations", "ages"))
+    years: dict[str, int | None] = fields["years"]
+    raw_years = fields["raw_years"]
     sort = qp.get("sort") if qp.get("sort") in SORTS else "relevance"
     view = qp.get("view") if qp.get("view") in VIEWS else "passages"
     report = (qp.get("report") or "").strip()

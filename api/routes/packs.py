@@ -14,14 +14,32 @@ from starlette.concurrency import run_in_threadpool
 
 from scrkb.api.deps import ServicesDep, is_admin
 from scrkb.api.errors import ApiError
-from scrkb.api.schemas import ErrorPublic, PackPublic, PacksPublic
-from scrkb.models import PackCreate, PackItemCreate, PackItemUpdate, PackList, PackOrder, PackUpdate
+from scrkb.api.schemas import (
+    ErrorPublic,
+    PackPublic,
+    PacksPublic,
+    SharedPackPublic,
+    ShareLinkPublic,
+)
+from scrkb.errors import NotFound
+from scrkb.models import (
+    PackCreate,
+    PackItemCreate,
+    PackItemUpdate,
+    PackList,
+    PackOrder,
+    PackUpdate,
+    ShareLink,
+)
 from scrkb.services.exports import FORMATS, LAYOUTS, export_pack
 
 router = APIRouter(prefix="/api/packs", tags=["packs"])
+# What a share link opens: read-only, and not under /api/packs, whose paths take the id.
+shared_router = APIRouter(prefix="/api/shared", tags=["packs"])
 
 PackId = Annotated[str, Path(max_length=64, description="The pack's id (keep it private).")]
 PassageId = Annotated[str, Path(max_length=200)]
+ShareToken = Annotated[str, Path(max_length=64, description="The token of a share link.")]
 NOT_FOUND = {404: {"model": ErrorPublic}}
 
 
@@ -162,3 +180,34 @@ async def export(
         media_type=file.media_type,
         headers={"Content-Disposition": f'attachment; filename="{file.filename}"'},
     )
+
+
+# --------------------------------------------------------------------------- share links
+@router.post("/{pack_id}/share", response_model=ShareLinkPublic, responses=NOT_FOUND)
+async def share(services: ServicesDep, pack_id: PackId) -> ShareLinkPublic:
+    """A read-only link to the pack (the existing one, if it is shared already)."""
+    token = await run_in_threadpool(services.packs.share, pack_id)
+    return ShareLinkPublic.of(ShareLink(token=token))
+
+
+@router.get("/{pack_id}/share", response_model=ShareLinkPublic, responses=NOT_FOUND)
+async def share_link(services: ServicesDep, pack_id: PackId) -> ShareLinkPublic:
+    """The pack's read-only link; 404 when it is not shared."""
+    await run_in_threadpool(services.packs.get, pack_id)  # 404 for a pack that is not there
+    token = await run_in_threadpool(services.packs.share_token, pack_id)
+    if token is None:
+        raise NotFound("this pack is not shared: POST to this address to share it")
+    return ShareLinkPublic.of(ShareLink(token=token))
+
+
+@router.delete("/{pack_id}/share", status_code=204, response_class=Response, responses=NOT_FOUND)
+async def unshare(services: ServicesDep, pack_id: PackId) -> Response:
+    """Stop sharing: every copy of the link handed out so far stops working."""
+    await run_in_threadpool(services.packs.revoke_share, pack_id)
+    return Response(status_code=204)
+
+
+@shared_router.get("/{token}", response_model=SharedPackPublic, responses=NOT_FOUND)
+async def shared_pack(services: ServicesDep, token: ShareToken) -> SharedPackPublic:
+    """A shared pack, read-only: its items and citations, never its id."""
+    return SharedPackPublic.of(await run_in_threadpool(services.packs.shared, token))

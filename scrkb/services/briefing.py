@@ -196,11 +196,14 @@ def _actions(
     for _, _, _, report_id, rec in sorted(ranked, key=lambda r: r[:3]):
         if (report_id, rec.text) not in seen:
             chosen.append((report_id, rec.text, rec.number, rec.page))
+    # A web page has no pages: its recommendations are cited by number alone.
+    web_pages = {rid for rid, d in details.items() if d.source.format == "html"}
+    web_pages |= {i.citation.report_id for i in pack.items if i.citation.format == "html"}
     out = []
     for report_id, text, number, page in chosen[:MAX_ACTIONS]:
         ref = references[report_id].number
         where = f"[{ref}]" + (f", recommendation {number}" if number else "")
-        where += f", p. {page}" if page else ""
+        where += f", p. {page}" if page and report_id not in web_pages else ""
         out.append(f"{_as_practice_point(shorten(text, ACTION_WORDS))} ({where})")
     return out
 

@@ -85,9 +85,13 @@ class ReceivedFile:
 class ReceivedForm:
     fields: dict[str, str] = field(default_factory=dict)  # the last value of each
     files: list[ReceivedFile] = field(default_factory=list)
+    values: dict[str, list[str]] = field(default_factory=dict)  # every value (checkboxes)
 
     def file(self, name: str) -> ReceivedFile | None:
         return next((f for f in self.files if f.field == name), None)
+
+    def getlist(self, name: str) -> list[str]:
+        return self.values.get(name, [])
 
 
 class _Part:
@@ -195,7 +199,9 @@ async def receive_form(
 
     def on_part_end() -> None:
         if part.filename is None:
-            form.fields[part.name] = part.data.decode("utf-8", "replace")
+            value = part.data.decode("utf-8", "replace")
+            form.fields[part.name] = value
+            form.values.setdefault(part.name, []).append(value)
             return
         if part.out is None or part.path is None:
             return
@@ -263,7 +269,7 @@ async def received_draft(
             file_limit=max_upload_bytes(settings),
             max_files=1,
             field_limit=DRAFT_BODY_LIMIT,
-            max_fields=10,
+            max_fields=40,  # the draft, the token, the cut-off and the filters' checkboxes
             before_files=before_files,
         )
     finally:

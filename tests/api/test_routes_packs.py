@@ -105,6 +105,35 @@ def filled_pack(client: TestClient, pack: dict) -> dict:
     return client.get(f"/api/packs/{pack['id']}").json()
 
 
+def test_pack_share_link_reads_but_never_edits(client: TestClient, filled_pack: dict) -> None:
+    pid = filled_pack["id"]
+    assert client.get(f"/api/packs/{pid}/share").status_code == 404  # not shared yet
+    link = client.post(f"/api/packs/{pid}/share").json()
+    assert len(link["token"]) >= 20 and link["token"] != pid
+    assert link["page_url"] == f"/shared/{link['token']}"
+    assert client.post(f"/api/packs/{pid}/share").json() == link  # sharing again: same link
+    assert client.get(f"/api/packs/{pid}/share").json() == link
+
+    shared = client.get(link["api_url"])
+    assert shared.status_code == 200
+    body = shared.json()
+    assert pid not in shared.text  # the id is the key that edits: never in the shared copy
+    assert body["title"] == "Bruising in babies" and len(body["items"]) == 2
+    assert body["items"][0]["note"] == "Why was the explanation accepted?"
+    assert body["items"][0]["citation"]["title"] == filled_pack["items"][0]["citation"]["title"]
+    # The token edits nothing through the pack routes.
+    assert client.patch(f"/api/packs/{link['token']}", json={"title": "x"}).status_code == 404
+
+    assert client.delete(f"/api/packs/{pid}/share").status_code == 204
+    assert client.get(link["api_url"]).status_code == 404
+    assert client.get(f"/api/packs/{pid}/share").status_code == 404
+    again = client.post(f"/api/packs/{pid}/share").json()
+    assert again["token"] != link["token"]  # a stopped link never comes back
+    assert client.post("/api/packs/pnope/share").status_code == 404
+    assert client.delete("/api/packs/pnope/share").status_code == 404
+    assert client.get("/api/shared/snope").status_code == 404
+
+
 def test_pack_export_markdown_has_citations_and_references(
     client: TestClient, filled_pack: dict
 ) -> None:

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from scrkb.api.app import create_app
 from scrkb.config import Settings
+from scrkb.models import MODERATE_MATCH, STRONG_MATCH
 
 DRAFT = (
     "4.1 The baby was eight weeks old when the childminder noticed a bruise on his ear. "
@@ -112,7 +113,10 @@ def test_precedent_strength_cutoff_and_filters(client: TestClient) -> None:
     reports = everything["reports"]
     assert len(reports) >= 2 and everything["below_cutoff"] == 0
     for rep in reports:  # strength follows the score, so a weak match never looks strong
-        expected = "strong" if rep["score"] >= 0.6 else "moderate" if rep["score"] >= 0.45 else "weak"
+        score = rep["score"]
+        expected = (
+            "strong" if score >= STRONG_MATCH else "moderate" if score >= MODERATE_MATCH else "weak"
+        )
         assert rep["strength"] == expected
     cutoff = (reports[0]["score"] + reports[-1]["score"]) / 2
     kept = client.post(

@@ -122,6 +122,17 @@ def test_journey_practitioner_search_reports_and_original(page) -> None:
     screenshot(page, "23-report")
     _no_sideways_scroll(page)
 
+    # A search hit from the web-page report is cited by paragraph too, and its original
+    # link opens the page itself (no #page fragment a browser would ignore).
+    page.goto("/?q=electively+home+educated")
+    hit = page.locator(".scrkb-result", has_text="Child T").first
+    assert re.search(r"Cwm Teilo[^·]*, 20\d\d, paragraph \d+", hit.inner_text())
+    href = hit.get_by_role("link", name=re.compile(r"^Original report")).get_attribute("href")
+    assert re.fullmatch(r"/api/reports/[^/#]+/original", href)
+    page.goto("/?q=electively+home+educated&view=reports")
+    heading = page.locator(".scrkb-group", has_text="Child T").locator("h4").first
+    assert heading.inner_text().startswith("Paragraph ")
+
     page.goto("/themes")
     _no_sideways_scroll(page)
     page.set_viewport_size({"width": 375, "height": 800})
@@ -177,14 +188,32 @@ def test_journey_review_author_precedent_strength_and_references(page) -> None:
     check_axe(page, "precedent strong only")
     screenshot(page, "31-precedents-strong")
 
-    # Filters: Welsh reviews only.
+    # Filters, several values at once (the search page's fields): Welsh or Scottish
+    # reviews; the corpus has only a Welsh one. The choices stay ticked on the results.
     page.get_by_label("Show all matches, marked strong, moderate or weak").check()
-    page.get_by_text("Only some reviews: type, nation, years").click()
-    page.get_by_label("Nation").select_option("Wales")
+    page.get_by_text("Only some reviews: type, nation, age, years").click()
+    page.get_by_label(re.compile(r"^Wales")).check()
+    page.get_by_label(re.compile(r"^Scotland")).check()
     page.get_by_role("button", name="Find similar reviews").click()
     page.wait_for_selector("#results")
     titles = page.locator(".scrkb-precedents > li h3").all_inner_texts()
     assert titles and all("Child T" in t for t in titles)
+    assert page.get_by_label(re.compile(r"^Wales")).is_checked()
+    assert page.get_by_label(re.compile(r"^Scotland")).is_checked()
+    # A web page is cited by paragraph in the closest passages.
+    assert re.search(r", paragraph \d+ · Original report", page.locator(".scrkb-match").first.inner_text())
+    check_axe(page, "precedent filtered")
+
+    # A year that is not one is an error on its field, not ignored.
+    page.get_by_label("From", exact=True).fill("20l5")
+    page.get_by_role("button", name="Find similar reviews").click()
+    summary = page.locator(".govuk-error-summary")
+    assert "From year must be a year" in summary.inner_text()
+    page.errors.clear()  # the browser logs the 422 itself as a console error
+    assert page.locator("#results").count() == 0
+    summary.get_by_role("link").first.click()
+    assert page.evaluate("document.activeElement.id") == "from"
+    check_axe(page, "precedent year error")
 
 
 # --------------------------------------------------------------------------- trainer
@@ -389,3 +418,39 @@ def check_briefing_docx(path: Path) -> None:
     assert 'w:instr="PAGE"' in footer and 'w:instr="NUMPAGES"' in footer
     words = sum(len(p.text.split()) for p in document.paragraphs)
     assert words < 900, words
+    render_docx(path, "52-export-briefing-docx")
+
+
+def render_docx(path: Path, artifact: str) -> None:
+    """How a word processor lays the file out: LibreOffice (``.ci/run`` installs it;
+    ``make test`` on a machine without it checks the file's structure only) prints it to
+    PDF, which must be one or two A4 pages with its page numbers; the first page is kept
+    as a PNG beside the screenshots."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    import pypdf
+    import pypdfium2
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        return
+    with tempfile.TemporaryDirectory() as out:
+        subprocess.run(
+            [soffice, f"-env:UserInstallation=file://{out}/profile", "--headless",
+             "--convert-to", "pdf", "--outdir", out, str(path)],
+            check=True, capture_output=True, timeout=180,
+        )
+        printed = Path(out) / (path.stem + ".pdf")
+        reader = pypdf.PdfReader(str(printed))
+        n = len(reader.pages)
+        assert 1 <= n <= 2, f"the Word file prints on {n} pages"
+        for i, pg in enumerate(reader.pages, start=1):
+            box = pg.mediabox
+            assert (round(float(box.width)), round(float(box.height))) == (595, 842)
+            assert f"Page {i} of {n}" in pg.extract_text()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        pypdfium2.PdfDocument(str(printed))[0].render(scale=1.5).to_pil().save(
+            ARTIFACTS / f"{artifact}.png"
+        )

@@ -4,8 +4,8 @@ limits and the same number of reports)."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -29,9 +29,7 @@ from scrkb.models import (
 from scrkb.reference import (
     DRAFT_BODY_LIMIT,
     MAX_DRAFT_CHARS,
-    NATIONS,
     READABLE_SUFFIXES,
-    REVIEW_TYPES,
     review_type_label,
 )
 from scrkb.services.precedent import draft_passages, find_precedent
@@ -39,6 +37,7 @@ from scrkb.services.uploads import allow_body, received_draft, upload_body_limit
 from scrkb.web.csrf import CSRF_FIELD, check_token
 from scrkb.web.deps import CsrfDep, Web, WebDep
 from scrkb.web.errors import WebRoute
+from scrkb.web.views import MultiValues, filter_groups, parse_filter_fields
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 # Reports and passages per report: the API's defaults (POST /api/precedent).
@@ -47,17 +46,28 @@ PASSAGES_PER_REPORT = PrecedentRequest.model_fields["passages_per_report"].defau
 
 
 def _render(
-    request: Request, web: Web, *, status_code: int | None = None, **context: object
+    request: Request,
+    web: Web,
+    *,
+    values: MultiValues,
+    status_code: int | None = None,
+    **context: object,
 ) -> HTMLResponse:
     errors = context.setdefault("errors", {})
+    strength = values.getlist("strength")
+    form = precedent_filters(values)[2]
     return web.render(
         request,
         "precedents.html",
         status_code=status_code or (422 if errors else 200),
         max_upload_mb=web.settings.max_file_mb,
-        review_types=[(code, t.label) for code, t in REVIEW_TYPES.items()],
-        nations=NATIONS,
         accept=",".join(sorted(READABLE_SUFFIXES)),
+        strength=strength[-1] if strength and strength[-1] in STRENGTHS else "any",
+        form=form,
+        filter_groups=filter_groups(form, None, {}),
+        filtered=bool(form["types"] or form["nations"] or form["ages"] or any(
+            form["raw_years"].values()
+        )),
         **context,
     )
 
@@ -66,7 +76,7 @@ def _render(
     "/precedents", methods=["GET", "HEAD"], response_class=HTMLResponse, name="web_precedents"
 )
 def precedents_form(request: Request, web: WebDep) -> HTMLResponse:
-    return _render(request, web, draft="", result=None, options={})
+    return _render(request, web, draft="", result=None, values=_NO_VALUES)
 
 
 _DRAFT_FORM: dict = {
@@ -110,11 +120,11 @@ async def precedents_post(request: Request, web: WebDep) -> HTMLResponse:
     def token(fields: dict[str, str]) -> None:
         check_token(request, fields.get(CSRF_FIELD))
 
-    options: dict[str, str] = {}
+    values: MultiValues = _NO_VALUES
 
     async def find(file: Path | None) -> Precedent:
         passages = await run_in_threadpool(draft_passages, draft, file, services.settings)
-        cutoff, filters = precedent_filters(options)
+        cutoff, filters, _ = precedent_filters(values)
         return await run_in_threadpool(
             find_precedent,
             passages,
@@ -133,23 +143,26 @@ async def precedents_post(request: Request, web: WebDep) -> HTMLResponse:
                 request.stream(), content_type, services.settings, before_files=token
             ) as form:
                 draft = form.fields.get("draft", "")
-                options.update(form.fields)
+                values = form
                 upload = form.file("upload")
                 filename = upload.filename if upload else None
-                if upload is not None or draft.strip():
+                errors.update(precedent_filters(values)[2]["errors"])
+                if not errors and (upload is not None or draft.strip()):
                     result = await find(upload.path if upload else None)
         else:
             allow_body(request.scope, DRAFT_BODY_LIMIT)
             async with request.form(
-            max_files=0, max_fields=20, max_part_size=DRAFT_BODY_LIMIT
-        ) as form:
+                max_files=0, max_fields=40, max_part_size=DRAFT_BODY_LIMIT
+            ) as form:
                 fields = {key: v for key, v in form.items() if isinstance(v, str)}
+                values = _Values({k: [v for v in form.getlist(k) if isinstance(v, str)]
+                                  for k in form})
             token(fields)
-            options.update(fields)
             draft = fields.get("draft", "")
-            if draft.strip():
+            errors.update(precedent_filters(values)[2]["errors"])
+            if not errors and draft.strip():
                 result = await find(None)
-        if result is None:
+        if result is None and not errors:
             errors["draft"] = "Paste the text of your draft, or choose a file to upload"
     except (ExtractionError, InvalidQuery, InvalidRequest, EmptyUpload, UnsupportedType,
             TooLarge) as exc:
@@ -160,32 +173,45 @@ async def precedents_post(request: Request, web: WebDep) -> HTMLResponse:
         ) else 422
         return _render(
             request, web, status_code=status, draft=draft, filename=filename, errors=errors,
-            result=None, options=options,
+            result=None, values=values,
         )
     return _render(
         request, web, draft=draft, filename=filename, errors=errors, result=result,
-        options=options, references=citation_list(result) if result else [],
+        values=values, references=citation_list(result) if result else [],
     )
 
 
 STRENGTHS = {"any": 0.0, "moderate": MODERATE_MATCH, "strong": STRONG_MATCH}
 
 
-def precedent_filters(fields: dict[str, str]) -> tuple[float, SearchFilters]:
-    """The form's cut-off and filters; values it does not know are ignored."""
-    cutoff = STRENGTHS.get(fields.get("strength", "any"), 0.0)
-    years: dict[str, int | None] = {}
-    for key in ("from", "to"):
-        raw = (fields.get(key) or "").strip()
-        years[key] = int(raw) if re.fullmatch(r"(19|20)[0-9]{2}", raw) else None
-    review_type = fields.get("type", "")
-    nation = fields.get("nation", "")
-    return cutoff, SearchFilters(
-        year_from=years["from"],
-        year_to=years["to"],
-        review_types=[review_type] if review_type in REVIEW_TYPES else [],
-        nations=[nation] if nation in NATIONS else [],
+class _Values:
+    """Every value of each field of a form already read (``MultiValues``)."""
+
+    def __init__(self, values: dict[str, list[str]]) -> None:
+        self._values = values
+
+    def getlist(self, key: str) -> list[str]:
+        return self._values.get(key, [])
+
+
+_NO_VALUES = _Values({})
+
+
+def precedent_filters(values: MultiValues) -> tuple[float, SearchFilters, dict[str, Any]]:
+    """The form's cut-off and filters, and the filter fields as the page shows them again
+    (the search page's fields: review types, nations, ages, years; values not known are
+    dropped, a year that is not one is an error)."""
+    strength = values.getlist("strength")
+    cutoff = STRENGTHS.get(strength[-1] if strength else "any", 0.0)
+    form = parse_filter_fields(values)
+    filters = SearchFilters(
+        year_from=form["years"]["from"],
+        year_to=form["years"]["to"],
+        review_types=form["types"],
+        nations=form["nations"],
+        age_bands=form["ages"],
     )
+    return cutoff, filters, form
 
 
 def citation_list(result: Precedent) -> list[str]:
