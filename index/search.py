@@ -527,7 +527,7 @@ class Searcher:
                     age_band=report.get("age_band"),
                     source_url=report.get("source_url"),
                     format=report.get("format"),
-                    paragraph=passage.ordinal + 1,
+                    paragraph=passage.paragraph,
                     matched_terms=matched,
                     matched_themes=[t.theme_id for t in passage.themes if t.theme_id in query_themes],
                 )

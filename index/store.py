@@ -30,7 +30,7 @@ from scrkb.models import (
     ThemeTag,
 )
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Each entry migrates the schema from version i to i + 1. Never edit a shipped entry:
 # append a new one, so that every existing data home can be brought forward.
@@ -168,6 +168,12 @@ MIGRATIONS: list[str] = [
         created_at TEXT NOT NULL
     );
     CREATE INDEX pack_shares_pack ON pack_shares(pack_id);
+    """,
+    # 5: the paragraph of the report each passage starts in (1-based, headings not
+    # counted): a web page has no pages, so it is cited by paragraph. NULL in rows stored
+    # before; `scrkb retag` fills it from the kept copies (services/retag.py).
+    """
+    ALTER TABLE passages ADD COLUMN paragraph INTEGER;
     """,
 ]
 
@@ -480,7 +486,7 @@ class Store:
                 cur = conn.execute(
                     """INSERT INTO passages (id, report_id, ordinal, text, heading,
                         heading_path_json, section_kind, page_start, page_end, char_start,
-                        char_end, embedding) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)""",
+                        char_end, embedding, paragraph) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)""",
                     (
                         passage.id,
                         report.id,
@@ -494,6 +500,7 @@ class Store:
                         passage.char_start,
                         passage.char_end,
                         blob,
+                        passage.paragraph,
                     ),
                 )
                 self._insert_themes(conn, int(cur.lastrowid), passage.themes)
@@ -527,9 +534,17 @@ class Store:
         metadata: ReportMetadata,
         recommendations: Sequence[Recommendation],
         themes_by_passage: dict[str, list[ThemeTag]],
+        *,
+        paragraphs: dict[str, int] | None = None,
     ) -> None:
-        """Swap a report's tags, metadata and recommendations (``scrkb retag``) atomically."""
+        """Swap a report's tags, metadata and recommendations (``scrkb retag``) atomically;
+        ``paragraphs`` (by passage id) fills the paragraph of passages stored without one."""
         with self.transaction() as conn:
+            conn.executemany(
+                "UPDATE passages SET paragraph = ? WHERE report_id = ? AND id = ? "
+                "AND paragraph IS NULL",
+                [(n, report_id, pid) for pid, n in (paragraphs or {}).items()],
+            )
             rows = conn.execute(
                 "SELECT rowid, id FROM passages WHERE report_id = ?", (report_id,)
             ).fetchall()
@@ -685,6 +700,7 @@ class Store:
             page_end=row["page_end"],
             char_start=row["char_start"],
             char_end=row["char_end"],
+            paragraph=row["paragraph"],
             themes=themes,
         )
 

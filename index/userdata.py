@@ -20,7 +20,8 @@ _SUMMARY_SQL = (
     "SELECT p.*, (SELECT COUNT(*) FROM pack_items i WHERE i.pack_id = p.id) AS n FROM packs p"
 )
 _LIVE_SQL = """SELECT p.id AS passage_id, p.rowid AS rowid, p.text, p.heading_path_json,
-                      p.page_start, p.page_end, p.ordinal, r.id AS report_id, r.title,
+                      p.page_start, p.page_end, p.ordinal, p.paragraph, r.id AS report_id,
+                      r.title,
                       r.partnership, r.year, r.source_url, r.review_type, r.nation, r.format
                FROM passages p JOIN reports r ON r.id = p.report_id"""
 
@@ -326,7 +327,7 @@ def _row_snapshot(row: Any, themes: list[str]) -> dict[str, Any]:
             review_type=row["review_type"],
             nation=row["nation"],
             format=row["format"],
-            paragraph=row["ordinal"] + 1,
+            paragraph=row["paragraph"],
         ).model_dump(),
     }
 

@@ -255,6 +255,11 @@ def split_passages(structured: StructuredDoc, report_id: str) -> list[Passage]:
     """
     units = _units(structured)
     groups = _group(units)
+    # A web page is cited by paragraph: the n-th paragraph block, as a reader counts them.
+    paragraph_of = {
+        id(b): n
+        for n, b in enumerate((b for b in structured.blocks if b.kind == "paragraph"), start=1)
+    }
     passages: list[Passage] = []
     seen: dict[str, int] = {}
     for ordinal, g in enumerate(groups):
@@ -282,6 +287,7 @@ def split_passages(structured: StructuredDoc, report_id: str) -> list[Passage]:
                 page_end=_page_at(last.block, max(last.start, last.end - 1)),
                 char_start=first.start,
                 char_end=last.end,
+                paragraph=paragraph_of[id(first.block)],
             )
         )
     return passages

@@ -94,7 +94,7 @@ def print_results(results: SearchResults, *, explain: bool) -> None:
     )
     for h in results.hits:
         where = ", ".join(
-            str(x) for x in (h.partnership, h.year, f"page {h.page}") if x is not None
+            str(x) for x in (h.partnership, h.year, h.citation.place_long) if x is not None
         )
         out.print(f"[bold]{h.rank}. {escape(h.title)}[/bold]  [dim]({escape(where)})[/dim]")
         if h.heading_path:

@@ -193,7 +193,6 @@ async def share(services: ServicesDep, pack_id: PackId) -> ShareLinkPublic:
 @router.get("/{pack_id}/share", response_model=ShareLinkPublic, responses=NOT_FOUND)
 async def share_link(services: ServicesDep, pack_id: PackId) -> ShareLinkPublic:
     """The pack's read-only link; 404 when it is not shared."""
-    await run_in_threadpool(services.packs.get, pack_id)  # 404 for a pack that is not there
     token = await run_in_threadpool(services.packs.share_token, pack_id)
     if token is None:
         raise NotFound("this pack is not shared: POST to this address to share it")

@@ -101,6 +101,9 @@ class Packs:
         return token
 
     def share_token(self, pack_id: str) -> str | None:
+        """The pack's read-only link's token, or None when it is not shared (NotFound for
+        a pack that is not there)."""
+        self.table.require(pack_id)
         tokens = self.table.share_tokens(pack_id)
         return tokens[0] if tokens else None
 

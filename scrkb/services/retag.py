@@ -36,19 +36,29 @@ from scrkb.services.pipeline import (
     worker_count,
 )
 
+# What retag reads again from a kept copy: metadata, recommendations, paragraph by passage id.
+Described = tuple[ReportMetadata, list[Recommendation], dict[str, int]]
 
-def describe_original(path: str) -> tuple[ReportMetadata, list[Recommendation]] | None:
-    """Worker side of retag's ``prepare``: metadata and recommendations from the kept copy."""
+
+def describe_original(path: str, report_id: str) -> Described | None:
+    """Worker side of retag's ``prepare``: metadata and recommendations from the kept copy,
+    and the paragraph each passage starts in (by passage id: the same text cut the same
+    way has the same id), for passages stored before paragraphs were counted."""
     from scrkb.ingest.extract import extract
     from scrkb.nlp.annotate import describe
+    from scrkb.nlp.passages import split_passages
     from scrkb.nlp.structure import structure
 
     try:
         doc = extract(Path(path))
     except ScrkbError:
         return None
-    described = describe(doc, structure(doc))
-    return described.metadata, described.recommendations
+    structured = structure(doc)
+    described = describe(doc, structured)
+    paragraphs = {
+        p.id: p.paragraph for p in split_passages(structured, report_id) if p.paragraph
+    }
+    return described.metadata, described.recommendations, paragraphs
 
 
 def tagger_version() -> str:
@@ -71,6 +81,7 @@ class ReportUnit(Unit):
         self.metadata = ReportMetadata()
         self.recommendations: list[Recommendation] = []
         self.provenance: dict[str, Any] = {}
+        self.paragraphs: dict[str, int] = {}
         self._texts: list[str] = []
 
     def prepare_call(self):  # noqa: ANN201
@@ -81,12 +92,12 @@ class ReportUnit(Unit):
         self.provenance = report.provenance
         original = report.provenance.get("original")
         if original and report.status == "ok":
-            return describe_original, (str(self.files_dir / str(original)),)
+            return describe_original, (str(self.files_dir / str(original)), self.report_id)
         return None
 
-    def prepared(self, result: tuple[ReportMetadata, list[Recommendation]] | None) -> bool:
+    def prepared(self, result: Described | None) -> bool:
         if result is not None:
-            self.metadata, self.recommendations = result
+            self.metadata, self.recommendations, self.paragraphs = result
         return True
 
     def embed_texts(self) -> list[str]:
@@ -110,7 +121,9 @@ class ReportUnit(Unit):
     def tagged(self, result: Tagged) -> None:
         themes: dict[str, list[ThemeTag]] = {p.id: p.themes for p in result.passages}
         metadata = fill_from_listing(self.metadata, self.provenance)
-        self.store.replace_annotations(self.report_id, metadata, result.recommendations, themes)
+        self.store.replace_annotations(
+            self.report_id, metadata, result.recommendations, themes, paragraphs=self.paragraphs
+        )
         self.totals["reports"] += 1
         self.totals["passages"] += len(result.passages)
         self.totals["tags"] += sum(len(t) for t in themes.values())

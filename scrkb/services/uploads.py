@@ -94,6 +94,9 @@ class ReceivedForm:
         return self.values.get(name, [])
 
 
+SMALL_FIELD_LIMIT = 4096  # a form's short fields (tokens, choices, years), in bytes
+
+
 class _Part:
     def __init__(self) -> None:
         self.headers: dict[bytes, bytes] = {}
@@ -115,10 +118,13 @@ async def receive_form(
     field_limit: int = 64 * 1024,
     max_fields: int = 20,
     before_files: Callable[[dict[str, str]], None] | None = None,
+    large_fields: tuple[str, ...] | None = None,
 ) -> ReceivedForm:
     """Stream a multipart form: text fields into memory (each at most ``field_limit``
-    bytes), files into ``directory`` (created for the first file) under safe, unique
-    names, each refused past ``file_limit``. On any refusal what was written is removed."""
+    bytes; with ``large_fields``, only those, and every other at most
+    ``SMALL_FIELD_LIMIT``), files into ``directory`` (created for the first file) under
+    safe, unique names, each refused past ``file_limit``. On any refusal what was written
+    is removed."""
     from python_multipart.exceptions import FormParserError
     from python_multipart.multipart import MultipartParser, parse_options_header
 
@@ -181,10 +187,12 @@ async def receive_form(
 
     def on_part_data(data: bytes, start: int, end: int) -> None:
         if part.filename is None:
-            if len(part.data) + (end - start) > field_limit:
-                raise TooLarge(
-                    f"the form field {part.name!r} is over {field_limit / _MB:g} MB"
-                )
+            limit = field_limit
+            if large_fields is not None and part.name not in large_fields:
+                limit = SMALL_FIELD_LIMIT
+            if len(part.data) + (end - start) > limit:
+                size = f"{limit / _MB:g} MB" if limit >= _MB else f"{limit:,} bytes"
+                raise TooLarge(f"the form field {part.name!r} is over {size}")
             part.data.extend(data[start:end])
             return
         if part.out is None:
@@ -269,7 +277,9 @@ async def received_draft(
             file_limit=max_upload_bytes(settings),
             max_files=1,
             field_limit=DRAFT_BODY_LIMIT,
-            max_fields=40,  # the draft, the token, the cut-off and the filters' checkboxes
+            # the draft, then the token, the cut-off and the filters' checkboxes: small
+            max_fields=40,
+            large_fields=("draft",),
             before_files=before_files,
         )
     finally:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from scrkb.errors import ConfigError, NotFound
-from scrkb.index.store import SCHEMA_VERSION, Store
+from scrkb.index.store import MIGRATIONS, SCHEMA_VERSION, Store
 from scrkb.models import ReportMetadata, SearchFilters, ThemeTag
 from tests.factories import make_passage, make_report
 
@@ -224,3 +224,32 @@ def test_store_rework_swaps_every_vector_in_one_step(tmp_path):
         _, got = next(store.iter_embeddings())
         np.testing.assert_allclose(got, new)
         assert store.rework_count("int8") == (0, 3)
+
+
+def test_store_schema_4_home_gains_paragraphs_and_new_passages_keep_theirs(tmp_path):
+    """A home written before paragraphs were counted opens with them blank (a web page's
+    passage is then cited as "web page", never by a wrong number); passages stored from
+    then on keep the paragraph they start in."""
+    path = tmp_path / "kb.sqlite"
+    conn = sqlite3.connect(path)
+    conn.executescript("".join(MIGRATIONS[:4]))
+    conn.executescript(
+        "INSERT INTO meta VALUES ('schema_version', '4'), ('generation', '0');"
+        "INSERT INTO reports (id, title, source, sha256, format, size_bytes, page_count, "
+        "status, metadata_json, provenance_json, text, ingested_at) "
+        "VALUES ('rOld', 'Child Practice Review: Child T', '/x.html', 'a', 'html', 1, 1, "
+        "'ok', '{}', '{}', '', '2025-01-01');"
+        "INSERT INTO passages (id, report_id, ordinal, text, heading, heading_path_json, "
+        "section_kind, page_start, page_end, char_start, char_end) VALUES ('pOld', 'rOld', "
+        "3, 'Child T was withdrawn from school.', '', '[]', 'body', 1, 1, 0, 33);"
+    )
+    conn.commit()
+    conn.close()
+    with Store(path) as store:
+        old = store.passages_by_rowid([1])[1]
+        assert old.paragraph is None and old.ordinal == 3
+        report = make_report("r-new")
+        passage = make_passage("r-new", 0, "The health visitor saw the bruise.")
+        store.replace_report(report, [passage.model_copy(update={"paragraph": 12})], None)
+        rowid = store.execute("SELECT rowid FROM passages WHERE report_id = 'r-new'")[0][0]
+        assert store.passages_by_rowid([rowid])[rowid].paragraph == 12

@@ -36,7 +36,7 @@ def test_userdata_schema_2_home_migrates_with_its_packs(tmp_path) -> None:
     _schema_2_home(path)
     with Store(path) as store:
         version = store.execute("SELECT value FROM meta WHERE key='schema_version'")[0][0]
-        assert int(version) == SCHEMA_VERSION == 4
+        assert int(version) == SCHEMA_VERSION == 5
         packs = Packs(store)
         old = packs.get("pOld")
         assert old.items[0].text == "kept" and old.items[0].missing

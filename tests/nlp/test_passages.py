@@ -115,6 +115,21 @@ def test_passages_split_report() -> None:
     assert passages[3].text.startswith("In episode 9 ")
 
 
+def test_passages_know_the_paragraph_they_start_in() -> None:
+    """A web page is cited by paragraph: the n-th paragraph as a reader counts them
+    (headings not counted), not the passage's own number."""
+    doc = report()
+    passages = split_passages(doc, "w")
+    paragraphs = [b for b in doc.blocks if b.kind == "paragraph"]
+    for p in passages:
+        block = paragraphs[p.paragraph - 1]
+        assert block.char_start <= p.char_start < block.char_end
+    # the title line is paragraph 1; "1.1" is 2; the four parts of 6.1's long paragraph
+    # all start in paragraph 7; "6.3.1" is 9; the first recommendation 10
+    assert [p.paragraph for p in passages] == [2, 6, 7, 7, 7, 7, 9, 10]
+    assert [p.ordinal + 1 for p in passages] != [p.paragraph for p in passages]
+
+
 def test_passages_ids_are_stable_and_unique() -> None:
     doc = structure(
         docx(

@@ -43,6 +43,8 @@ def test_retag_restores_tags_and_metadata_without_touching_passages(tmp_path):
         store.execute("DELETE FROM passage_themes")
         store.execute("UPDATE reports SET year = NULL, metadata_json = '{}'")
         store.execute("DELETE FROM recommendations")
+        # and stored before paragraphs were counted (schema 4)
+        store.execute("UPDATE passages SET paragraph = NULL")
         store._conn.commit()
 
     result = CliRunner().invoke(app, ["retag", "--home", str(settings.home)])
@@ -54,6 +56,9 @@ def test_retag_restores_tags_and_metadata_without_touching_passages(tmp_path):
         report = store.get_report(outcome.report_id)
         assert store.generation() == generation  # vectors untouched: no index rebuild
     assert [p.id for p in after] == [p.id for p in before]
+    # the paragraphs are back from the kept copy, as ingest counted them
+    assert [p.paragraph for p in after] == [p.paragraph for p in before]
+    assert all(p.paragraph for p in after)
     assert [[t.theme_id for t in p.themes] for p in after] == [
         [t.theme_id for t in p.themes] for p in before
     ]

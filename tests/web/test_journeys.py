@@ -209,6 +209,7 @@ def test_journey_review_author_precedent_strength_and_references(page) -> None:
     page.get_by_role("button", name="Find similar reviews").click()
     summary = page.locator(".govuk-error-summary")
     assert "From year must be a year" in summary.inner_text()
+    assert page.title().startswith("Error: Precedent finder")  # once, not "Error: Error:"
     page.errors.clear()  # the browser logs the 422 itself as a console error
     assert page.locator("#results").count() == 0
     summary.get_by_role("link").first.click()

@@ -55,7 +55,8 @@ def _render(
 ) -> HTMLResponse:
     errors = context.setdefault("errors", {})
     strength = values.getlist("strength")
-    form = precedent_filters(values)[2]
+    # Every error, not only the years': the base template titles the page "Error: ..."
+    form = precedent_filters(values)[2] | {"errors": errors}
     return web.render(
         request,
         "precedents.html",
