@@ -171,9 +171,11 @@ MIGRATIONS: list[str] = [
     """,
     # 5: the paragraph of the report each passage starts in (1-based, headings not
     # counted): a web page has no pages, so it is cited by paragraph. NULL in rows stored
-    # before; `scrkb retag` fills it from the kept copies (services/retag.py).
+    # before; `scrkb retag` fills it from the kept copies (services/retag.py). Pack items'
+    # saved citations held the passage number under that name: it is dropped.
     """
     ALTER TABLE passages ADD COLUMN paragraph INTEGER;
+    UPDATE pack_items SET snapshot_json = json_remove(snapshot_json, '$.citation.paragraph');
     """,
 ]
 
@@ -535,15 +537,17 @@ class Store:
         recommendations: Sequence[Recommendation],
         themes_by_passage: dict[str, list[ThemeTag]],
         *,
-        paragraphs: dict[str, int] | None = None,
+        paragraphs: dict[str, tuple[int, int, int]] | None = None,
     ) -> None:
         """Swap a report's tags, metadata and recommendations (``scrkb retag``) atomically;
-        ``paragraphs`` (by passage id) fills the paragraph of passages stored without one."""
+        ``paragraphs`` (by passage id: paragraph, char_start, char_end) fills the paragraph
+        of passages stored without one, where the passage still has the same offsets."""
         with self.transaction() as conn:
             conn.executemany(
                 "UPDATE passages SET paragraph = ? WHERE report_id = ? AND id = ? "
-                "AND paragraph IS NULL",
-                [(n, report_id, pid) for pid, n in (paragraphs or {}).items()],
+                "AND char_start = ? AND char_end = ? AND paragraph IS NULL",
+                [(n, report_id, pid, start, end)
+                 for pid, (n, start, end) in (paragraphs or {}).items()],
             )
             rows = conn.execute(
                 "SELECT rowid, id FROM passages WHERE report_id = ?", (report_id,)

@@ -98,7 +98,9 @@ async def precedent(request: Request, services: ServicesDep) -> PrecedentPublic:
         passages = await run_in_threadpool(draft_passages, fields.get("text"), None, settings)
     elif ctype == "multipart/form-data":
         allow_body(request.scope, upload_body_limit(settings), "SCRKB_MAX_FILE_MB")
-        async with received_draft(request.stream(), content_type, settings) as form:
+        async with received_draft(
+            request.stream(), content_type, settings, draft_field="text"
+        ) as form:
             k, per_report = precedent_options(form.fields)
             upload = form.file("file")
             passages = await run_in_threadpool(

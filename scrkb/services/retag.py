@@ -36,8 +36,9 @@ from scrkb.services.pipeline import (
     worker_count,
 )
 
-# What retag reads again from a kept copy: metadata, recommendations, paragraph by passage id.
-Described = tuple[ReportMetadata, list[Recommendation], dict[str, int]]
+# What retag reads again from a kept copy: metadata, recommendations, and by passage id
+# the paragraph it starts in with its offsets (to match only a passage cut the same way).
+Described = tuple[ReportMetadata, list[Recommendation], dict[str, tuple[int, int, int]]]
 
 
 def describe_original(path: str, report_id: str) -> Described | None:
@@ -56,7 +57,9 @@ def describe_original(path: str, report_id: str) -> Described | None:
     structured = structure(doc)
     described = describe(doc, structured)
     paragraphs = {
-        p.id: p.paragraph for p in split_passages(structured, report_id) if p.paragraph
+        p.id: (p.paragraph, p.char_start, p.char_end)
+        for p in split_passages(structured, report_id)
+        if p.paragraph
     }
     return described.metadata, described.recommendations, paragraphs
 
@@ -81,7 +84,7 @@ class ReportUnit(Unit):
         self.metadata = ReportMetadata()
         self.recommendations: list[Recommendation] = []
         self.provenance: dict[str, Any] = {}
-        self.paragraphs: dict[str, int] = {}
+        self.paragraphs: dict[str, tuple[int, int, int]] = {}
         self._texts: list[str] = []
 
     def prepare_call(self):  # noqa: ANN201

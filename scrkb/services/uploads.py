@@ -265,9 +265,11 @@ async def received_draft(
     settings: Settings,
     *,
     before_files: Callable[[dict[str, str]], None] | None = None,
+    draft_field: str = "draft",
 ) -> AsyncIterator[ReceivedForm]:
-    """A precedent draft form (a text field or one file) received into a private
-    temporary folder, removed when the block ends."""
+    """A precedent draft form (a text field, ``draft_field``, or one file) received into a
+    private temporary folder, removed when the block ends. Only the draft field may be
+    large; the others (a token, choices, years) are short."""
     directory = Path(tempfile.gettempdir()) / f"scrkb-draft-{secrets.token_hex(8)}"
     try:
         yield await receive_form(
@@ -279,7 +281,7 @@ async def received_draft(
             field_limit=DRAFT_BODY_LIMIT,
             # the draft, then the token, the cut-off and the filters' checkboxes: small
             max_fields=40,
-            large_fields=("draft",),
+            large_fields=(draft_field,),
             before_files=before_files,
         )
     finally:

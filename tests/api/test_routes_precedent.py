@@ -58,6 +58,26 @@ def test_precedent_from_multipart_text_and_docx(client: TestClient) -> None:
     r = client.post("/api/precedent", files=files, data={"k": "1"})
     assert r.status_code == 200
     assert r.json()["reports"][0]["report"]["title"] == "Serious Case Review: Baby R"
+    # A long draft as a multipart text field (no file): only the short fields are capped.
+    long_draft = "\n\n".join([DRAFT] * 20)
+    assert len(long_draft.encode()) > 8 * 1024
+    body, ctype = _multipart({"text": long_draft, "k": "1"})
+    r = client.post("/api/precedent", content=body, headers={"content-type": ctype})
+    assert r.status_code == 200, r.text
+    body, ctype = _multipart({"text": DRAFT, "k": "1" * 5000})
+    r = client.post("/api/precedent", content=body, headers={"content-type": ctype})
+    assert r.status_code == 413 and "'k'" in r.json()["error"]["message"]
+
+
+def _multipart(fields: dict[str, str]) -> tuple[bytes, str]:
+    """A multipart/form-data body of text fields only (clients send plain forms otherwise)."""
+    boundary = "scrkb-test-boundary"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in fields.items()
+    ]
+    body = ("".join(parts) + f"--{boundary}--\r\n").encode()
+    return body, f"multipart/form-data; boundary={boundary}"
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import numpy as np
@@ -242,12 +243,18 @@ def test_store_schema_4_home_gains_paragraphs_and_new_passages_keep_theirs(tmp_p
         "INSERT INTO passages (id, report_id, ordinal, text, heading, heading_path_json, "
         "section_kind, page_start, page_end, char_start, char_end) VALUES ('pOld', 'rOld', "
         "3, 'Child T was withdrawn from school.', '', '[]', 'body', 1, 1, 0, 33);"
+        "INSERT INTO packs VALUES ('pk', 'Pack', '', '2025-01-01', '2025-01-01');"
+        "INSERT INTO pack_items VALUES ('pk', 'pOld', 0, '', '{\"citation\": "
+        "{\"report_id\": \"rOld\", \"format\": \"html\", \"paragraph\": 4}}', '2025-01-01');"
     )
     conn.commit()
     conn.close()
     with Store(path) as store:
         old = store.passages_by_rowid([1])[1]
         assert old.paragraph is None and old.ordinal == 3
+        # a pack's saved citation held the passage number as "paragraph": dropped
+        snapshot = store.execute("SELECT snapshot_json FROM pack_items")[0][0]
+        assert json.loads(snapshot) == {"citation": {"report_id": "rOld", "format": "html"}}
         report = make_report("r-new")
         passage = make_passage("r-new", 0, "The health visitor saw the bruise.")
         store.replace_report(report, [passage.model_copy(update={"paragraph": 12})], None)

@@ -330,6 +330,13 @@ def test_journey_trainer_packs_share_and_briefing(page, browser, base_url, tmp_p
     standard = tmp_path / "standard.pdf"
     info.value.save_as(standard)
     check_pdf_pages(standard, "50-export-pack-pdf")
+    # ... and as Word: A4 in a word processor too, its first page kept.
+    page.get_by_label("Word document (.docx)").check()
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Save and download").click()
+    standard_docx = tmp_path / "standard.docx"
+    info.value.save_as(standard_docx)
+    render_docx(standard_docx, "53-export-pack-docx", max_pages=4)
 
     # Emptying asks first; "No" keeps everything.
     page.get_by_role("button", name="Empty this pack").click()
@@ -422,11 +429,11 @@ def check_briefing_docx(path: Path) -> None:
     render_docx(path, "52-export-briefing-docx")
 
 
-def render_docx(path: Path, artifact: str) -> None:
+def render_docx(path: Path, artifact: str, max_pages: int = 2) -> None:
     """How a word processor lays the file out: LibreOffice (``.ci/run`` installs it;
     ``make test`` on a machine without it checks the file's structure only) prints it to
-    PDF, which must be one or two A4 pages with its page numbers; the first page is kept
-    as a PNG beside the screenshots."""
+    PDF, which must be A4 pages (at most ``max_pages``) with their page numbers; the first
+    page is kept as a PNG beside the screenshots."""
     import shutil
     import subprocess
     import tempfile
@@ -446,7 +453,7 @@ def render_docx(path: Path, artifact: str) -> None:
         printed = Path(out) / (path.stem + ".pdf")
         reader = pypdf.PdfReader(str(printed))
         n = len(reader.pages)
-        assert 1 <= n <= 2, f"the Word file prints on {n} pages"
+        assert 1 <= n <= max_pages, f"the Word file prints on {n} pages"
         for i, pg in enumerate(reader.pages, start=1):
             box = pg.mediabox
             assert (round(float(box.width)), round(float(box.height))) == (595, 842)
