@@ -419,6 +419,9 @@ class FileUnit(Unit):
         log.error("ingesting %s: %s", self.path, message)
         self.outcome = FileOutcome(self.shown, "failed", reason="error", message=message)
 
+    def release(self) -> None:
+        self.doc, self.vectors, self._texts = None, None, None
+
     def _provenance(self) -> dict[str, Any]:
         assert self.doc is not None
         prov: dict[str, Any] = {"ingested_from": str(self.path), "original": self.doc.original}

@@ -244,6 +244,12 @@ class Unit:
     def fail(self, message: str) -> None:
         raise NotImplementedError
 
+    def release(self) -> None:
+        """Drop what the stages held (text, passages, vectors) once the unit is done: the
+        caller keeps every unit to the end of the batch, and a national batch holds
+        hundreds of thousands of passages."""
+        return None
+
 
 @dataclass
 class StageSeconds:
@@ -291,6 +297,7 @@ def run_units(
         jobs.pop(id(unit), None)
         if on_done:
             on_done(unit)
+        unit.release()
 
     def submit(stage: str, group: list[Unit], call: Call) -> None:
         epoch = workers.epoch

@@ -135,6 +135,10 @@ class ReportUnit(Unit):
         self.error = message
         self.totals["failed"].append({"report_id": self.report_id, "message": message})
 
+    def release(self) -> None:
+        self.passages, self.vectors, self.recommendations = [], None, []
+        self.paragraphs, self._texts = {}, []
+
 
 def retag_store(
     settings: Settings,

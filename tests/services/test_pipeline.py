@@ -274,6 +274,31 @@ def test_pipeline_a_dead_worker_takes_down_only_its_own_file():
     assert workers.restarts == 2 and workers.started == 2  # a new pool for the one retry
 
 
+class _Held(_Step):
+    """A unit holding a large buffer until it is released, and saying when that was."""
+
+    def __init__(self, name: str, log: list[str]) -> None:
+        super().__init__(name, log)
+        self.buffer: bytes | None = b"x" * 1_000_000
+
+    def release(self) -> None:
+        self.log.append(f"{self.name}:released")
+        self.buffer = None
+
+
+def test_pipeline_done_units_let_go_of_what_they_held():
+    """The batch keeps every unit to its end: each drops its text and vectors as soon as
+    it is done (after ``on_done``), so memory does not grow with the corpus."""
+    log: list[str] = []
+    units = [_Held(name, log) for name in ("a", "b", "c")]
+    run_units(units, workers=Workers(Settings(), count=0),
+              embedder=get_embedder(Settings().resolved_model_path()), seconds=StageSeconds(),
+              on_done=lambda unit: log.append(f"{unit.name}:done"))  # fmt: skip
+    for name in ("a", "b", "c"):
+        assert log.index(f"{name}:done") < log.index(f"{name}:released")
+    assert all(u.buffer is None for u in units)
+
+
 def test_retag_on_the_parallel_path_gives_the_same_tags_for_the_same_vectors(
     sample_corpus, tmp_path
 ):
