@@ -106,8 +106,8 @@ def review_label(review_type: str | None) -> str:
     return known.label if known and known.code != "other" else "Case review"
 
 
-def reference_text(ref: BriefingReference | Citation) -> str:
-    """Partnership (Year) Title. Review type. (A briefing's references and a pack's.)"""
+def reference_text(ref: BriefingReference) -> str:
+    """Partnership (Year) Title. Review type."""
     who = ref.partnership or "Publisher not known"
     year = f"({ref.year})" if ref.year else "(n.d.)"
     return f"{who} {year} {ref.title}. {review_label(ref.review_type)}."
