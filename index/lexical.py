@@ -24,6 +24,8 @@ import sqlite3
 import tempfile
 import threading
 import unicodedata
+from array import array
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 
 LEXICAL_DIR = "lexical"
 FORMAT = "bm25s-porter-v1"
+BUILD_CHUNK = 5000  # passages whose words are held as strings at once while building
 
 # Function words that would make a query touch every passage (and add nothing).
 STOPWORDS = frozenset(
@@ -115,6 +118,33 @@ def passage_tokens(texts: list[str]) -> list[list[str]]:
     return [[stems[w] for w in ws if w in stems] for ws in words]
 
 
+def passage_token_ids(texts: list[str], vocab: dict[str, int]) -> list[array]:
+    """Each text's stems as vocabulary ids (new stems join ``vocab``), one compact int32
+    array per passage. At 300,000 passages lists of stem strings would need gigabytes;
+    these need a few bytes per word."""
+    return [
+        array("i", [vocab.setdefault(stem, len(vocab)) for stem in stems])
+        for stems in passage_tokens(texts)
+    ]
+
+
+def bm25_from_chunks(chunks: Iterable[list[str]]):  # noqa: ANN201 - bm25s.BM25, lazy import
+    """A bm25s index over texts that arrive a chunk at a time: only one chunk's words are
+    ever held as strings, so the build's memory grows with the postings, not the text."""
+    import bm25s
+
+    vocab: dict[str, int] = {}
+    ids: list[array] = []
+    for chunk in chunks:
+        ids.extend(passage_token_ids(chunk, vocab))
+    if not vocab:  # nothing indexable: one placeholder term, as bm25s needs a vocabulary
+        vocab = {"\x00": 0}
+        ids = [array("i", [0]) for _ in ids] or [array("i", [0])]
+    retriever = bm25s.BM25(k1=1.2, b=0.75)
+    retriever.index((ids, vocab), show_progress=False)
+    return retriever
+
+
 @dataclass
 class LexicalScores:
     """BM25 score and the number of query terms matched, for every passage (by position)."""
@@ -165,36 +195,33 @@ class LexicalIndex:
     # ------------------------------------------------------------------ build
     @classmethod
     def build(cls, store: Store) -> LexicalIndex:
-        import bm25s
-
         generation = store.generation()
         rowids: list[int] = []
-        texts: list[str] = []
         hidden: list[bool] = []
         report_of: list[int] = []
         report_index: dict[str, int] = {}
-        last = 0
-        while True:
-            rows = store.execute(
-                "SELECT rowid, text, heading_path_json, section_kind, report_id FROM passages "
-                "WHERE rowid > ? ORDER BY rowid LIMIT 20000",
-                (last,),
-            )
-            if not rows:
-                break
-            for rowid, text, heading_json, section_kind, report_id in rows:
-                report_of.append(report_index.setdefault(report_id, len(report_index)))
-                heading = json.loads(heading_json or "[]")
-                rowids.append(int(rowid))
-                texts.append(f"{heading[-1]} {text}" if heading else text)
-                hidden.append(section_kind == "contents" or is_contents_passage(text))
-            last = int(rows[-1][0])
-        tokens = passage_tokens(texts)
-        del texts
-        retriever = bm25s.BM25(k1=1.2, b=0.75)
-        if not any(tokens):
-            tokens = [["\x00"] for _ in tokens] or [["\x00"]]
-        retriever.index(tokens, show_progress=False)
+
+        def chunks() -> Iterator[list[str]]:
+            last = 0
+            while True:
+                rows = store.execute(
+                    "SELECT rowid, text, heading_path_json, section_kind, report_id "
+                    "FROM passages WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                    (last, BUILD_CHUNK),
+                )
+                if not rows:
+                    return
+                texts: list[str] = []
+                for rowid, text, heading_json, section_kind, report_id in rows:
+                    report_of.append(report_index.setdefault(report_id, len(report_index)))
+                    heading = json.loads(heading_json or "[]")
+                    rowids.append(int(rowid))
+                    texts.append(f"{heading[-1]} {text}" if heading else text)
+                    hidden.append(section_kind == "contents" or is_contents_passage(text))
+                last = int(rows[-1][0])
+                yield texts
+
+        retriever = bm25_from_chunks(chunks())
         ids = np.asarray(rowids, dtype=np.int64)
         themes, conf = _theme_matrix(store, ids)
         return cls(
@@ -292,8 +319,19 @@ def _theme_matrix(store: Store, rowids: np.ndarray) -> tuple[list[str], np.ndarr
     themes = default_taxonomy().ids
     column = {t: i for i, t in enumerate(themes)}
     conf = np.zeros((len(rowids), len(themes)), dtype=np.float16)
-    rows = store.execute("SELECT passage_rowid, theme_id, confidence FROM passage_themes")
-    if rows:
+    last = -1
+    while True:  # a chunk at a time: a national store holds about a million tags
+        rows = store.execute(
+            "SELECT passage_rowid, theme_id, confidence FROM passage_themes "
+            "WHERE passage_rowid > ? ORDER BY passage_rowid LIMIT ?",
+            (last, BUILD_CHUNK * 10),
+        )
+        if not rows:
+            break
+        last = int(rows[-1][0])
+        if len(rows) == BUILD_CHUNK * 10:  # the next chunk restarts at this passage
+            rows = [r for r in rows if r[0] != last] or rows
+            last = int(rows[-1][0])
         rids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         pos = np.searchsorted(rowids, rids)
         for p, rid, r in zip(pos, rids, rows, strict=True):

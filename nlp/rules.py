@@ -69,6 +69,44 @@ _ACRONYM_DEF = re.compile(r"^\s*[A-Z][A-Za-z&]{1,8}\s*[-–—:=]\s+[A-Z]", re.M
 
 
 
+Need = tuple[tuple[str, frozenset[str]], ...]  # a pattern's required tokens: (attr, values)
+
+
+def required_values(pattern: list[dict]) -> Need:
+    """What a token pattern cannot match without: for each token that must occur (no
+    ``OP``, or ``+``), the words one of its LEMMA, LOWER or ORTH constraints allows.
+
+    Conservative by construction: an optional or negated token, or a constraint other
+    than a word or an ``IN`` list (REGEX, NOT_IN, LIKE_NUM, POS), requires nothing here.
+    """
+    need: list[tuple[str, frozenset[str]]] = []
+    for token in pattern:
+        if token.get("OP") not in (None, "+"):
+            continue
+        for attr in ("LEMMA", "LOWER", "ORTH"):
+            value = token.get(attr)
+            if isinstance(value, str):
+                need.append((attr, frozenset([value])))
+            elif isinstance(value, dict) and set(value) == {"IN"}:
+                need.append((attr, frozenset(value["IN"])))
+    return tuple(need)
+
+
+@dataclass(frozen=True)
+class ThemePatterns:
+    """One theme's token patterns in a Matcher of their own, with what each requires."""
+
+    matcher: object  # spacy.matcher.Matcher
+    needs: tuple[Need, ...]
+
+    def possible(self, words: dict[str, set[str]]) -> bool:
+        """Whether a text with these words could match any of the patterns."""
+        return any(
+            all(not words[attr].isdisjoint(values) for attr, values in need)
+            for need in self.needs
+        )
+
+
 @dataclass
 class RuleHit:
     strong: int = 0
@@ -112,7 +150,7 @@ class RuleStage:
         self.strong_lower = PhraseMatcher(vocab, attr="LOWER")
         self.weak = PhraseMatcher(vocab, attr="LEMMA")
         self.exclusions = PhraseMatcher(vocab, attr="LOWER")
-        self.patterns = Matcher(vocab)
+        self.patterns: list[ThemePatterns] = []
         self.exclusion_lemma = PhraseMatcher(vocab, attr="LEMMA")
         for theme in taxonomy.themes:
             key = theme.id
@@ -125,7 +163,10 @@ class RuleStage:
                 self.exclusions.add(key, [self.nlp.make_doc(p) for p in theme.exclusions])
                 self.exclusion_lemma.add(key, list(self.nlp.pipe(theme.exclusions)))
             if theme.patterns:
-                self.patterns.add(key, theme.patterns)
+                matcher = Matcher(vocab)
+                matcher.add(key, theme.patterns)
+                needs = tuple(required_values(p) for p in theme.patterns)
+                self.patterns.append(ThemePatterns(matcher, needs))
 
     def analyse_docs(
         self, texts: list[str], sections: list[str | None], *, processes: int = 1
@@ -162,7 +203,7 @@ class RuleStage:
         for matcher, strength in (
             (self.strong, "strong"),
             (self.strong_lower, "strong"),
-            (self.patterns, "strong"),
+            (self._pattern_matches, "strong"),
             (self.weak, "weak"),
         ):
             for match_id, start, end in matcher(doc):
@@ -191,6 +232,25 @@ class RuleStage:
                 hit.evidence = (sent.start_char, sent.end_char)
                 hit.evidence_weight = weight
         return analysis
+
+    def _pattern_matches(self, doc) -> list[tuple[int, int, int]]:  # noqa: ANN001
+        """The token patterns' matches, from the themes whose patterns could match at all.
+
+        spaCy's Matcher tries every pattern at every token, so one Matcher of all ~100
+        patterns cost as much as the tagger's neural nets; a passage holds the required
+        words of two or three at most. A theme's matches come out in the order its own
+        Matcher gives them, and nothing downstream depends on the order across themes.
+        """
+        words = {
+            "LEMMA": {t.lemma_ for t in doc},
+            "LOWER": {t.lower_ for t in doc},
+            "ORTH": {t.orth_ for t in doc},
+        }
+        out: list[tuple[int, int, int]] = []
+        for theme in self.patterns:
+            if theme.possible(words):
+                out.extend(theme.matcher(doc))
+        return out
 
     def _negated(self, text: str, doc, sent, start: int, end: int, theme: str) -> bool:  # noqa: ANN001
         group = self._groups[theme]

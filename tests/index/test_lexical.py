@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -72,3 +74,31 @@ def test_lexical_read_only_store_builds_in_memory_and_writes_nothing(db, tmp_pat
         index = sync_lexical_index(store, tmp_path / LEXICAL_DIR)
     assert index.size >= len(TEXTS)
     assert not (tmp_path / LEXICAL_DIR).exists()
+
+
+def test_lexical_build_a_chunk_at_a_time_scores_as_one_whole_build(db, monkeypatch):
+    """The build holds one chunk's words at a time (the memory a national store needs);
+    chunking must not change a single score, position or theme."""
+    import bm25s
+
+    from scrkb.index import lexical
+
+    monkeypatch.setattr(lexical, "BUILD_CHUNK", 1)  # every passage (and ten tags) a chunk
+    with Store(db) as store:
+        index = LexicalIndex.build(store)
+        rows = store.execute("SELECT text, heading_path_json FROM passages ORDER BY rowid")
+    # what the index reads: the passage's own heading, then its text
+    texts = [" ".join([*json.loads(heading or "[]")[-1:], text]) for text, heading in rows]
+    whole = bm25s.BM25(k1=1.2, b=0.75)
+    whole.index(lexical.passage_tokens(texts), show_progress=False)
+    stems = [s for s in whole.vocab_dict if s]
+    assert sorted(stems) == sorted(s for s in index.bm25.vocab_dict if s)
+    for stem in stems:
+        ours = index.score([stem]).bm25
+        assert np.allclose(ours, whole.get_scores([whole.vocab_dict[stem]])), stem
+    monkeypatch.setattr(lexical, "BUILD_CHUNK", 5000)
+    with Store(db) as store:
+        at_once = LexicalIndex.build(store)
+    assert index.theme_conf.any() and np.array_equal(index.theme_conf, at_once.theme_conf)
+    assert np.array_equal(index.hidden, at_once.hidden)
+    assert np.array_equal(index.rowids, at_once.rowids)

@@ -202,3 +202,27 @@ def test_themes_untagged_evidence_points_at_the_sentence_that_carries_the_theme(
     tags = {t.theme_id: t for t in tagger.tag_texts([text])[0]}
     assert "voice_of_child" in tags
     assert "asked the boy" in tags["voice_of_child"].evidence
+
+
+def test_themes_pattern_prefilter_finds_every_match_one_matcher_finds(tagger):
+    """The rule stage runs a theme's token patterns only where their required words occur;
+    on the labelled passages of every writer it must find exactly what one Matcher of all
+    the patterns finds."""
+    import json
+
+    from spacy.matcher import Matcher
+
+    stage = tagger.rules
+    whole = Matcher(stage.nlp.vocab)
+    for theme in tagger.taxonomy.themes:
+        if theme.patterns:
+            whole.add(theme.id, theme.patterns)
+    gold = Path(__file__).parents[2] / "samples" / "gold" / "writers"
+    texts = [json.loads(line)["text"] for path in sorted(gold.glob("w*.jsonl"))
+             for line in path.read_text(encoding="utf-8").splitlines()[:150]]
+    matched = 0
+    for doc in stage.nlp.pipe(texts):
+        ours = sorted(stage._pattern_matches(doc))
+        assert ours == sorted(whole(doc)), doc.text[:80]
+        matched += bool(ours)
+    assert matched > len(texts) // 10  # the comparison saw many real matches
