@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 LEXICAL_DIR = "lexical"
 FORMAT = "bm25s-porter-v1"
 BUILD_CHUNK = 5000  # passages whose words are held as strings at once while building
+TAG_CHUNK = 50_000  # theme tags read at once while building
 
 # Function words that would make a query touch every passage (and add nothing).
 STOPWORDS = frozenset(
@@ -202,6 +203,8 @@ class LexicalIndex:
         report_index: dict[str, int] = {}
 
         def chunks() -> Iterator[list[str]]:
+            """Each chunk's texts; fills rowids, hidden and report_of as it goes (the
+            build reads every chunk before it uses them)."""
             last = 0
             while True:
                 rows = store.execute(
@@ -319,19 +322,16 @@ def _theme_matrix(store: Store, rowids: np.ndarray) -> tuple[list[str], np.ndarr
     themes = default_taxonomy().ids
     column = {t: i for i, t in enumerate(themes)}
     conf = np.zeros((len(rowids), len(themes)), dtype=np.float16)
-    last = -1
-    while True:  # a chunk at a time: a national store holds about a million tags
+    last: tuple[int, str] = (-1, "")
+    while True:  # a chunk at a time, in key order: a national store holds a million tags
         rows = store.execute(
             "SELECT passage_rowid, theme_id, confidence FROM passage_themes "
-            "WHERE passage_rowid > ? ORDER BY passage_rowid LIMIT ?",
-            (last, BUILD_CHUNK * 10),
+            "WHERE (passage_rowid, theme_id) > (?, ?) ORDER BY passage_rowid, theme_id LIMIT ?",
+            (*last, TAG_CHUNK),
         )
         if not rows:
             break
-        last = int(rows[-1][0])
-        if len(rows) == BUILD_CHUNK * 10:  # the next chunk restarts at this passage
-            rows = [r for r in rows if r[0] != last] or rows
-            last = int(rows[-1][0])
+        last = (int(rows[-1][0]), rows[-1][1])
         rids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         pos = np.searchsorted(rowids, rids)
         for p, rid, r in zip(pos, rids, rows, strict=True):

@@ -17,10 +17,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from scrkb.nlp.taxonomy import Taxonomy
+
+if TYPE_CHECKING:
+    from spacy.matcher import Matcher
 
 PARALLEL_MIN_TEXTS = 200  # below this, starting worker processes costs more than it saves
 
@@ -67,8 +71,6 @@ _PASSING = re.compile(
 )
 _ACRONYM_DEF = re.compile(r"^\s*[A-Z][A-Za-z&]{1,8}\s*[-–—:=]\s+[A-Z]", re.M)
 
-
-
 Need = tuple[tuple[str, frozenset[str]], ...]  # a pattern's required tokens: (attr, values)
 
 
@@ -78,13 +80,15 @@ def required_values(pattern: list[dict]) -> Need:
 
     Conservative by construction: an optional or negated token, or a constraint other
     than a word or an ``IN`` list (REGEX, NOT_IN, LIKE_NUM, POS), requires nothing here.
+    Keys are upper case: the taxonomy refuses any other (``taxonomy._PATTERN_KEYS``), and
+    spaCy's ``TEXT`` is its ``ORTH``.
     """
     need: list[tuple[str, frozenset[str]]] = []
     for token in pattern:
         if token.get("OP") not in (None, "+"):
             continue
-        for attr in ("LEMMA", "LOWER", "ORTH"):
-            value = token.get(attr)
+        for attr, key in (("LEMMA", "LEMMA"), ("LOWER", "LOWER"), ("ORTH", "ORTH"), ("ORTH", "TEXT")):
+            value = token.get(key)
             if isinstance(value, str):
                 need.append((attr, frozenset([value])))
             elif isinstance(value, dict) and set(value) == {"IN"}:
@@ -96,7 +100,7 @@ def required_values(pattern: list[dict]) -> Need:
 class ThemePatterns:
     """One theme's token patterns in a Matcher of their own, with what each requires."""
 
-    matcher: object  # spacy.matcher.Matcher
+    matcher: Matcher
     needs: tuple[Need, ...]
 
     def possible(self, words: dict[str, set[str]]) -> bool:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
@@ -76,29 +74,48 @@ def test_lexical_read_only_store_builds_in_memory_and_writes_nothing(db, tmp_pat
     assert not (tmp_path / LEXICAL_DIR).exists()
 
 
-def test_lexical_build_a_chunk_at_a_time_scores_as_one_whole_build(db, monkeypatch):
-    """The build holds one chunk's words at a time (the memory a national store needs);
-    chunking must not change a single score, position or theme."""
+def test_lexical_build_a_chunk_at_a_time_scores_as_one_whole_build(tmp_path, monkeypatch):
+    """The build holds one chunk's words (and tags) at a time, the memory a national store
+    needs; chunking must not change a single score, position, flag or theme."""
     import bm25s
 
     from scrkb.index import lexical
 
-    monkeypatch.setattr(lexical, "BUILD_CHUNK", 1)  # every passage (and ten tags) a chunk
-    with Store(db) as store:
-        index = LexicalIndex.build(store)
-        rows = store.execute("SELECT text, heading_path_json FROM passages ORDER BY rowid")
-    # what the index reads: the passage's own heading, then its text
-    texts = [" ".join([*json.loads(heading or "[]")[-1:], text]) for text, heading in rows]
-    whole = bm25s.BM25(k1=1.2, b=0.75)
-    whole.index(lexical.passage_tokens(texts), show_progress=False)
-    stems = [s for s in whole.vocab_dict if s]
-    assert sorted(stems) == sorted(s for s in index.bm25.vocab_dict if s)
-    for stem in stems:
-        ours = index.score([stem]).bm25
-        assert np.allclose(ours, whole.get_scores([whole.vocab_dict[stem]])), stem
-    monkeypatch.setattr(lexical, "BUILD_CHUNK", 5000)
-    with Store(db) as store:
+    themes = [["domestic_abuse", "non_mobile_injury", "information_sharing"], [],
+              ["parental_mental_health", "domestic_abuse", "neglect"], ["neglect"], [], []]
+    texts = [*TEXTS, "It was and is, as it had been.", "The review thanks the family."]
+    passages = [make_passage("rc", i, t, themes=themes[i] if i < len(themes) else [],
+                             heading_path=["3. Practice"] if i % 2 else None)
+                for i, t in enumerate(texts)]
+    with Store(tmp_path / "scrkb.sqlite") as store:
+        store.replace_report(make_report("rc"), passages, embed(texts), form=embedding_form())
+        monkeypatch.setattr(lexical, "BUILD_CHUNK", 1)  # every passage a chunk of its own
+        monkeypatch.setattr(lexical, "TAG_CHUNK", 2)  # chunks end inside a passage's tags
+        chunked = LexicalIndex.build(store)
+        monkeypatch.setattr(lexical, "BUILD_CHUNK", 10_000)
+        monkeypatch.setattr(lexical, "TAG_CHUNK", 10_000)
         at_once = LexicalIndex.build(store)
-    assert index.theme_conf.any() and np.array_equal(index.theme_conf, at_once.theme_conf)
-    assert np.array_equal(index.hidden, at_once.hidden)
-    assert np.array_equal(index.rowids, at_once.rowids)
+    # the same text bm25s would index from whole token lists: heading, then passage text
+    whole = bm25s.BM25(k1=1.2, b=0.75)
+    whole.index(lexical.passage_tokens([" ".join([p.heading_path[-1], p.text]) for p in passages]),
+                show_progress=False)
+    stems = [s for s in whole.vocab_dict if s]
+    assert sorted(stems) == sorted(s for s in chunked.bm25.vocab_dict if s)
+    for stem in stems:
+        assert np.allclose(chunked.score([stem]).bm25, whole.get_scores([whole.vocab_dict[stem]]))
+    assert chunked.score(["and"]).bm25.sum() == 0  # a passage of stopwords has no terms
+    assert np.array_equal(chunked.theme_conf, at_once.theme_conf)
+    tagged = [{chunked.theme_ids[j] for j in np.flatnonzero(row)} for row in chunked.theme_conf]
+    assert tagged == [set(t) for t in themes]  # every tag, past each chunk boundary
+    assert np.array_equal(chunked.hidden, at_once.hidden)
+    assert np.array_equal(chunked.rowids, at_once.rowids)
+
+
+def test_lexical_store_without_indexable_words_still_builds(tmp_path):
+    words = ["It was and is, as it had been.", "The 2 of them."]
+    with Store(tmp_path / "scrkb.sqlite") as store:
+        store.replace_report(make_report("rs"), [make_passage("rs", i, t, heading_path=["-"])
+                                                  for i, t in enumerate(words)],
+                             embed(words), form=embedding_form())
+        index = LexicalIndex.build(store)
+    assert index.size == 2 and not index.score(["abuse"]).bm25.any()

@@ -204,6 +204,7 @@ def test_themes_untagged_evidence_points_at_the_sentence_that_carries_the_theme(
     assert "asked the boy" in tags["voice_of_child"].evidence
 
 
+@pytest.mark.slow
 def test_themes_pattern_prefilter_finds_every_match_one_matcher_finds(tagger):
     """The rule stage runs a theme's token patterns only where their required words occur;
     on the labelled passages of every writer it must find exactly what one Matcher of all
@@ -226,3 +227,54 @@ def test_themes_pattern_prefilter_finds_every_match_one_matcher_finds(tagger):
         assert ours == sorted(whole(doc)), doc.text[:80]
         matched += bool(ours)
     assert matched > len(texts) // 10  # the comparison saw many real matches
+
+
+# Fictional sentences; each pattern below matches at least one of them.
+_SENTENCES = [
+    "The referral was not accepted by the front door.",
+    "The referral was accepted the same day.",
+    "The social worker escalated it to managers.",
+    "The referral was screened out twice in March.",
+    "Referrals were rejected, rejected and rejected again.",
+    "She escalated it to managers; nobody escalated it further.",
+    "The Health Visitor saw baby Q at home.",
+    "Concerns about neglect were raised 3 times.",
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        [{"LEMMA": "referral"}, {"LEMMA": "be"}, {"LOWER": "not", "OP": "?"}, {"LEMMA": "accept"}],
+        [{"LOWER": "screened"}, {"LOWER": "out"}, {"OP": "*"}, {"LIKE_NUM": True, "OP": "?"}],
+        [{"LEMMA": "reject"}, {"IS_PUNCT": True, "OP": "?"}, {"LOWER": {"IN": ["rejected", "and"]}, "OP": "+"}],
+        [{"LEMMA": "escalate"}, {"LOWER": "the", "OP": "!"}, {"LOWER": "to"}, {"LEMMA": "manager"}],
+        [{"LOWER": "nobody", "OP": "!"}, {"LEMMA": "escalate"}],
+        [{"ORTH": "Health"}, {"TEXT": "Visitor"}],
+        [{"LEMMA": {"IN": ["concern", "worry"]}}, {"OP": "{1,5}"}, {"LIKE_NUM": True}],
+        [{"LEMMA": "raise"}, {"LIKE_NUM": True, "OP": "{1}"}, {"LOWER": {"REGEX": "^time"}}],
+        [{"LOWER": {"NOT_IN": ["a", "the"]}}, {"LEMMA": "baby"}],
+    ],
+)
+def test_themes_pattern_prefilter_never_skips_a_pattern_that_matches(tagger, pattern):
+    """Every operator and constraint form: where spaCy's Matcher matches the pattern, the
+    prefilter must have let it run; where the prefilter skips, there is nothing to find."""
+    from spacy.matcher import Matcher
+
+    from scrkb.nlp.rules import ThemePatterns, required_values
+
+    matcher = Matcher(tagger.rules.nlp.vocab)
+    matcher.add("t", [pattern])
+    theme = ThemePatterns(matcher, (required_values(pattern),))
+    found = 0
+    for doc in tagger.rules.nlp.pipe(_SENTENCES):
+        words = {"LEMMA": {t.lemma_ for t in doc}, "LOWER": {t.lower_ for t in doc},
+                 "ORTH": {t.orth_ for t in doc}}
+        if matcher(doc):
+            found += 1
+            assert theme.possible(words), doc.text
+    assert found  # the pattern is real: it matched somewhere
+    assert not theme.possible({"LEMMA": set(), "LOWER": set(), "ORTH": set()}) or not any(
+        required_values(pattern)
+    )
