@@ -179,6 +179,21 @@ MIGRATIONS: list[str] = [
     """,
 ]
 
+def sql_statements(script: str) -> Iterator[str]:
+    """A migration script's statements, split where SQLite says one is complete (the
+    semicolons inside a trigger's body do not end it), so that they run inside the
+    caller's transaction: ``executescript`` would commit it first."""
+    current = ""
+    for piece in script.split(";"):
+        current += piece + ";"
+        if sqlite3.complete_statement(current):
+            if current.strip(" \n;"):
+                yield current.strip()
+            current = ""
+    if current.strip(" \n;"):
+        raise ValueError(f"incomplete SQL at the end of a migration: {current.strip()[:80]}")
+
+
 # Stores written before forms were recorded hold sentence-transformers (torch) vectors.
 LEGACY_FORM = "fp32"
 
@@ -303,23 +318,40 @@ class Store:
             )
 
     def _migrate(self) -> None:
+        """Bring the schema up to date, one version per transaction.
+
+        The version is read inside the write lock (``BEGIN IMMEDIATE``): two processes
+        opening one old or new store at once (a server and an ingest) would otherwise both
+        read the old version and the second would re-run a migration the first had run.
+        """
         with self._lock:
-            version = self._schema_version()
-            if version > SCHEMA_VERSION:
-                raise ConfigError(
-                    f"{self.path} was written by a newer scrkb (schema {version} > "
-                    f"{SCHEMA_VERSION}); upgrade scrkb to read it"
-                )
-            for target in range(version + 1, SCHEMA_VERSION + 1):
-                # The schema change and its version number commit together, or not at all.
-                self._conn.executescript(
-                    "BEGIN;"
-                    + MIGRATIONS[target - 1]
-                    + ";INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', "
-                    f"'{target}');"
-                    "INSERT OR IGNORE INTO meta(key, value) VALUES ('generation', '0');"
-                    "COMMIT;"
-                )
+            while True:
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    version = self._schema_version()
+                    if version > SCHEMA_VERSION:
+                        raise ConfigError(
+                            f"{self.path} was written by a newer scrkb (schema {version} > "
+                            f"{SCHEMA_VERSION}); upgrade scrkb to read it"
+                        )
+                    if version < SCHEMA_VERSION:
+                        # The schema change and its version number commit together, or not at all.
+                        for statement in sql_statements(MIGRATIONS[version]):
+                            self._conn.execute(statement)
+                        self._conn.execute(
+                            "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)",
+                            (str(version + 1),),
+                        )
+                        self._conn.execute(
+                            "INSERT OR IGNORE INTO meta(key, value) VALUES ('generation', '0')"
+                        )
+                    self._conn.execute("COMMIT")
+                except BaseException:
+                    if self._conn.in_transaction:
+                        self._conn.execute("ROLLBACK")
+                    raise
+                if version >= SCHEMA_VERSION - 1:
+                    return
 
     # ------------------------------------------------------------------ meta
     def generation(self) -> int:

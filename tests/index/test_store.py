@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from scrkb.errors import ConfigError, NotFound
-from scrkb.index.store import MIGRATIONS, SCHEMA_VERSION, Store
+from scrkb.index.store import MIGRATIONS, SCHEMA_VERSION, Store, sql_statements
 from scrkb.models import ReportMetadata, SearchFilters, ThemeTag
 from tests.factories import make_passage, make_report
 
@@ -260,3 +261,36 @@ def test_store_schema_4_home_gains_paragraphs_and_new_passages_keep_theirs(tmp_p
         store.replace_report(report, [passage.model_copy(update={"paragraph": 12})], None)
         rowid = store.execute("SELECT rowid FROM passages WHERE report_id = 'r-new'")[0][0]
         assert store.passages_by_rowid([rowid])[rowid].paragraph == 12
+
+
+def _open_at_once(path: str, barrier) -> str:  # noqa: ANN001 - a multiprocessing Barrier
+    barrier.wait()
+    try:
+        with Store(Path(path)) as store:
+            return str(store.stats()["reports"])
+    except Exception as exc:  # noqa: BLE001 - the test reports what went wrong
+        return f"{type(exc).__name__}: {exc}"
+
+
+def test_store_opened_by_several_processes_at_once_migrates_once(tmp_path):
+    """A server and an ingest opening a new home together: each must see the schema made
+    once, never re-run a migration another process has just run."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    for attempt in range(3):
+        path = tmp_path / f"kb{attempt}.sqlite"
+        barrier = context.Manager().Barrier(4)
+        with context.Pool(4) as pool:
+            results = pool.starmap(_open_at_once, [(str(path), barrier)] * 4)
+        assert results == ["0"] * 4, results
+        with Store(path) as store:
+            version = store.execute("SELECT value FROM meta WHERE key='schema_version'")
+        assert int(version[0][0]) == SCHEMA_VERSION
+
+
+def test_store_migration_statements_keep_trigger_bodies_whole():
+    statements = list(sql_statements(MIGRATIONS[0]))
+    triggers = [s for s in statements if s.startswith("CREATE TRIGGER")]
+    assert triggers and all(s.endswith("END;") for s in triggers)
+    assert all(sqlite3.complete_statement(s) for s in statements)
