@@ -72,6 +72,23 @@ def review_type_label(code: str | None) -> str:
     return known.label if known else code.upper()
 
 
+def reference_review_label(code: str | None) -> str:
+    """A review type as a reference list names it: a known type's label, else "Case review"
+    (a reference never says "Review type not known" or shows a bare code)."""
+    known = REVIEW_TYPES.get(code or "")
+    return known.label if known and known.code != "other" else "Case review"
+
+
+def reference_text(
+    partnership: str | None, year: int | None, title: str, review_type: str | None
+) -> str:
+    """One report as a reference: "Partnership (Year) Title. Review type." The briefing,
+    the pack exports and the precedent page's citation list all write it this way."""
+    who = partnership or "Publisher not known"
+    when = f"({year})" if year else "(n.d.)"
+    return f"{who} {when} {title}. {reference_review_label(review_type)}."
+
+
 @dataclass(frozen=True)
 class ReviewTypeName:
     """A way reports and publishers name a review type, and the nation that name implies.

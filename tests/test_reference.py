@@ -52,14 +52,45 @@ def test_reference_every_name_is_tested_and_every_code_has_a_label():
     assert review_type_label("xyz") == "XYZ" and review_type_label(None) == "Review type not known"
 
 
-def test_reference_pages_and_exports_use_the_same_labels():
-    from scrkb.services import briefing, exports
-    from scrkb.web import render, views
+def test_reference_pages_use_the_same_labels():
+    from scrkb.web import render
 
-    assert briefing.REVIEW_TYPES is REVIEW_TYPES
-    assert exports.review_label is briefing.review_label  # exports label through briefing
-    assert views.REVIEW_TYPES is REVIEW_TYPES
     assert render.environment().filters["review_type"] is review_type_label
+
+
+@pytest.mark.parametrize("review_type", ["lcspr", "cpr", "other", None, "xyz"])
+def test_reference_one_report_reads_the_same_in_every_reference_list(review_type):
+    """A fictional report referenced in a briefing, a pack export and the precedent page's
+    citation list: a trainer pasting one list beside another sees one form, never two."""
+    from scrkb.models import (
+        BriefingReference,
+        Citation,
+        Pack,
+        PackItem,
+        Precedent,
+        ReportMatch,
+        ReportSummary,
+    )
+    from scrkb.services.briefing import reference_text
+    from scrkb.services.exports import pack_blocks
+    from scrkb.web.routes.precedent import citation_list
+
+    facts = {"title": "Child Safeguarding Practice Review: Child T", "year": 2023,
+             "partnership": "Northfield Safeguarding Children Partnership",
+             "review_type": review_type}
+    url = "https://northfield.example/child-t.pdf"
+    briefing = reference_text(BriefingReference(number=1, report_id="t", url=url, **facts))
+    citation = Citation(report_id="t", page=3, page_end=3, source_url=url, **facts)
+    item = PackItem(passage_id="t-0001", position=1, note="", text="The review found...",
+                    heading_path=["Findings"], themes=[], citation=citation, added_at="2026")
+    pack = Pack.model_construct(title="Child T", description="", items=[item])
+    refs = next(b for b in pack_blocks(pack, None) if b.kind == "refs").items
+    summary = ReportSummary.model_construct(id="t", source_url=url, **facts)
+    precedent = Precedent.model_construct(reports=[ReportMatch.model_construct(report=summary)])
+    assert refs == [(f"[1] {briefing}", url)]
+    assert citation_list(precedent) == [f"{briefing} {url}"]
+    assert briefing.startswith("Northfield Safeguarding Children Partnership (2023) Child Safeguarding")
+    assert "not known" not in briefing and "XYZ" not in briefing
 
 
 # --------------------------------------------------------------------------- publishers

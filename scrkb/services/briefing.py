@@ -28,7 +28,8 @@ from scrkb.models import (
 )
 from scrkb.nlp.summaries import shorten, summary_passage
 from scrkb.nlp.taxonomy import theme_name
-from scrkb.reference import REVIEW_TYPES
+from scrkb.reference import reference_review_label
+from scrkb.reference import reference_text as shared_reference_text
 from scrkb.services.citations import cited_url, report_url
 
 WORD_BUDGET = 900  # what partnerships' briefings hold on two sides of A4
@@ -101,16 +102,12 @@ def draft_briefing(
     )
 
 
-def review_label(review_type: str | None) -> str:
-    known = REVIEW_TYPES.get(review_type or "")
-    return known.label if known and known.code != "other" else "Case review"
+review_label = reference_review_label
 
 
 def reference_text(ref: BriefingReference) -> str:
     """Partnership (Year) Title. Review type."""
-    who = ref.partnership or "Publisher not known"
-    year = f"({ref.year})" if ref.year else "(n.d.)"
-    return f"{who} {year} {ref.title}. {review_label(ref.review_type)}."
+    return shared_reference_text(ref.partnership, ref.year, ref.title, ref.review_type)
 
 
 def _reference_line(ref: BriefingReference) -> str:

@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Literal
 from scrkb.errors import InvalidQuery
 from scrkb.models import Briefing, Citation, Pack
 from scrkb.nlp.taxonomy import theme_name
-from scrkb.services.briefing import reference_text, review_label
+from scrkb.reference import reference_text as shared_reference_text
+from scrkb.services.briefing import reference_text
 from scrkb.services.citations import cited_url, report_url
 
 if TYPE_CHECKING:
@@ -85,13 +86,8 @@ def pack_blocks(pack: Pack, public_base_url: str | None) -> list[Block]:
         c = item.citation
         if c.report_id not in refs:
             refs[c.report_id] = len(refs) + 1
-            who = c.partnership or "Publisher not known"
-            year = f"({c.year})" if c.year else "(n.d.)"
-            url = report_url(c, public_base_url)
-            ref_items.append(
-                (f"[{refs[c.report_id]}] {who} {year} {c.title}. {review_label(c.review_type)}.",
-                 url)
-            )
+            line = shared_reference_text(c.partnership, c.year, c.title, c.review_type)
+            ref_items.append((f"[{refs[c.report_id]}] {line}", report_url(c, public_base_url)))
     n, r = len(pack.items), len(refs)
     blocks = [Block("title", pack.title)]
     if pack.description:

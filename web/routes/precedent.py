@@ -30,7 +30,7 @@ from scrkb.reference import (
     DRAFT_BODY_LIMIT,
     MAX_DRAFT_CHARS,
     READABLE_SUFFIXES,
-    review_type_label,
+    reference_text,
 )
 from scrkb.services.precedent import draft_passages, find_precedent
 from scrkb.services.uploads import allow_body, received_draft, upload_body_limit
@@ -220,11 +220,8 @@ def citation_list(result: Precedent) -> list[str]:
     lines = []
     for m in result.reports:
         r = m.report
-        who = r.partnership or "Publisher not known"
-        year = f"({r.year})" if r.year else "(n.d.)"
-        kind = review_type_label(r.review_type) if r.review_type else "Case review"
         url = f" {r.source_url}" if r.source_url else ""
-        lines.append(f"{who} {year} {r.title}. {kind}.{url}")
+        lines.append(reference_text(r.partnership, r.year, r.title, r.review_type) + url)
     return lines
 
 
