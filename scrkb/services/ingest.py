@@ -176,12 +176,14 @@ def worker_extractor(spec: ExtractorSpec) -> InProcessExtractor:
     else:
         from multiprocessing import util
 
-        util.Finalize(None, _close_worker_extractor, exitpriority=10)
+        util.Finalize(None, close_worker_extractor, exitpriority=10)
     _worker_extractor = (spec, spec.build())
     return _worker_extractor[1]
 
 
-def _close_worker_extractor() -> None:
+def close_worker_extractor() -> None:
+    """Stop this process's extractor child (a worker's at exit; retag's own when it ran
+    without workers)."""
     global _worker_extractor
     if _worker_extractor is not None:
         _worker_extractor[1].close()

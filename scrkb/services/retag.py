@@ -26,6 +26,7 @@ from scrkb.index.store import Store
 from scrkb.models import Passage, Recommendation, ReportMetadata, ThemeTag
 from scrkb.nlp.embedding import get_embedder
 from scrkb.nlp.metadata import fill_from_listing
+from scrkb.services.ingest import ExtractorSpec, close_worker_extractor, worker_extractor
 from scrkb.services.pipeline import (
     StageSeconds,
     Tagged,
@@ -41,17 +42,20 @@ from scrkb.services.pipeline import (
 Described = tuple[ReportMetadata, list[Recommendation], dict[str, tuple[int, int, int]]]
 
 
-def describe_original(path: str, report_id: str) -> Described | None:
+def describe_original(path: str, report_id: str, spec: ExtractorSpec) -> Described | None:
     """Worker side of retag's ``prepare``: metadata and recommendations from the kept copy,
     and the paragraph each passage starts in (by passage id: the same text cut the same
-    way has the same id), for passages stored before paragraphs were counted."""
-    from scrkb.ingest.extract import extract
+    way has the same id), for passages stored before paragraphs were counted.
+
+    The copy is read as ingest reads a file (``worker_extractor``: a child with a memory
+    ceiling and a time limit, under the settings' limits): a kept copy is a stranger's
+    file too, and a retag of thousands must not be stopped by one."""
     from scrkb.nlp.annotate import describe
     from scrkb.nlp.passages import split_passages
     from scrkb.nlp.structure import structure
 
     try:
-        doc = extract(Path(path))
+        doc = worker_extractor(spec).extract(Path(path))
     except ScrkbError:
         return None
     structured = structure(doc)
@@ -73,9 +77,17 @@ def tagger_version() -> str:
 class ReportUnit(Unit):
     """One stored report: re-read, re-tagged with its stored vectors, annotations swapped."""
 
-    def __init__(self, store: Store, files_dir: Path, report_id: str, totals: dict[str, Any]):
+    def __init__(
+        self,
+        store: Store,
+        files_dir: Path,
+        report_id: str,
+        totals: dict[str, Any],
+        extract: ExtractorSpec,
+    ):
         self.store = store
         self.files_dir = files_dir
+        self.extract = extract
         self.report_id = report_id
         self.totals = totals
         self.error: str | None = None
@@ -95,7 +107,8 @@ class ReportUnit(Unit):
         self.provenance = report.provenance
         original = report.provenance.get("original")
         if original and report.status == "ok":
-            return describe_original, (str(self.files_dir / str(original)), self.report_id)
+            path = str(self.files_dir / str(original))
+            return describe_original, (path, self.report_id, self.extract)
         return None
 
     def prepared(self, result: Described | None) -> bool:
@@ -167,10 +180,11 @@ def retag_store(
             settings.resolved_model_path(), settings.embed_batch_size, form=form  # type: ignore[arg-type]
         )
         files_dir = settings.home / "files"
+        extract = ExtractorSpec.from_settings(settings)
         try:
             totals["tagger"] = workers.executor().submit(tagger_version).result()
             run_units(
-                [ReportUnit(store, files_dir, rid, totals) for rid in report_ids],
+                [ReportUnit(store, files_dir, rid, totals, extract) for rid in report_ids],
                 workers=workers,
                 embedder=embedder,
                 seconds=StageSeconds(),
@@ -178,4 +192,5 @@ def retag_store(
             )
         finally:
             workers.close()
+            close_worker_extractor()  # the child that read the copies here, if any
     return totals

@@ -66,3 +66,34 @@ def test_retag_restores_tags_and_metadata_without_touching_passages(tmp_path):
     assert report.metadata.child_code == "Baby N"
     assert [r.number for r in report.recommendations] == ["1"]
     assert "non_mobile_injury" in report.recommendations[0].themes
+
+
+def test_retag_reads_kept_copies_as_ingest_reads_files(tmp_path, monkeypatch):
+    """A kept copy is read in the bounded child (memory ceiling, time limit) with the
+    settings' limits, like any file from outside; the child is stopped afterwards."""
+    from scrkb.ingest.isolate import IsolatedExtractor
+    from scrkb.services import ingest
+    from scrkb.services.retag import retag_store
+
+    src = tmp_path / "baby-n.txt"
+    src.write_text(REPORT)
+    settings = Settings(home=tmp_path / "home")
+    outcome = ingest_paths([src], settings).outcomes[0]
+    with Store(settings.db_path) as store:
+        store.execute("UPDATE reports SET year = NULL, metadata_json = '{}'")
+        store._conn.commit()
+    read: list[tuple[str, int]] = []
+    real = IsolatedExtractor.extract
+
+    def spy(self, path, **kwargs):  # noqa: ANN001, ANN202
+        read.append((path.name, self.memory_mb))
+        return real(self, path, **kwargs)
+
+    monkeypatch.setattr(IsolatedExtractor, "extract", spy)
+    totals = retag_store(settings)
+    assert totals["reports"] == 1
+    assert len(read) == 1 and read[0][0].endswith(".txt")
+    assert read[0][1] == settings.extract_memory_mb > 0
+    assert ingest._worker_extractor is None  # no child left behind
+    with Store(settings.db_path) as store:
+        assert store.get_report(outcome.report_id).metadata.year == 2016
