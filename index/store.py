@@ -184,8 +184,9 @@ def sql_statements(script: str) -> Iterator[str]:
     semicolons inside a trigger's body do not end it), so that they run inside the
     caller's transaction: ``executescript`` would commit it first."""
     current = ""
-    for piece in script.split(";"):
-        current += piece + ";"
+    pieces = script.split(";")
+    for i, piece in enumerate(pieces):
+        current += piece + (";" if i < len(pieces) - 1 else "")
         if sqlite3.complete_statement(current):
             if current.strip(" \n;"):
                 yield current.strip()
@@ -253,7 +254,11 @@ class Store:
         if not readonly:
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = NORMAL")
-            self._migrate()
+            try:
+                self._migrate()
+            except BaseException:
+                self._conn.close()
+                raise
         else:  # mode=ro: SQLite itself refuses writes (temp tables, as search's, are fine)
             self._check_version()
 
@@ -325,6 +330,8 @@ class Store:
         read the old version and the second would re-run a migration the first had run.
         """
         with self._lock:
+            if self._schema_version() == SCHEMA_VERSION:
+                return  # versions only go up: a current store needs no lock to say so
             while True:
                 self._conn.execute("BEGIN IMMEDIATE")
                 try:

@@ -162,6 +162,7 @@ class ExtractorSpec:
 
 
 _worker_extractor: tuple[ExtractorSpec, InProcessExtractor] | None = None
+_finalizer: list[Any] = []  # the one exit hook that stops it, registered once per process
 
 
 def worker_extractor(spec: ExtractorSpec) -> InProcessExtractor:
@@ -173,10 +174,10 @@ def worker_extractor(spec: ExtractorSpec) -> InProcessExtractor:
         return _worker_extractor[1]
     if _worker_extractor is not None:
         _worker_extractor[1].close()
-    else:
+    elif not _finalizer:
         from multiprocessing import util
 
-        util.Finalize(None, close_worker_extractor, exitpriority=10)
+        _finalizer.append(util.Finalize(None, close_worker_extractor, exitpriority=10))
     _worker_extractor = (spec, spec.build())
     return _worker_extractor[1]
 

@@ -280,8 +280,8 @@ def test_store_opened_by_several_processes_at_once_migrates_once(tmp_path):
     context = multiprocessing.get_context("spawn")
     for attempt in range(3):
         path = tmp_path / f"kb{attempt}.sqlite"
-        barrier = context.Manager().Barrier(4)
-        with context.Pool(4) as pool:
+        with context.Manager() as manager, context.Pool(4) as pool:
+            barrier = manager.Barrier(4)
             results = pool.starmap(_open_at_once, [(str(path), barrier)] * 4)
         assert results == ["0"] * 4, results
         with Store(path) as store:
@@ -291,6 +291,9 @@ def test_store_opened_by_several_processes_at_once_migrates_once(tmp_path):
 
 def test_store_migration_statements_keep_trigger_bodies_whole():
     statements = list(sql_statements(MIGRATIONS[0]))
+    assert [len(list(sql_statements(m))) for m in MIGRATIONS] == [12, 5, 1, 2, 2]
+    with pytest.raises(ValueError, match="incomplete"):
+        list(sql_statements("CREATE TABLE a (x);\nCREATE TABLE b (y)"))
     triggers = [s for s in statements if s.startswith("CREATE TRIGGER")]
     assert triggers and all(s.endswith("END;") for s in triggers)
     assert all(sqlite3.complete_statement(s) for s in statements)
