@@ -191,9 +191,7 @@ class SimilarReportsPublic(SimilarReports, Public):
 class PassageThemePublic(ThemeTag, Public):
     """A theme on a passage: id, name, confidence, evidence and stage (no character span)."""
 
-    theme_id: str = Field(
-        serialization_alias="id", validation_alias=AliasChoices("theme_id", "id")
-    )
+    theme_id: str = Field(serialization_alias="id", validation_alias=AliasChoices("theme_id", "id"))
     name: str
     start: int = Field(0, exclude=True)
     end: int = Field(0, exclude=True)

@@ -103,8 +103,8 @@ def compare(a: dict, b: dict) -> dict:
         result["recommendations"] += len(ra["recommendations"])
         for x, y in zip(ra["recommendations"], rb["recommendations"], strict=False):
             result["recommendations_with_other_text"] += x[:5] != y[:5]
-            result["recommendations_whose_theme_set_differs"] += (
-                _rec_themes(x[5]) != _rec_themes(y[5])
+            result["recommendations_whose_theme_set_differs"] += _rec_themes(x[5]) != _rec_themes(
+                y[5]
             )
     if a["form"] == b["form"]:
         result["largest_vector_difference"] = worst

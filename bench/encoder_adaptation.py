@@ -90,8 +90,12 @@ def main() -> None:
     parser.add_argument("--home", type=Path, default=ROOT / "data" / "demo")
     parser.add_argument("--holdout", default="qc")
     parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument("--max-pairs", type=int, default=320,
-                        help="training pairs kept (the CPU budget: about 20 steps of 16)")
+    parser.add_argument(
+        "--max-pairs",
+        type=int,
+        default=320,
+        help="training pairs kept (the CPU budget: about 20 steps of 16)",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     import torch
@@ -109,15 +113,16 @@ def main() -> None:
     train_s = time.perf_counter() - t
     with torch.no_grad():
         passages = model.encode(texts, batch_size=32, normalize_embeddings=True)
-        queries = model.encode([q["query"] for q in test], batch_size=32,
-                               normalize_embeddings=True)
+        queries = model.encode([q["query"] for q in test], batch_size=32, normalize_embeddings=True)
     adapted = [
         {**q, "arms": dataclasses.replace(q["arms"], cosine=(passages @ v).astype(np.float32))}
         for q, v in zip(test, queries, strict=True)
     ]
     open_floor = dataclasses.replace(searcher.fusion, min_similarity=-2.0, min_coverage=0.0)
     result = {
-        "holdout": args.holdout, "training_pairs": len(pairs), "train_s": round(train_s),
+        "holdout": args.holdout,
+        "training_pairs": len(pairs),
+        "train_s": round(train_s),
         "bundled": {
             "dense": score(searcher, test, open_floor, "dense")["ndcg@10"],
             "search": score(searcher, test, searcher.fusion, "hybrid")["ndcg@10"],

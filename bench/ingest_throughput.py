@@ -231,8 +231,11 @@ def compare(files: list[Path], tmp: Path, settings: Settings, rounds: int) -> di
         passages_per_s=round(result["passages"] / seconds, 2),
         peak_memory_mb=max(r["peak_memory_mb"] for r in runs),
         rounds=[
-            {"ingest_seconds": r["seconds"], "reference_seconds": round(ref, 2),
-             "ratio": round(r["seconds"] / ref, 3)}
+            {
+                "ingest_seconds": r["seconds"],
+                "reference_seconds": round(ref, 2),
+                "ratio": round(r["seconds"] / ref, 3),
+            }
             for r, ref in zip(runs, references, strict=True)
         ],  # fmt: skip
         reference_seconds=round(reference, 2),
@@ -333,9 +336,14 @@ def main() -> None:
     parser.add_argument("--form", choices=["int8", "fp32"], default=None)
     parser.add_argument("--national", type=int, nargs="?", const=100_000, default=None,
                         help="passages for the national-scale dry run (alone)")  # fmt: skip
-    parser.add_argument("--reference-only", type=Path, default=None, metavar="HOME",
-                        help="only the torch reference, on --sample passages stored in HOME "
-                        "(a national run stopped early: its store is left in the temp folder)")
+    parser.add_argument(
+        "--reference-only",
+        type=Path,
+        default=None,
+        metavar="HOME",
+        help="only the torch reference, on --sample passages stored in HOME "
+        "(a national run stopped early: its store is left in the temp folder)",
+    )
     parser.add_argument("--sample", type=int, default=2000)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -369,39 +377,62 @@ def main() -> None:
                 tmp_path / "long.pdf",
                 repeat=8,
             )
-            results["60-page PDF"] = compare([long_pdf], tmp_path / "long-run", settings, args.rounds)
+            results["60-page PDF"] = compare(
+                [long_pdf], tmp_path / "long-run", settings, args.rounds
+            )
     if args.json:
         print(json.dumps(results, indent=2))
         return
     for name, r in results.items():
-        print(f"{name}: {r['files']} files ({r['failures']} failed), {r['pages']} pages, "
-              f"{r['passages']} passages, {r['workers']} workers, embedding {r['embedding']}")
-        print(f"  ingest {r['seconds']:.1f} s = {r['passages_per_s']:.1f} passages/s "
-              f"({r['pages_per_s']:.1f} pages/s); workers and models started beforehand in "
-              f"{r['start_seconds']:.1f} s")
+        print(
+            f"{name}: {r['files']} files ({r['failures']} failed), {r['pages']} pages, "
+            f"{r['passages']} passages, {r['workers']} workers, embedding {r['embedding']}"
+        )
+        print(
+            f"  ingest {r['seconds']:.1f} s = {r['passages_per_s']:.1f} passages/s "
+            f"({r['pages_per_s']:.1f} pages/s); workers and models started beforehand in "
+            f"{r['start_seconds']:.1f} s"
+        )
         if "hours_per_100k" in r:
-            print(f"  {r['hours_per_100k']:.2f} h per 100k passages; plain torch embedding "
-                  f"{r['reference_hours_per_100k']:.2f} h per 100k (measured on "
-                  f"{r['reference_sample']} of them); ratio {r['ratio']:.2f}")
-            print(f"  by CPU: {r['cpu_hours_per_100k']:.2f} CPU-hours per 100k passages, so "
-                  f"{r['two_core_hours_per_100k']:.2f} h per 100k on two dedicated cores; "
-                  f"plain torch {r['reference_cpu_hours_per_100k']:.2f} CPU-hours per 100k; "
-                  f"CPU ratio {r['cpu_ratio']:.2f}")
+            print(
+                f"  {r['hours_per_100k']:.2f} h per 100k passages; plain torch embedding "
+                f"{r['reference_hours_per_100k']:.2f} h per 100k (measured on "
+                f"{r['reference_sample']} of them); ratio {r['ratio']:.2f}"
+            )
+            print(
+                f"  by CPU: {r['cpu_hours_per_100k']:.2f} CPU-hours per 100k passages, so "
+                f"{r['two_core_hours_per_100k']:.2f} h per 100k on two dedicated cores; "
+                f"plain torch {r['reference_cpu_hours_per_100k']:.2f} CPU-hours per 100k; "
+                f"CPU ratio {r['cpu_ratio']:.2f}"
+            )
         else:
-            print(f"  plain torch embedding of the same passages {r['reference_seconds']:.1f} s "
-                  f"= {r['reference_passages_per_s']:.1f} passages/s; ratio ingest/torch "
-                  f"{r['ratio']:.2f} (rounds: "
-                  + ", ".join(f"{x['ingest_seconds']:.1f}/{x['reference_seconds']:.1f} s = "
-                              f"{x['ratio']:.2f}" for x in r["rounds"]) + ")")
-            print(f"  CPU seconds: ingest {r['cpu_seconds']:.0f}, plain torch "
-                  f"{r['reference_cpu_seconds']:.0f}; CPU ratio {r['cpu_ratio']:.2f}")
-            print(f"  the {settings.embedding_form_for(None)} embedder alone on all cores: "
-                  f"{r['embedder_alone_passages_per_s']:.1f} passages/s")
+            print(
+                f"  plain torch embedding of the same passages {r['reference_seconds']:.1f} s "
+                f"= {r['reference_passages_per_s']:.1f} passages/s; ratio ingest/torch "
+                f"{r['ratio']:.2f} (rounds: "
+                + ", ".join(
+                    f"{x['ingest_seconds']:.1f}/{x['reference_seconds']:.1f} s = {x['ratio']:.2f}"
+                    for x in r["rounds"]
+                )
+                + ")"
+            )
+            print(
+                f"  CPU seconds: ingest {r['cpu_seconds']:.0f}, plain torch "
+                f"{r['reference_cpu_seconds']:.0f}; CPU ratio {r['cpu_ratio']:.2f}"
+            )
+            print(
+                f"  the {settings.embedding_form_for(None)} embedder alone on all cores: "
+                f"{r['embedder_alone_passages_per_s']:.1f} passages/s"
+            )
             cuda = r["cuda_fp32_passages_per_s"]
-            print("  bulk re-embedding on CUDA (fp32): "
-                  + (f"{cuda:.1f} passages/s" if cuda else "no CUDA GPU here, not measured"))
-        print(f"  CPU: {r['cpu_seconds']:.0f} s over {r['cores_used']:.2f} cores on average; by "
-              f"stage (summed over processes): {r['cpu_seconds_by_stage']}")
+            print(
+                "  bulk re-embedding on CUDA (fp32): "
+                + (f"{cuda:.1f} passages/s" if cuda else "no CUDA GPU here, not measured")
+            )
+        print(
+            f"  CPU: {r['cpu_seconds']:.0f} s over {r['cores_used']:.2f} cores on average; by "
+            f"stage (summed over processes): {r['cpu_seconds_by_stage']}"
+        )
         print(f"  peak memory (this process and its workers): {r['peak_memory_mb']:.0f} MB")
 
 

@@ -72,15 +72,22 @@ def _pairs(passages: list, vectors: np.ndarray) -> dict[str, np.ndarray]:
     return {k: np.asarray(v) for k, v in rows.items()}
 
 
-def _precision(pairs: dict[str, np.ndarray], mask: np.ndarray, lo: float, hi: float,
-               outcome: str) -> tuple[float, int]:
+def _precision(
+    pairs: dict[str, np.ndarray], mask: np.ndarray, lo: float, hi: float, outcome: str
+) -> tuple[float, int]:
     band = mask & (pairs["sim"] >= lo) & (pairs["sim"] < hi)
     n = int(band.sum())
     return (float(pairs[outcome][band].mean()) if n else float("nan")), n
 
 
-def _lowest(pairs: dict[str, np.ndarray], mask: np.ndarray, outcome: str, target: float,
-            hi: float = 9.0, min_pairs: int = 30) -> float:
+def _lowest(
+    pairs: dict[str, np.ndarray],
+    mask: np.ndarray,
+    outcome: str,
+    target: float,
+    hi: float = 9.0,
+    min_pairs: int = 30,
+) -> float:
     """The lowest threshold below ``hi`` whose band [t, hi) is right at least ``target``
     of the time; ``hi`` itself (an empty band) when none is, with a warning."""
     for t in (g for g in GRID if g < hi):
@@ -101,9 +108,7 @@ def main() -> None:
     passages = [p for p in load_gold() if p.writer != "team"]
     settings = get_settings()
     embedder = get_embedder(settings.resolved_model_path(), settings.embed_batch_size)
-    vectors = embedder.encode(
-        [embedding_text(p.text, p.heading_path) for p in passages], threads=2
-    )
+    vectors = embedder.encode([embedding_text(p.text, p.heading_path) for p in passages], threads=2)
     pairs = _pairs(passages, vectors)
     writers = sorted(set(pairs["writer"]))
     everyone = np.ones(len(pairs["sim"]), dtype=bool)
@@ -126,9 +131,15 @@ def main() -> None:
         test = pairs["writer"] == w
         strong = _lowest(pairs, train, "related", args.strong_target)
         moderate = _lowest(pairs, train, "related", args.moderate_target, hi=strong)
-        held_out.append({"writer": w, "strong": strong, "moderate": moderate,
-                         "bands": bands(test, strong, moderate),
-                         "shipped": bands(test, STRONG_MATCH, MODERATE_MATCH)})
+        held_out.append(
+            {
+                "writer": w,
+                "strong": strong,
+                "moderate": moderate,
+                "bands": bands(test, strong, moderate),
+                "shipped": bands(test, STRONG_MATCH, MODERATE_MATCH),
+            }
+        )
     pooled = {}  # every held-out writer's pairs together, each under its own thresholds
     for band in ("strong", "moderate", "weak"):
         cells = [row["bands"][band]["related"] for row in held_out]
@@ -139,8 +150,11 @@ def main() -> None:
     report = {
         "data": f"{len(passages)} passages of {len(writers)} writers, {len(pairs['sim'])} pairs",
         "targets": {"strong": args.strong_target, "moderate": args.moderate_target},
-        "shipped": {"strong": STRONG_MATCH, "moderate": MODERATE_MATCH,
-                    "bands_all_writers": bands(everyone, STRONG_MATCH, MODERATE_MATCH)},
+        "shipped": {
+            "strong": STRONG_MATCH,
+            "moderate": MODERATE_MATCH,
+            "bands_all_writers": bands(everyone, STRONG_MATCH, MODERATE_MATCH),
+        },
         "chosen_on_all_writers": {"strong": strong, "moderate": moderate},
         "held_out": held_out,
         "held_out_pooled_related": pooled,
@@ -151,8 +165,10 @@ def main() -> None:
     print(report["data"])
     print("per band: related = shares a theme with the draft passage (its n); same = shares")
     print("at least half its themes. Thresholds chosen on the other writers, scored on this one.")
-    print(f"{'writer':7} {'strong':>6} {'moder.':>6}  "
-          + "  ".join(f"{b:>8} related (n) same" for b in ("strong", "moderate", "weak")))
+    print(
+        f"{'writer':7} {'strong':>6} {'moder.':>6}  "
+        + "  ".join(f"{b:>8} related (n) same" for b in ("strong", "moderate", "weak"))
+    )
 
     def cells(b: dict) -> str:
         return "  ".join(
@@ -160,11 +176,17 @@ def main() -> None:
         )
 
     for row in held_out:
-        print(f"{row['writer']:7} {row['strong']:6.2f} {row['moderate']:6.2f}  {cells(row['bands'])}")
-    print("held-out writers pooled (related, n): " + ", ".join(
-        f"{band} {p:.2f} ({n})" for band, (p, n) in pooled.items()))
-    print(f"shipped {STRONG_MATCH}/{MODERATE_MATCH}, all writers:    "
-          + cells(report["shipped"]["bands_all_writers"]))
+        print(
+            f"{row['writer']:7} {row['strong']:6.2f} {row['moderate']:6.2f}  {cells(row['bands'])}"
+        )
+    print(
+        "held-out writers pooled (related, n): "
+        + ", ".join(f"{band} {p:.2f} ({n})" for band, (p, n) in pooled.items())
+    )
+    print(
+        f"shipped {STRONG_MATCH}/{MODERATE_MATCH}, all writers:    "
+        + cells(report["shipped"]["bands_all_writers"])
+    )
     print(f"chosen on all writers: strong {strong}, moderate {moderate}")
 
 

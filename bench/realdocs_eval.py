@@ -96,7 +96,9 @@ def render_messy(doc: dict, folder: Path) -> Path:
                 lines += layouts.wrap(p, 430, "Helvetica", 11)
             pages.append(lines)
         layouts.sharing_site_page(
-            path, title=" ".join(doc["title_page"][:3]), posted=doc.get("posted", "01-Jan-2020"),
+            path,
+            title=" ".join(doc["title_page"][:3]),
+            posted=doc.get("posted", "01-Jan-2020"),
             pages=pages,
         )
         return path
@@ -176,7 +178,11 @@ def evaluate_document(doc: dict, path: Path) -> dict:
     meta = extract_metadata(extracted, structured)
     truth = doc.get("truth") or {}
     fields = {
-        f: {"expected": truth[f], "got": getattr(meta, f), "right": field_right(f, truth[f], getattr(meta, f))}
+        f: {
+            "expected": truth[f],
+            "got": getattr(meta, f),
+            "right": field_right(f, truth[f], getattr(meta, f)),
+        }
         for f in FIELDS
         if f in truth
     }
@@ -189,7 +195,9 @@ def evaluate_document(doc: dict, path: Path) -> dict:
     sections = Counter(tuple(p.heading_path) for p in passages)
     dirty = []
     for p in passages:
-        reasons = layouts.dirty_reasons(p.text, furniture, alone=sections[tuple(p.heading_path)] == 1)
+        reasons = layouts.dirty_reasons(
+            p.text, furniture, alone=sections[tuple(p.heading_path)] == 1
+        )
         if reasons:
             dirty.append({"text": p.text[:120], "reasons": reasons})
     paragraphs = [p for s in doc["sections"] for p in s["paragraphs"]]
@@ -274,8 +282,16 @@ def main() -> None:
     for r in results:
         wrong = {f: (v["got"], v["expected"]) for f, v in r["fields"].items() if not v["right"]}
         if wrong or r["dirty"] or r["missing"]:
-            print(r["id"], r["format"], "wrong:", wrong, "dirty:", len(r["dirty"]),
-                  "missing:", len(r["missing"]))
+            print(
+                r["id"],
+                r["format"],
+                "wrong:",
+                wrong,
+                "dirty:",
+                len(r["dirty"]),
+                "missing:",
+                len(r["missing"]),
+            )
     if args.json:
         args.json.write_text(json.dumps({"summary": summary, "documents": results}, indent=1))
     if args.keep:

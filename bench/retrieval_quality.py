@@ -68,11 +68,16 @@ def load_judged(directory: Path = QUERIES) -> list[dict]:
     with the pooled judgments merged in by query id."""
     out = []
     for i, q in enumerate(load_queries(directory)):
-        out.append({
-            "id": f"team-{i:03d}", "writer": "team", "query": q["query"],
-            "form": "paraphrase" if q.get("paraphrase") else "keyword",
-            "answerable": True, "relevant": [{"quote": q["expect"], "grade": 1}],
-        })
+        out.append(
+            {
+                "id": f"team-{i:03d}",
+                "writer": "team",
+                "query": q["query"],
+                "form": "paraphrase" if q.get("paraphrase") else "keyword",
+                "answerable": True,
+                "relevant": [{"quote": q["expect"], "grade": 1}],
+            }
+        )
     writers = directory / "writers"
     by_id: dict[str, dict] = {}
     for path in sorted(writers.glob("q*.yaml")) if writers.exists() else []:
@@ -140,8 +145,13 @@ def variants(searcher: Searcher) -> dict[str, tuple[Fusion, str]]:
     shipped = searcher.fusion
     open_floor = dataclasses.replace(shipped, min_similarity=-2.0, min_coverage=0.0)
     plain = dataclasses.replace(
-        open_floor, bm25_weight=1.0, dense_weight=1.0, theme_weight=0.0, depth=100,
-        coverage_power=0.0, rrf_k=60,
+        open_floor,
+        bm25_weight=1.0,
+        dense_weight=1.0,
+        theme_weight=0.0,
+        depth=100,
+        coverage_power=0.0,
+        rrf_k=60,
     )
     return {
         "bm25": (open_floor, "bm25"),
@@ -160,8 +170,11 @@ def prepare(searcher: Searcher, queries: list[dict], cache: Path | None = None) 
     """Each query with every arm's scores and its graded passages. The arms are kept in
     ``cache`` (keyed by store generation, model and query text), so tuning reruns cheaply."""
     judge = Judge(searcher)
-    key = (searcher.store.generation(), str(searcher.settings.resolved_model_path()),
-           searcher.settings.bm25_max_df)
+    key = (
+        searcher.store.generation(),
+        str(searcher.settings.resolved_model_path()),
+        searcher.settings.bm25_max_df,
+    )
     stored: dict = {}
     if cache is not None and cache.exists():
         stored = pickle.loads(cache.read_bytes())
@@ -178,8 +191,11 @@ def prepare(searcher: Searcher, queries: list[dict], cache: Path | None = None) 
         cache.parent.mkdir(parents=True, exist_ok=True)
         cache.write_bytes(pickle.dumps({"key": key, "arms": arms_by_text}))
     if judge.missing:
-        print(f"{len(judge.missing)} quotes not found in any passage (left out), e.g. "
-              f"{judge.missing[:3]}", file=sys.stderr)
+        print(
+            f"{len(judge.missing)} quotes not found in any passage (left out), e.g. "
+            f"{judge.missing[:3]}",
+            file=sys.stderr,
+        )
     return prepared
 
 
@@ -246,8 +262,10 @@ def tune(searcher: Searcher, prepared: list[dict]) -> dict:
         forms: dict[str, list[float]] = {}
         for q, value in zip(answerable, per_query, strict=True):
             forms.setdefault(q.get("form", "?"), []).append(value)
-        arms = {name: score(searcher, qs, *systems[name])["ndcg@10"]
-                for name in ("bm25", "dense", REFERENCE)}
+        arms = {
+            name: score(searcher, qs, *systems[name])["ndcg@10"]
+            for name in ("bm25", "dense", REFERENCE)
+        }
         out["folds"][held] = {
             "chosen": _params(candidates[best]),
             "train_ndcg@10": round(means[best], 4),
@@ -268,11 +286,29 @@ def _params(f: Fusion) -> dict:
 # The writers' unanswerable queries by kind (their brief asked for 3 nonsense strings, 2
 # off-domain queries and 3 safeguarding queries the corpus does not cover, unlabelled).
 UNANSWERABLE = {
-    "nonsense": {"qa-031", "qa-032", "qa-033", "qb-031", "qb-032", "qb-033",
-                 "qc-014", "qc-056", "qc-099"},
+    "nonsense": {
+        "qa-031",
+        "qa-032",
+        "qa-033",
+        "qb-031",
+        "qb-032",
+        "qb-033",
+        "qc-014",
+        "qc-056",
+        "qc-099",
+    },
     "off_domain": {"qa-034", "qa-069", "qb-034", "qb-069", "qc-048", "qc-078"},
-    "not_covered": {"qa-035", "qa-070", "qa-100", "qb-035", "qb-070", "qb-100",
-                    "qc-061", "qc-068", "qc-100"},
+    "not_covered": {
+        "qa-035",
+        "qa-070",
+        "qa-100",
+        "qb-035",
+        "qb-070",
+        "qb-100",
+        "qc-061",
+        "qc-068",
+        "qc-100",
+    },
 }
 COVERAGE_LEVELS = [0.34, 0.5, 0.6, 0.67, 0.75, 1.0]
 MARGIN = 0.02
@@ -328,7 +364,8 @@ def calibrate(searcher: Searcher, prepared: list[dict]) -> dict:
             total += len(q["grades"])
         open_floor = dataclasses.replace(searcher.fusion, min_similarity=-2.0, min_coverage=0.0)
         out["folds"][held] = {
-            "min_similarity": tau, "min_coverage": cov,
+            "min_similarity": tau,
+            "min_coverage": cov,
             "no_hits": {k: f"{empty[k]}/{counts[k]}" for k in UNANSWERABLE},
             "relevant_inside_floor": round(kept / max(total, 1), 3),
             "ndcg@10_with_floor": score(searcher, test, fusion, "hybrid")["ndcg@10"],
@@ -338,13 +375,15 @@ def calibrate(searcher: Searcher, prepared: list[dict]) -> dict:
     out["chosen_on_all"] = {"min_similarity": tau, "min_coverage": cov}
     out["unanswerable"] = {
         q["id"]: {
-            "kind": kind_of(q), "query": q["query"],
+            "kind": kind_of(q),
+            "query": q["query"],
             "nearest_cosine": round(float(q["arms"].cosine.max()), 3),
             "most_words_held": f"{int(q['arms'].matched.max()) if q['arms'].terms else 0}"
-                               f"/{q['arms'].terms}",
+            f"/{q['arms'].terms}",
             "nonsense_gate": not bool(q["arms"].allowed.any()),
         }
-        for q in prepared if not q["answerable"]
+        for q in prepared
+        if not q["answerable"]
     }
     return out
 
@@ -355,8 +394,12 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--tune", action="store_true")
     parser.add_argument("--calibrate", action="store_true")
-    parser.add_argument("--cache", type=Path, default=ROOT / "data" / "bench" / "quality-arms.pkl",
-                        help="where each query's arm scores are kept between runs")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=ROOT / "data" / "bench" / "quality-arms.pkl",
+        help="where each query's arm scores are kept between runs",
+    )
     args = parser.parse_args()
     searcher = Searcher(settings_for(args.home))
     prepared = prepare(searcher, load_judged(), args.cache)

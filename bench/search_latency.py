@@ -82,17 +82,35 @@ def generated_home(size: int, sentences: list[str]) -> Path:
                     parts.append(s)
                     words += len(s.split())
                 text = " ".join(parts)
-                passages.append(Passage(
-                    id=f"{report_id}-{i:04d}", report_id=report_id, ordinal=i, text=text,
-                    heading_path=["4. Analysis"], page_start=1 + i // 3, page_end=1 + i // 3,
-                    char_start=0, char_end=len(text)))
+                passages.append(
+                    Passage(
+                        id=f"{report_id}-{i:04d}",
+                        report_id=report_id,
+                        ordinal=i,
+                        text=text,
+                        heading_path=["4. Analysis"],
+                        page_start=1 + i // 3,
+                        page_end=1 + i // 3,
+                        char_start=0,
+                        char_end=len(text),
+                    )
+                )
             vecs = vec_rng.normal(size=(per_report, 384)).astype(np.float32)
             vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
             report = Report(
-                id=report_id, title=f"Generated review {r}", source=f"/generated/{report_id}",
-                sha256=f"{r:064d}", format="pdf", size_bytes=1, page_count=per_report // 3,
-                metadata=ReportMetadata(year=rng.choice(years), nation=rng.choice(nations),
-                                        review_type=rng.choice(["scr", "lcspr", "cpr"])))
+                id=report_id,
+                title=f"Generated review {r}",
+                source=f"/generated/{report_id}",
+                sha256=f"{r:064d}",
+                format="pdf",
+                size_bytes=1,
+                page_count=per_report // 3,
+                metadata=ReportMetadata(
+                    year=rng.choice(years),
+                    nation=rng.choice(nations),
+                    review_type=rng.choice(["scr", "lcspr", "cpr"]),
+                ),
+            )
             # random unit vectors, filed as the configured form (queries are embedded in it)
             store.replace_report(report, passages, vecs, form=Settings().embedding_form_for(None))
     return home
@@ -125,8 +143,9 @@ class Reference:
         query = [[w for w in query[0] if w in self.bm25.vocab_dict]]
         fused: dict[int, float] = {}
         if query[0]:
-            docs, _ = self.bm25.retrieve(query, k=min(depth, len(self.rowids)),
-                                         show_progress=False, n_threads=1)
+            docs, _ = self.bm25.retrieve(
+                query, k=min(depth, len(self.rowids)), show_progress=False, n_threads=1
+            )
             for rank, doc in enumerate(docs[0], start=1):
                 rowid = int(self.rowids[doc])
                 fused[rowid] = fused.get(rowid, 0.0) + 1 / (60 + rank)
@@ -199,14 +218,18 @@ def main() -> None:
     if args.json:
         print(json.dumps(results, indent=2))
         return
-    print(f"{'corpus':16} {'passages':>8}  {'scrkb p50/p95':>14}  {'reference p50/p95':>18}  "
-          f"{'p95 ratio':>9}  (ms, {len(queries)} queries, query embedding included)")
+    print(
+        f"{'corpus':16} {'passages':>8}  {'scrkb p50/p95':>14}  {'reference p50/p95':>18}  "
+        f"{'p95 ratio':>9}  (ms, {len(queries)} queries, query embedding included)"
+    )
     for name, r in results.items():
         if not isinstance(r, dict):
             continue
         a, b = r["scrkb"], r["reference"]
-        print(f"{name:16} {r['passages']:8d}  {a['p50_ms']:6.1f}/{a['p95_ms']:6.1f}  "
-              f"{b['p50_ms']:9.1f}/{b['p95_ms']:6.1f}  {r['p95_ratio']:8.2f}x")
+        print(
+            f"{name:16} {r['passages']:8d}  {a['p50_ms']:6.1f}/{a['p95_ms']:6.1f}  "
+            f"{b['p50_ms']:9.1f}/{b['p95_ms']:6.1f}  {r['p95_ratio']:8.2f}x"
+        )
     print(f"peak RSS: {results['peak_rss_mb']} MB")
 
 

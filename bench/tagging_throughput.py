@@ -59,11 +59,15 @@ def main() -> None:
         print(json.dumps(result, indent=2))
     else:
         print(f"{len(texts)} passages ({words:.0f} words on average)")
-        print(f"  vectors given (as ingest and retag have them), {processes} processes: "
-              f"{with_vectors:.1f} passages/s")
+        print(
+            f"  vectors given (as ingest and retag have them), {processes} processes: "
+            f"{with_vectors:.1f} passages/s"
+        )
         print(f"  vectors given, one process (as in a server): {one_process:.1f} passages/s")
-        print(f"  embedding too (as `scrkb tag --jsonl`), {processes} processes: "
-              f"{with_embedding:.1f} passages/s")
+        print(
+            f"  embedding too (as `scrkb tag --jsonl`), {processes} processes: "
+            f"{with_embedding:.1f} passages/s"
+        )
 
 
 if __name__ == "__main__":

@@ -129,14 +129,19 @@ class Ranking:
         rest = np.flatnonzero(self.fused <= 0)
         need = min(stop - len(head), len(rest))
         if need < len(rest):
-            rest = rest[np.argpartition(-self.tiebreak[rest], need - 1)[:need]] if need else rest[:0]
+            rest = (
+                rest[np.argpartition(-self.tiebreak[rest], need - 1)[:need]] if need else rest[:0]
+            )
         tail = rest[np.lexsort((rest, -self.tiebreak[rest]))][:need]
         return self.cand[np.concatenate([head, tail])[start:stop]]
 
     def parts(self, positions: np.ndarray) -> dict[int, ScoreParts]:
         """Each arm's rank and score and the fused score, for the given positions."""
         idx = np.searchsorted(self.cand, positions)
-        out = {int(p): ScoreParts(fused=float(self.fused[i])) for p, i in zip(positions, idx, strict=True)}
+        out = {
+            int(p): ScoreParts(fused=float(self.fused[i]))
+            for p, i in zip(positions, idx, strict=True)
+        }
         wanted = {int(i): int(p) for p, i in zip(positions, idx, strict=True)}
         for arm, (top, scores) in self.arm_ranks.items():
             for rank, (i, value) in enumerate(zip(top, scores, strict=True), start=1):
@@ -198,9 +203,7 @@ class Searcher:
             return index
         with self._lexical_lock:
             if self._lexical is None or self._lexical.generation != current:
-                self._lexical = sync_lexical_index(
-                    self.store, self.settings.home / LEXICAL_DIR
-                )
+                self._lexical = sync_lexical_index(self.store, self.settings.home / LEXICAL_DIR)
             return self._lexical
 
     def warm(self) -> None:
@@ -343,7 +346,8 @@ class Searcher:
             fused[top] += fusion.theme_weight / (k + np.arange(1, len(top) + 1))
             arm_ranks["theme"] = (top, score[top])
         tiebreak = (
-            arms.cosine[cand] if arms.cosine is not None and mode != "bm25"
+            arms.cosine[cand]
+            if arms.cosine is not None and mode != "bm25"
             else (arms.bm25[cand] if arms.bm25 is not None else np.zeros(total))
         )
         return Ranking(cand=cand, fused=fused, tiebreak=tiebreak, arm_ranks=arm_ranks, total=total)
@@ -385,7 +389,9 @@ class Searcher:
             total = ranking.total
             ordered = ranking.page(0, total)  # every match, best first: arranging needs all
             scores = ranking.fused[np.searchsorted(ranking.cand, ordered)]
-            ranked = [(int(r), float(v)) for r, v in zip(index.rowids[ordered], scores, strict=True)]
+            ranked = [
+                (int(r), float(v)) for r, v in zip(index.rowids[ordered], scores, strict=True)
+            ]
             parts = {}
             match_positions = ranking.cand
             named = self.named_themes(arms, self.fusion) if mode == "hybrid" else {}
@@ -447,9 +453,11 @@ class Searcher:
             if allowed_sql is not None:
                 where += f" AND passage_rowid IN ({allowed_sql[0]})"
                 params.extend(allowed_sql[1])
-            total = int(self.store.execute(
-                f"SELECT COUNT(DISTINCT passage_rowid) FROM passage_themes {where}", params
-            )[0][0])
+            total = int(
+                self.store.execute(
+                    f"SELECT COUNT(DISTINCT passage_rowid) FROM passage_themes {where}", params
+                )[0][0]
+            )
             sql = (
                 f"SELECT passage_rowid, SUM(confidence) AS s FROM passage_themes {where} "
                 "GROUP BY passage_rowid ORDER BY s DESC, passage_rowid LIMIT 1000"
@@ -529,7 +537,9 @@ class Searcher:
                     format=report.get("format"),
                     paragraph=passage.paragraph,
                     matched_terms=matched,
-                    matched_themes=[t.theme_id for t in passage.themes if t.theme_id in query_themes],
+                    matched_themes=[
+                        t.theme_id for t in passage.themes if t.theme_id in query_themes
+                    ],
                 )
             )
         return hits
@@ -661,5 +671,3 @@ def _has_filters(filters: SearchFilters) -> bool:
 
 def _ms(start: float) -> float:
     return round((time.perf_counter() - start) * 1000, 2)
-
-

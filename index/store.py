@@ -179,6 +179,7 @@ MIGRATIONS: list[str] = [
     """,
 ]
 
+
 def sql_statements(script: str) -> Iterator[str]:
     """A migration script's statements, split where SQLite says one is complete (the
     semicolons inside a trigger's body do not end it), so that they run inside the
@@ -241,9 +242,7 @@ class Store:
         if readonly:
             if not self.path.exists():
                 raise NotFound(f"no knowledge base at {self.path}: run `scrkb ingest` first")
-            self._conn = sqlite3.connect(
-                self._read_only_uri(), uri=True, check_same_thread=False
-            )
+            self._conn = sqlite3.connect(self._read_only_uri(), uri=True, check_same_thread=False)
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
@@ -381,7 +380,10 @@ class Store:
 
     @staticmethod
     def _stored_form(conn: sqlite3.Connection) -> str | None:
-        if conn.execute("SELECT 1 FROM passages WHERE embedding IS NOT NULL LIMIT 1").fetchone() is None:
+        if (
+            conn.execute("SELECT 1 FROM passages WHERE embedding IS NOT NULL LIMIT 1").fetchone()
+            is None
+        ):
             return None
         row = conn.execute("SELECT value FROM meta WHERE key='embedding_form'").fetchone()
         return row[0] if row else LEGACY_FORM
@@ -488,7 +490,9 @@ class Store:
         with self.transaction() as conn:
             if embeddings is not None and len(passages):
                 self._claim_form(conn, str(form))
-            conn.execute("DELETE FROM reports WHERE id = ? OR source = ?", (report.id, report.source))
+            conn.execute(
+                "DELETE FROM reports WHERE id = ? OR source = ?", (report.id, report.source)
+            )
             conn.execute(
                 """INSERT INTO reports (id, title, source, source_url, sha256, format, size_bytes,
                     page_count, status, status_reason, review_type, nation, partnership, year,
@@ -553,7 +557,10 @@ class Store:
         conn.executemany(
             """INSERT INTO passage_themes (passage_rowid, theme_id, confidence, evidence, start,
                end, stage) VALUES (?,?,?,?,?,?,?)""",
-            [(rowid, t.theme_id, t.confidence, t.evidence, t.start, t.end, t.stage) for t in themes],
+            [
+                (rowid, t.theme_id, t.confidence, t.evidence, t.start, t.end, t.stage)
+                for t in themes
+            ],
         )
 
     @staticmethod
@@ -585,8 +592,10 @@ class Store:
             conn.executemany(
                 "UPDATE passages SET paragraph = ? WHERE report_id = ? AND id = ? "
                 "AND char_start = ? AND char_end = ? AND paragraph IS NULL",
-                [(n, report_id, pid, start, end)
-                 for pid, (n, start, end) in (paragraphs or {}).items()],
+                [
+                    (n, report_id, pid, start, end)
+                    for pid, (n, start, end) in (paragraphs or {}).items()
+                ],
             )
             rows = conn.execute(
                 "SELECT rowid, id FROM passages WHERE report_id = ?", (report_id,)
@@ -816,9 +825,7 @@ class Store:
         """SQL over ``passages p JOIN reports r`` selecting passage rowids that pass the filters."""
         where, params = report_conditions(filters)
         for theme in filters.themes:
-            where.append(
-                "p.rowid IN (SELECT passage_rowid FROM passage_themes WHERE theme_id = ?)"
-            )
+            where.append("p.rowid IN (SELECT passage_rowid FROM passage_themes WHERE theme_id = ?)")
             params.append(theme)
         clause = " AND ".join(where) if where else "1"
         return (

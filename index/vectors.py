@@ -175,7 +175,11 @@ def sync_vector_index(store: Store, directory: Path, *, model_path: Path) -> Vec
     if store.readonly:
         check_vector_index(store, directory)
     loaded = VectorIndex.load(directory)
-    if loaded is not None and loaded.generation == current and loaded.form == store.embedding_form():
+    if (
+        loaded is not None
+        and loaded.generation == current
+        and loaded.form == store.embedding_form()
+    ):
         return loaded
     if store.readonly:
         raise _stale(directory, "unreadable")
@@ -203,7 +207,9 @@ def check_vector_index(store: Store, directory: Path) -> None:
         raise _stale(directory, "missing")
     current = store.generation()
     if built_for != current:
-        raise _stale(directory, f"stale (built for generation {built_for}, the store is at {current})")
+        raise _stale(
+            directory, f"stale (built for generation {built_for}, the store is at {current})"
+        )
 
 
 def _stale(directory: Path, state: str) -> IndexNotReady:

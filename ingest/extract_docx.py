@@ -84,8 +84,14 @@ def extract_docx(
                         _add_table(element, pages, rendered)
                     else:
                         _add_paragraph(element, styles, pages, rendered)
-        except (zipfile.BadZipFile, KeyError, EOFError, OSError, RuntimeError,
-                NotImplementedError) as exc:  # lying sizes (CRC), encrypted or odd entries
+        except (
+            zipfile.BadZipFile,
+            KeyError,
+            EOFError,
+            OSError,
+            RuntimeError,
+            NotImplementedError,
+        ) as exc:  # lying sizes (CRC), encrypted or odd entries
             raise _corrupt(name) from exc
     while len(pages) > 1 and not pages[-1]:
         pages.pop()
@@ -133,8 +139,8 @@ class _Package:
         for rel in rels.iter(f"{{{PKG_REL}}}Relationship"):
             if (rel.get("Type") or "").endswith(kind) and rel.get("TargetMode") != "External":
                 target = rel.get("Target") or ""
-                joined = target.lstrip("/") if target.startswith("/") else posixpath.join(
-                    folder, target
+                joined = (
+                    target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
                 )
                 return posixpath.normpath(joined)
         return None

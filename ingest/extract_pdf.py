@@ -211,7 +211,9 @@ def _ocr_scanned_pages(
 def _has_image(pdf: pdfium.PdfDocument, index: int) -> bool:
     page = pdf[index]
     try:
-        return any(True for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2))
+        return any(
+            True for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2)
+        )
     except pdfium.PdfiumError:
         return False
     finally:
@@ -353,7 +355,10 @@ def _lines(
 
     def flush() -> None:
         for column, side in enumerate(
-            ([r for r in band if (r.right or 0.0) <= hi], [r for r in band if (r.left or 0.0) >= lo])
+            (
+                [r for r in band if (r.right or 0.0) <= hi],
+                [r for r in band if (r.left or 0.0) >= lo],
+            )
         ):
             for line in _merge(side, height):
                 line.column = column
@@ -424,7 +429,13 @@ def find_gutter(runs: list[_Run], height: float) -> tuple[float, float] | None:
     crossing = len(body) - len(left) - len(right)
     margins = {round(r.left or 0.0) for r in right}
     prose = all(len("".join(r.chars).split()) >= 3 for r in right)
-    if crossing == 0 and len(full_left) >= 8 and right and prose and max(margins) - min(margins) <= 3:
+    if (
+        crossing == 0
+        and len(full_left) >= 8
+        and right
+        and prose
+        and max(margins) - min(margins) <= 3
+    ):
         return lo, hi
     return None
 

@@ -74,8 +74,12 @@ def _cover_title(lines: list) -> str | None:
     def publisher_only(text: str) -> bool:
         found = find_publishers(text)
         named = found and len(found[0].text) >= len(" ".join(text.split())) - 3
-        shaped = re.search(r"(?:Safeguarding|Protection)\s+(?:Children\s+)?(?:Partnership|"
-                           r"Board|Committee)$", text.strip(), re.I)
+        shaped = re.search(
+            r"(?:Safeguarding|Protection)\s+(?:Children\s+)?(?:Partnership|"
+            r"Board|Committee)$",
+            text.strip(),
+            re.I,
+        )
         return bool(named or shaped)
 
     sizes = sorted({round(ln.size or 0, 1) for ln in lines}, reverse=True)
@@ -90,7 +94,9 @@ def _cover_title(lines: list) -> str | None:
             None,
         )  # fmt: skip
         if review:
-            code = next((ln.text.strip() for ln in lines[:15] if _CODE.match(ln.text.strip())), None)
+            code = next(
+                (ln.text.strip() for ln in lines[:15] if _CODE.match(ln.text.strip())), None
+            )
             return _tidy_title(f"{review}: {code}" if code and code not in review else review)
     return _tidy_title(title)
 
@@ -129,9 +135,7 @@ def tag_report(
 
 
 def tag_reports(
-    reports: list[
-        tuple[list[Passage], np.ndarray | None, list[Recommendation], np.ndarray | None]
-    ],
+    reports: list[tuple[list[Passage], np.ndarray | None, list[Recommendation], np.ndarray | None]],
 ) -> list[list[Passage]]:
     """``tag_report`` for several reports in one call of the tagger for their passages and
     one for their recommendations: spaCy's batches fill, and a text's tags do not depend

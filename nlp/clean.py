@@ -394,7 +394,9 @@ def is_contents_passage(text: str) -> bool:
     """True for a passage that is a run of contents entries ("1 Introduction .... 3 2
     Background .... 5"): two or more dot leaders each followed by a page number. Search
     never shows one: it would match every query about every theme."""
-    return len(re.findall(r"(?:(?:\.\s*){4,}|(?:\u2026\s*){2,})(?:\d{1,3}|[ivxlc]{1,6})\b", text)) >= 2
+    return (
+        len(re.findall(r"(?:(?:\.\s*){4,}|(?:\u2026\s*){2,})(?:\d{1,3}|[ivxlc]{1,6})\b", text)) >= 2
+    )
 
 
 # --------------------------------------------------------------------------- footnote markers

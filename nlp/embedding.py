@@ -233,7 +233,9 @@ def _embedder(model_path: Path, batch_size: int, form: Form, runtime: Runtime) -
     if runtime == "onnxruntime-cpu":
         from scrkb.config import get_settings
 
-        return OnnxEmbedder(model_path, form, batch_size=batch_size, cache=get_settings().model_cache)
+        return OnnxEmbedder(
+            model_path, form, batch_size=batch_size, cache=get_settings().model_cache
+        )
     if form != "fp32":
         raise ConfigError(f"the {form} form runs on ONNX Runtime only, not {runtime}")
     device = "cuda" if runtime == "torch-cuda" else "cpu"

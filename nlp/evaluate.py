@@ -50,8 +50,11 @@ class KeywordBaseline:
 
 
 def _counts(pred: np.ndarray, y: np.ndarray) -> tuple[int, int, int]:
-    return (int((pred & (y == 1)).sum()), int((pred & (y == 0)).sum()),
-            int((~pred & (y == 1)).sum()))
+    return (
+        int((pred & (y == 1)).sum()),
+        int((pred & (y == 0)).sum()),
+        int((~pred & (y == 1)).sum()),
+    )
 
 
 def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
@@ -60,16 +63,26 @@ def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def scores(pred: np.ndarray, y: np.ndarray, theme_ids: list[str], *,
-           bootstrap: int = BOOTSTRAP_SAMPLES, seed: int = 7) -> dict:
+def scores(
+    pred: np.ndarray,
+    y: np.ndarray,
+    theme_ids: list[str],
+    *,
+    bootstrap: int = BOOTSTRAP_SAMPLES,
+    seed: int = 7,
+) -> dict:
     """Micro/macro/per-theme P/R/F1, no-theme tag rate, and 95% intervals by bootstrap."""
     pred = pred.astype(bool)
     per_counts = [_counts(pred[:, j], y[:, j]) for j in range(len(theme_ids))]
     per = {}
     for j, theme in enumerate(theme_ids):
         p, r, f = _prf(*per_counts[j])
-        per[theme] = {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4),
-                      "support": int(y[:, j].sum())}
+        per[theme] = {
+            "precision": round(p, 4),
+            "recall": round(r, 4),
+            "f1": round(f, 4),
+            "support": int(y[:, j].sum()),
+        }
     present = [j for j in range(len(theme_ids)) if y[:, j].any()]
     micro = _prf(*_counts(pred, y))
     macro_f1 = float(np.mean([per[theme_ids[j]]["f1"] for j in present])) if present else 0.0
@@ -91,14 +104,20 @@ def scores(pred: np.ndarray, y: np.ndarray, theme_ids: list[str], *,
         boot_none.append(float(pb[nb].any(axis=1).mean()) if nb.any() else 0.0)
 
     def ci(values) -> list[float]:  # noqa: ANN001
-        return [round(float(np.percentile(values, 2.5)), 4),
-                round(float(np.percentile(values, 97.5)), 4)]
+        return [
+            round(float(np.percentile(values, 2.5)), 4),
+            round(float(np.percentile(values, 97.5)), 4),
+        ]
 
     for j, theme in enumerate(theme_ids):
         per[theme]["f1_ci"] = ci(boot_theme[:, j])
     return {
-        "micro": {"precision": round(micro[0], 4), "recall": round(micro[1], 4),
-                  "f1": round(micro[2], 4), "f1_ci": ci(boot_micro)},
+        "micro": {
+            "precision": round(micro[0], 4),
+            "recall": round(micro[1], 4),
+            "f1": round(micro[2], 4),
+            "f1_ci": ci(boot_micro),
+        },
         "macro": {"f1": round(macro_f1, 4), "f1_ci": ci(boot_macro)},
         "no_theme_passages": int(none.sum()),
         "no_theme_tagged_rate": round(none_rate, 4),
@@ -107,8 +126,14 @@ def scores(pred: np.ndarray, y: np.ndarray, theme_ids: list[str], *,
     }
 
 
-def trap_rates(items: list[GoldPassage], pred: np.ndarray, y: np.ndarray,
-               data: TrainingSet, baseline: np.ndarray, theme_ids: list[str]) -> dict:
+def trap_rates(
+    items: list[GoldPassage],
+    pred: np.ndarray,
+    y: np.ndarray,
+    data: TrainingSet,
+    baseline: np.ndarray,
+    theme_ids: list[str],
+) -> dict:
     """How often a theme the passage does NOT carry is tagged although its words appear.
 
     A negated mention: the rule stage saw the theme only in negated or hypothetical form.
@@ -130,8 +155,14 @@ def trap_rates(items: list[GoldPassage], pred: np.ndarray, y: np.ndarray,
     }
 
 
-def _report(name: str, items: list[GoldPassage], pred: np.ndarray, data: TrainingSet,
-            tagger: Tagger, per_writer: dict | None = None) -> dict:
+def _report(
+    name: str,
+    items: list[GoldPassage],
+    pred: np.ndarray,
+    data: TrainingSet,
+    tagger: Tagger,
+    per_writer: dict | None = None,
+) -> dict:
     theme_ids = tagger.theme_ids
     y = data.labels
     texts = [g.text for g in items]
@@ -152,10 +183,15 @@ def _report(name: str, items: list[GoldPassage], pred: np.ndarray, data: Trainin
 def _writer_row(pred: np.ndarray, y: np.ndarray) -> dict:
     p, r, f = _prf(*_counts(pred, y))
     none = y.sum(axis=1) == 0
-    return {"passages": len(y), "precision": round(p, 4), "recall": round(r, 4),
-            "f1": round(f, 4),
-            "no_theme_tagged_rate": round(float(pred[none].any(axis=1).mean()), 4)
-            if none.any() else None}
+    return {
+        "passages": len(y),
+        "precision": round(p, 4),
+        "recall": round(r, 4),
+        "f1": round(f, 4),
+        "no_theme_tagged_rate": round(float(pred[none].any(axis=1).mean()), 4)
+        if none.any()
+        else None,
+    }
 
 
 def _prepared(gold_dir: Path, tagger: Tagger) -> tuple[list[GoldPassage], TrainingSet]:
@@ -163,8 +199,12 @@ def _prepared(gold_dir: Path, tagger: Tagger) -> tuple[list[GoldPassage], Traini
     return items, prepare(items, tagger)
 
 
-def leave_one_writer_out(gold_dir: Path = GOLD_DIR, config: TrainConfig | None = None,
-                         writers: list[str] | None = None, tagger: Tagger | None = None) -> dict:
+def leave_one_writer_out(
+    gold_dir: Path = GOLD_DIR,
+    config: TrainConfig | None = None,
+    writers: list[str] | None = None,
+    tagger: Tagger | None = None,
+) -> dict:
     """Train without each writer in turn (``writers``: only these as held-out folds)."""
     tagger = tagger or Tagger(model_path=None)
     items, data = _prepared(gold_dir, tagger)
@@ -183,12 +223,22 @@ def leave_one_writer_out(gold_dir: Path = GOLD_DIR, config: TrainConfig | None =
         mask[test_idx] = True
         per_writer[writer] = _writer_row(part, data.labels[test_idx])
     idx = np.flatnonzero(mask)
-    return _report("leave-one-writer-out", [items[i] for i in idx], pred[idx],
-                   data.subset(idx), tagger, per_writer)
+    return _report(
+        "leave-one-writer-out",
+        [items[i] for i in idx],
+        pred[idx],
+        data.subset(idx),
+        tagger,
+        per_writer,
+    )
 
 
-def holdout(gold_dir: Path = GOLD_DIR, held_out: list[str] | None = None,
-            config: TrainConfig | None = None, tagger: Tagger | None = None) -> dict:
+def holdout(
+    gold_dir: Path = GOLD_DIR,
+    held_out: list[str] | None = None,
+    config: TrainConfig | None = None,
+    tagger: Tagger | None = None,
+) -> dict:
     """Train once without ``held_out`` writers (never used to choose anything); score them."""
     tagger = tagger or Tagger(model_path=None)
     _, data = _prepared(gold_dir, tagger)
@@ -199,10 +249,12 @@ def holdout(gold_dir: Path = GOLD_DIR, held_out: list[str] | None = None,
     model = fit(data.subset(np.flatnonzero(~test_mask)), tagger.theme_ids, config)
     test = data.subset(np.flatnonzero(test_mask))
     pred = predict(model, test) >= model.thresholds[None, :]
-    per_writer = {w: _writer_row(pred[test.writers == w], test.labels[test.writers == w])
-                  for w in held_out}
-    return _report(f"held-out writers {', '.join(held_out)}", test.items, pred, test, tagger,
-                   per_writer)
+    per_writer = {
+        w: _writer_row(pred[test.writers == w], test.labels[test.writers == w]) for w in held_out
+    }
+    return _report(
+        f"held-out writers {', '.join(held_out)}", test.items, pred, test, tagger, per_writer
+    )
 
 
 def evaluate_file(path: Path, tagger: Tagger | None = None) -> dict:
@@ -220,20 +272,23 @@ def agreement(gold_dir: Path = GOLD_DIR, theme_ids: list[str] | None = None) -> 
     """Inter-annotator agreement (writer vs independent annotator) per theme: Cohen's kappa."""
     items = [g for g in load_gold(gold_dir) if g.annotations.get("annotator") is not None]
     theme_ids = theme_ids or sorted({t for g in items for t in g.themes})
-    out: dict = {"passages": len(items),
-                 "adjudicated": sum(1 for g in items if g.annotations.get("adjudicator") is not None),
-                 "per_theme": {}}
+    out: dict = {
+        "passages": len(items),
+        "adjudicated": sum(1 for g in items if g.annotations.get("adjudicator") is not None),
+        "per_theme": {},
+    }
     a_all, b_all = [], []
     for theme in theme_ids:
         a = np.array([theme in (g.annotations.get("writer") or []) for g in items])
         b = np.array([theme in (g.annotations.get("annotator") or []) for g in items])
         a_all.append(a)
         b_all.append(b)
-        out["per_theme"][theme] = {"kappa": round(_kappa(a, b), 3),
-                                   "positives_final": sum(theme in g.themes for g in items)}
+        out["per_theme"][theme] = {
+            "kappa": round(_kappa(a, b), 3),
+            "positives_final": sum(theme in g.themes for g in items),
+        }
     out["micro_kappa"] = round(_kappa(np.concatenate(a_all), np.concatenate(b_all)), 3)
-    out["passage_exact_agreement"] = round(
-        1 - out["adjudicated"] / len(items), 3) if items else 0.0
+    out["passage_exact_agreement"] = round(1 - out["adjudicated"] / len(items), 3) if items else 0.0
     return out
 
 
@@ -247,37 +302,52 @@ def format_report(result: dict) -> str:
     tag = result["tagger"]
     base = result["baseline_typical_wording"]
     kw = result["baseline_taxonomy_keywords"]
-    lines = [f"{result['evaluation']}: {result['passages']} passages, writers "
-             f"{', '.join(result['writers'])}"]
-    lines.append(f"{'theme':30} {'P':>6} {'R':>6} {'F1':>6} {'95% CI':>13} {'n':>5} | "
-                 f"{'kw F1':>6}")
+    lines = [
+        f"{result['evaluation']}: {result['passages']} passages, writers "
+        f"{', '.join(result['writers'])}"
+    ]
+    lines.append(f"{'theme':30} {'P':>6} {'R':>6} {'F1':>6} {'95% CI':>13} {'n':>5} | {'kw F1':>6}")
     for theme, s in tag["per_theme"].items():
         lo, hi = s["f1_ci"]
-        lines.append(f"{theme:30} {s['precision']:6.3f} {s['recall']:6.3f} {s['f1']:6.3f} "
-                     f"[{lo:.2f}, {hi:.2f}] {s['support']:5d} | "
-                     f"{base['per_theme'][theme]['f1']:6.3f}")
+        lines.append(
+            f"{theme:30} {s['precision']:6.3f} {s['recall']:6.3f} {s['f1']:6.3f} "
+            f"[{lo:.2f}, {hi:.2f}] {s['support']:5d} | "
+            f"{base['per_theme'][theme]['f1']:6.3f}"
+        )
     m = tag["micro"]
-    lines.append(f"{'MICRO':30} {m['precision']:6.3f} {m['recall']:6.3f} {m['f1']:6.3f} "
-                 f"[{m['f1_ci'][0]:.2f}, {m['f1_ci'][1]:.2f}]       | {base['micro']['f1']:6.3f}")
-    lines.append(f"{'MACRO':30} {'':6} {'':6} {tag['macro']['f1']:6.3f} "
-                 f"[{tag['macro']['f1_ci'][0]:.2f}, {tag['macro']['f1_ci'][1]:.2f}]       | "
-                 f"{base['macro']['f1']:6.3f}")
-    lines.append(f"micro-F1: tagger {m['f1']:.3f}; coding-frame typical wording "
-                 f"{base['micro']['f1']:.3f} ({m['f1'] - base['micro']['f1']:+.3f}); "
-                 f"taxonomy keywords {kw['micro']['f1']:.3f}")
-    lines.append(f"no-theme passages tagged: {tag['no_theme_tagged_rate']:.1%} "
-                 f"[{tag['no_theme_tagged_ci'][0]:.1%}, {tag['no_theme_tagged_ci'][1]:.1%}] of "
-                 f"{tag['no_theme_passages']} (typical wording: "
-                 f"{base['no_theme_tagged_rate']:.1%})")
+    lines.append(
+        f"{'MICRO':30} {m['precision']:6.3f} {m['recall']:6.3f} {m['f1']:6.3f} "
+        f"[{m['f1_ci'][0]:.2f}, {m['f1_ci'][1]:.2f}]       | {base['micro']['f1']:6.3f}"
+    )
+    lines.append(
+        f"{'MACRO':30} {'':6} {'':6} {tag['macro']['f1']:6.3f} "
+        f"[{tag['macro']['f1_ci'][0]:.2f}, {tag['macro']['f1_ci'][1]:.2f}]       | "
+        f"{base['macro']['f1']:6.3f}"
+    )
+    lines.append(
+        f"micro-F1: tagger {m['f1']:.3f}; coding-frame typical wording "
+        f"{base['micro']['f1']:.3f} ({m['f1'] - base['micro']['f1']:+.3f}); "
+        f"taxonomy keywords {kw['micro']['f1']:.3f}"
+    )
+    lines.append(
+        f"no-theme passages tagged: {tag['no_theme_tagged_rate']:.1%} "
+        f"[{tag['no_theme_tagged_ci'][0]:.1%}, {tag['no_theme_tagged_ci'][1]:.1%}] of "
+        f"{tag['no_theme_passages']} (typical wording: "
+        f"{base['no_theme_tagged_rate']:.1%})"
+    )
     traps = result["traps"]
-    lines.append(f"negated mentions tagged: {traps['negated_tagged_rate']:.1%} of "
-                 f"{traps['negated_mentions']}; keyword traps tagged: "
-                 f"{traps['keyword_traps_tagged_rate']:.1%} of {traps['keyword_traps']}")
+    lines.append(
+        f"negated mentions tagged: {traps['negated_tagged_rate']:.1%} of "
+        f"{traps['negated_mentions']}; keyword traps tagged: "
+        f"{traps['keyword_traps_tagged_rate']:.1%} of {traps['keyword_traps']}"
+    )
     for writer, row in result.get("per_writer", {}).items():
         nt = row["no_theme_tagged_rate"]
-        lines.append(f"  {writer:10} n={row['passages']:5d} P {row['precision']:.3f} "
-                     f"R {row['recall']:.3f} F1 {row['f1']:.3f}"
-                     + (f"  no-theme tagged {nt:.1%}" if nt is not None else ""))
+        lines.append(
+            f"  {writer:10} n={row['passages']:5d} P {row['precision']:.3f} "
+            f"R {row['recall']:.3f} F1 {row['f1']:.3f}"
+            + (f"  no-theme tagged {nt:.1%}" if nt is not None else "")
+        )
     return "\n".join(lines)
 
 

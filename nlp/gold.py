@@ -84,8 +84,9 @@ def load_labelled(path: Path, *, valid_themes: set[str] | None = None) -> list[G
     return _passages_in(path, set(), valid_themes, path.stem)
 
 
-def _passages_in(path: Path, seen: set[str], valid_themes: set[str] | None,
-                 default_writer: str) -> list[GoldPassage]:
+def _passages_in(
+    path: Path, seen: set[str], valid_themes: set[str] | None, default_writer: str
+) -> list[GoldPassage]:
     items: list[GoldPassage] = []
     for lineno, raw in _read_jsonl(path):
         where = f"{path.name} line {lineno}"

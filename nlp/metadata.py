@@ -51,13 +51,32 @@ _TYPES: list[tuple[re.Pattern[str], str, str, str | None]] = [
     (name.in_text, name.key, name.code, name.nation) for name in REVIEW_TYPE_NAMES
 ]
 _NATION_CUES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"Northern Ireland|\bSBNI\b|Health and Social Care Trust", re.I), "Northern Ireland"),
-    (re.compile(r"\bScotland\b|Scottish|(?<!Area )Child Protection Committee|Care Inspectorate", re.I),
-     "Scotland"),
-    (re.compile(r"\bWales\b|Welsh|Regional Safeguarding (?:Children )?Board|Social Services and "
-                r"Well-being", re.I), "Wales"),
-    (re.compile(r"\bEngland\b|Working Together to Safeguard Children|Safeguarding Children "
-                r"Board|Area Child Protection Committee|Safeguarding (?:Children )?Partnership|\bLSCB\b|\bOfsted\b", re.I), "England"),
+    (
+        re.compile(r"Northern Ireland|\bSBNI\b|Health and Social Care Trust", re.I),
+        "Northern Ireland",
+    ),
+    (
+        re.compile(
+            r"\bScotland\b|Scottish|(?<!Area )Child Protection Committee|Care Inspectorate", re.I
+        ),
+        "Scotland",
+    ),
+    (
+        re.compile(
+            r"\bWales\b|Welsh|Regional Safeguarding (?:Children )?Board|Social Services and "
+            r"Well-being",
+            re.I,
+        ),
+        "Wales",
+    ),
+    (
+        re.compile(
+            r"\bEngland\b|Working Together to Safeguard Children|Safeguarding Children "
+            r"Board|Area Child Protection Committee|Safeguarding (?:Children )?Partnership|\bLSCB\b|\bOfsted\b",
+            re.I,
+        ),
+        "England",
+    ),
 ]
 
 _RESUSCITATION = re.compile(
@@ -74,8 +93,13 @@ def _review_type(
     if _PANEL_PUBLISHER.search(title):  # the Panel on the title page publishes national reviews
         m = _PANEL_PUBLISHER.search(title)
         assert m is not None
-        return "national", Evidence(value="national", evidence=_line_of(title, m.start()),
-                                    page=1, method="title_page"), "England"
+        return (
+            "national",
+            Evidence(
+                value="national", evidence=_line_of(title, m.start()), page=1, method="title_page"
+            ),
+            "England",
+        )
     for pattern, _key, kind, nation in _TYPES:
         if pattern.search(title):
             return kind, Evidence(value=kind, evidence=title, page=1, method="title_page"), nation
@@ -191,15 +215,18 @@ def _line_of(text: str, pos: int) -> str:
 
 
 # --------------------------------------------------------------------------- year
-_MONTHS = (
-    "January|February|March|April|May|June|July|August|September|October|November|December"
-)
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _MONTH_ABBR = r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec"
 _YEAR4 = r"(?:19|20)\d\d"
 # Dates as reports write them, each with the year it gives.
 _DATE_FORMS = [
-    re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS}|{_MONTH_ABBR})\.?,?\s+({_YEAR4})\b", re.I),
-    re.compile(rf"\b(?:{_MONTHS}|{_MONTH_ABBR})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+({_YEAR4})\b", re.I),
+    re.compile(
+        rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS}|{_MONTH_ABBR})\.?,?\s+({_YEAR4})\b",
+        re.I,
+    ),
+    re.compile(
+        rf"\b(?:{_MONTHS}|{_MONTH_ABBR})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+({_YEAR4})\b", re.I
+    ),
     re.compile(rf"\b(?:{_MONTHS}|{_MONTH_ABBR})\.?,?\s+({_YEAR4})\b", re.I),
     re.compile(rf"\b(?:[0-2]?\d|3[01])[./-](?:0?[1-9]|1[0-2])[./-]({_YEAR4}|\d\d)\b"),
     re.compile(rf"\b(?:Spring|Summer|Autumn|Winter)\s+({_YEAR4})\b", re.I),
@@ -237,7 +264,7 @@ def _dates(text: str) -> list[tuple[int, int, str]]:
 
 
 def _is_date_line(text: str) -> bool:
-    """"13 March 2014", "4th May 2021": a date, not a numbered heading."""
+    """ "13 March 2014", "4th May 2021": a date, not a numbered heading."""
     found = _dates(text)
     return bool(found) and len(text.strip()) - len(found[0][2]) <= 3
 
@@ -297,7 +324,9 @@ def _year(title_page: str, front_text: str, title: str = "") -> Evidence | None:
             continue
         found = _dates(front_text[m.end() : m.end() + 40])
         if found:
-            return Evidence(value=found[0][1], evidence=_line_of(front_text, m.start()), method="text")
+            return Evidence(
+                value=found[0][1], evidence=_line_of(front_text, m.start()), method="text"
+            )
     return None
 
 
@@ -326,19 +355,50 @@ def _child_code(title: str, sentences: list[_Sentence]) -> Evidence | None:
 _NUMBER_WORDS = {
     w: i
     for i, w in enumerate(
-        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
     )
 }
-_NUMBER_WORDS.update({"a": 1, "an": 1, "twenty-one": 21, "twenty-two": 22, "twenty-three": 23,
-                      "thirty": 30})
+_NUMBER_WORDS.update(
+    {"a": 1, "an": 1, "twenty-one": 21, "twenty-two": 22, "twenty-three": 23, "thirty": 30}
+)
 _NUM = r"(\d{1,2}|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")"
 _AGE_PATTERNS = [
     re.compile(rf"\b{_NUM}\s+(year)s?\s+and\s+(?:\d{{1,2}}|[a-z]+)\s+months?(?:\s+old)?\b", re.I),
     re.compile(rf"\b{_NUM}[- ](day|week|month|year)s?[- ]old\b", re.I),
-    re.compile(rf"\b(?:at\s+the\s+age\s+of|aged|age)\s+{_NUM}(?:\s+(day|week|month|year)s?)?\b", re.I),
-    re.compile(rf"\b(?:was|were|is)\s+(?:only\s+|just\s+|then\s+)?{_NUM}\s+(day|week|month|year)s?\s+old\b", re.I),
+    re.compile(
+        rf"\b(?:at\s+the\s+age\s+of|aged|age)\s+{_NUM}(?:\s+(day|week|month|year)s?)?\b", re.I
+    ),
+    re.compile(
+        rf"\b(?:was|were|is)\s+(?:only\s+|just\s+|then\s+)?{_NUM}\s+(day|week|month|year)s?\s+old\b",
+        re.I,
+    ),
     re.compile(rf"\bat\s+{_NUM}\s+(day|week|month|year)s?\s+(?:of age|old)\b", re.I),
-    re.compile(rf"\b(?:baby|boy|girl|child|infant|son|daughter|young (?:person|man|woman)|teenager|woman|man)\s+(?:aged|of)\s+{_NUM}(?:\s+(day|week|month|year)s?)?(?:\s+old)?\b(?!\s+(?:and|or|children|siblings))", re.I),
+    re.compile(
+        rf"\b(?:baby|boy|girl|child|infant|son|daughter|young (?:person|man|woman)|teenager|woman|man)\s+(?:aged|of)\s+{_NUM}(?:\s+(day|week|month|year)s?)?(?:\s+old)?\b(?!\s+(?:and|or|children|siblings))",
+        re.I,
+    ),
 ]
 _NEWBORN = re.compile(r"\b(newborn|new-born|neonate|stillborn)\b", re.I)
 _CHILD_CUE = re.compile(
@@ -372,7 +432,9 @@ def _age(sentences: list[_Sentence], code: str | None) -> tuple[Evidence | None,
                 if n is None or any(a < m.end() and m.start() < b for a, b in taken):
                     continue  # "eight months" inside "two years and eight months old"
                 taken.append(m.span())
-                unit = (m.group(2) or "year").lower() if m.lastindex and m.lastindex >= 2 else "year"
+                unit = (
+                    (m.group(2) or "year").lower() if m.lastindex and m.lastindex >= 2 else "year"
+                )
                 years = {"day": n / 365, "week": n / 52, "month": n / 12, "year": float(n)}[unit]
                 if years >= 18:
                     continue
@@ -386,8 +448,9 @@ def _age(sentences: list[_Sentence], code: str | None) -> tuple[Evidence | None,
                 score = 0.0
                 if code and code in sent.text[max(0, m.start() - 120) : m.end() + 40]:
                     score += 3
-                if re.search(r"\b(he|she|they) (?:was|were)\s*$", lead.strip() + " ", re.I) or \
-                        re.search(r"\bwhen (?:he|she) was\s*$", lead, re.I):
+                if re.search(
+                    r"\b(he|she|they) (?:was|were)\s*$", lead.strip() + " ", re.I
+                ) or re.search(r"\bwhen (?:he|she) was\s*$", lead, re.I):
                     score += 2
                 if _CHILD_CUE.search(sent.text[max(0, m.start() - 80) : m.end() + 60]):
                     score += 1
@@ -441,7 +504,7 @@ _SEX = re.compile(
 
 
 def _sex(sentences: list[_Sentence], code: str | None) -> Evidence | None:
-    """"A seven-week-old baby boy", else the pronouns of sentences that name the child."""
+    """ "A seven-week-old baby boy", else the pronouns of sentences that name the child."""
     for sent in sentences[:400]:
         m = _SEX.search(sent.text)
         if m:
@@ -528,24 +591,32 @@ def _outcome(sentences: list[_Sentence], code: str | None) -> Evidence | None:
 AGENCIES: dict[str, re.Pattern[str]] = {
     "children's social care": re.compile(
         r"children['’]s social care|children['’]s services|social work(?:er|ers)?\b|\bCSC\b|"
-        r"social services|local authority children", re.I),
+        r"social services|local authority children",
+        re.I,
+    ),
     "police": re.compile(r"\bpolice\b|constabulary|\bPSNI\b", re.I),
     "GP": re.compile(r"\bGPs?\b|general practi(?:ce|tioner)", re.I),
     "health visiting": re.compile(r"health visit(?:or|ors|ing)", re.I),
     "midwifery": re.compile(r"\bmidwi(?:fe|ves|fery)\b", re.I),
     "A&E / emergency department": re.compile(
-        r"emergency department|\bA\s?&\s?E\b|accident and emergency|minor injur(?:y|ies) unit", re.I),
+        r"emergency department|\bA\s?&\s?E\b|accident and emergency|minor injur(?:y|ies) unit", re.I
+    ),
     "paediatrics": re.compile(r"paediatric(?:ian|s)?\b", re.I),
     "CAMHS": re.compile(r"\bCAMHS\b|child and adolescent mental health", re.I),
     "adult mental health": re.compile(
-        r"adult mental health|community mental health team|\bCMHT\b|psychiatri(?:st|c)", re.I),
+        r"adult mental health|community mental health team|\bCMHT\b|psychiatri(?:st|c)", re.I
+    ),
     "school": re.compile(r"\bschool\b|designated safeguarding lead|\bteacher", re.I),
     "early help": re.compile(r"early help|family support worker", re.I),
-    "housing": re.compile(r"housing (?:officer|provider|association|department|services)|"
-                          r"homeless(?:ness)? (?:team|service)", re.I),
+    "housing": re.compile(
+        r"housing (?:officer|provider|association|department|services)|"
+        r"homeless(?:ness)? (?:team|service)",
+        re.I,
+    ),
     "probation": re.compile(r"\bprobation\b", re.I),
     "substance misuse services": re.compile(
-        r"(?:substance misuse|drug and alcohol|drug|alcohol) (?:service|services|team|worker)", re.I),
+        r"(?:substance misuse|drug and alcohol|drug|alcohol) (?:service|services|team|worker)", re.I
+    ),
     "youth justice": re.compile(r"youth (?:justice|offending)", re.I),
     "ambulance": re.compile(r"\bambulance\b|paramedic", re.I),
     "nursery / early years": re.compile(r"\bnursery\b|childminder|early years", re.I),
@@ -593,8 +664,26 @@ def _title_page_text(doc: ExtractedDoc) -> str:
     return "\n".join(_uncapitalised(line) for line in lines)
 
 
-_ACRONYMS = {"LSCB", "LSCP", "CPC", "SCR", "SBNI", "NSPCC", "CSPR", "LCSPR", "CPR", "SUSR",
-             "CMR", "ACPC", "NHS", "UK", "SCP", "SCB", "SILP", "SCIE"}
+_ACRONYMS = {
+    "LSCB",
+    "LSCP",
+    "CPC",
+    "SCR",
+    "SBNI",
+    "NSPCC",
+    "CSPR",
+    "LCSPR",
+    "CPR",
+    "SUSR",
+    "CMR",
+    "ACPC",
+    "NHS",
+    "UK",
+    "SCP",
+    "SCB",
+    "SILP",
+    "SCIE",
+}
 _SMALL_WORDS = {"and", "of", "the", "for", "in", "on", "to", "a"}
 
 
@@ -615,7 +704,9 @@ def _uncapitalised(line: str) -> str:
     return " ".join(words)
 
 
-def extract_metadata(doc: ExtractedDoc, structured: StructuredDoc, title: str | None = None) -> ReportMetadata:
+def extract_metadata(
+    doc: ExtractedDoc, structured: StructuredDoc, title: str | None = None
+) -> ReportMetadata:
     """Metadata with evidence for each field found; fields the text does not give stay None."""
     title_page = _title_page_text(doc)
     title = title or doc.title or ""
@@ -683,8 +774,13 @@ def extract_metadata(doc: ExtractedDoc, structured: StructuredDoc, title: str | 
 
 
 # Review names that hold for one nation only: they decide the nation even against a cue.
-_NATION_ONLY = {"cpr": "Wales", "susr": "Wales", "cmr": "Northern Ireland", "lcspr": "England",
-                "national": "England"}
+_NATION_ONLY = {
+    "cpr": "Wales",
+    "susr": "Wales",
+    "cmr": "Northern Ireland",
+    "lcspr": "England",
+    "national": "England",
+}
 
 
 def _nation(
@@ -709,12 +805,16 @@ def _nation(
             method="gazetteer",
         )
     shaped = _nation_of_body(partnership)
-    if shaped and (not implied or implied == "Scotland" and kind_ev and _LR.search(kind_ev.evidence or "")):
+    if shaped and (
+        not implied or implied == "Scotland" and kind_ev and _LR.search(kind_ev.evidence or "")
+    ):
         # "Learning review" names Scotland's reviews, but an English partnership publishes
         # "learning reviews" too: the body's own kind of name is the better witness.
         return Evidence(value=shaped, evidence=partnership, method="partnership_name")
     if implied and kind_ev:
-        return Evidence(value=implied, evidence=kind_ev.evidence, page=kind_ev.page, method="review_type")
+        return Evidence(
+            value=implied, evidence=kind_ev.evidence, page=kind_ev.page, method="review_type"
+        )
     probe = (partnership or "") + "\n" + text
     counts: Counter[str] = Counter()
     first: dict[str, str] = {}
@@ -730,9 +830,16 @@ def _nation(
 
 _LR = re.compile(r"\blearning review\b", re.I)
 _BODY_NATION = [
-    (re.compile(r"Safeguarding Children(?:'s)? Partnership|\bLSCP\b|Safeguarding Partnership", re.I),
-     "England"),
-    (re.compile(r"(?<!Area )Child Protection Committee|Public Protection Committee", re.I), "Scotland"),
+    (
+        re.compile(
+            r"Safeguarding Children(?:'s)? Partnership|\bLSCP\b|Safeguarding Partnership", re.I
+        ),
+        "England",
+    ),
+    (
+        re.compile(r"(?<!Area )Child Protection Committee|Public Protection Committee", re.I),
+        "Scotland",
+    ),
     (re.compile(r"Regional Safeguarding|Safeguarding Board for Northern Ireland", re.I), None),
 ]
 
@@ -782,7 +889,8 @@ def fill_from_listing(metadata: ReportMetadata, provenance: dict[str, Any]) -> R
                 continue
         updates[field_name] = value
         evidence[field_name] = Evidence(
-            value=value, evidence=f"listed as {value!r} on {provenance.get('found_on') or 'the publisher site'}",
+            value=value,
+            evidence=f"listed as {value!r} on {provenance.get('found_on') or 'the publisher site'}",
             method="listing",
         )
     if not updates:

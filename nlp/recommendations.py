@@ -23,7 +23,9 @@ _SHOULD = re.compile(
 _ADDRESSEE_HEADING = re.compile(
     r"(?:recommendations?\s+(?:for|to)\s+(?:the\s+)?)(.+)$|^(.+?)\s+recommendations?$", re.I
 )
-_NOT_ADDRESSEE = re.compile(r"^(it|this|there|they|we|all|each|any|professionals?|practitioners?)$", re.I)
+_NOT_ADDRESSEE = re.compile(
+    r"^(it|this|there|they|we|all|each|any|professionals?|practitioners?)$", re.I
+)
 
 
 def _in_recommendations(block: Block) -> bool:
@@ -80,8 +82,10 @@ def extract_recommendations(structured: StructuredDoc) -> list[Recommendation]:
         labelled = _LABELLED.match(block.text)
         # "Recommendation 4 of the 2016 review was not implemented" is analysis, not a
         # recommendation: outside the section a label must be followed by what to do.
-        if labelled and labelled.group(3).strip() and (
-            in_section or re.search(r"\b(should|must)\b", labelled.group(3))
+        if (
+            labelled
+            and labelled.group(3).strip()
+            and (in_section or re.search(r"\b(should|must)\b", labelled.group(3)))
         ):
             number = labelled.group(1)
             addressee = (labelled.group(2) or "").strip() or None
@@ -97,8 +101,12 @@ def extract_recommendations(structured: StructuredDoc) -> list[Recommendation]:
                 continue
         else:
             continue
-        if not re.search(r"\b(should|must|ask|asked|ensure|develop|provide|consider|"
-                         r"will|to be|needs?)\b", text, re.I):
+        if not re.search(
+            r"\b(should|must|ask|asked|ensure|develop|provide|consider|"
+            r"will|to be|needs?)\b",
+            text,
+            re.I,
+        ):
             continue
         addressee = addressee or _addressee_from_text(text) or _addressee_from_heading(block)
         key = re.sub(r"\W+", " ", text.lower())[:120]

@@ -87,7 +87,12 @@ def required_values(pattern: list[dict]) -> Need:
     for token in pattern:
         if token.get("OP") not in (None, "+"):
             continue
-        for attr, key in (("LEMMA", "LEMMA"), ("LOWER", "LOWER"), ("ORTH", "ORTH"), ("ORTH", "TEXT")):
+        for attr, key in (
+            ("LEMMA", "LEMMA"),
+            ("LOWER", "LOWER"),
+            ("ORTH", "ORTH"),
+            ("ORTH", "TEXT"),
+        ):
             value = token.get(key)
             if isinstance(value, str):
                 need.append((attr, frozenset([value])))
@@ -106,8 +111,7 @@ class ThemePatterns:
     def possible(self, words: dict[str, set[str]]) -> bool:
         """Whether a text with these words could match any of the patterns."""
         return any(
-            all(not words[attr].isdisjoint(values) for attr, values in need)
-            for need in self.needs
+            all(not words[attr].isdisjoint(values) for attr, values in need) for need in self.needs
         )
 
 
@@ -267,8 +271,15 @@ class RuleStage:
         before = " ".join(before.split()[-NEGATION_WINDOW:])
         after_clause = _CLAUSE_BREAK.split(after, maxsplit=1)[0] if after else ""
         pre = _PRE_NEGATION.search(before)
-        if pre and (group == "risk" or re.search(r"evidence|indication|ruled out|suggestion|"
-                                                 r"feature|factor", pre.group(0), re.I)):
+        if pre and (
+            group == "risk"
+            or re.search(
+                r"evidence|indication|ruled out|suggestion|"
+                r"feature|factor",
+                pre.group(0),
+                re.I,
+            )
+        ):
             return True
         if _POST_NEGATION.search(after_clause[:80]):
             return True
@@ -299,7 +310,9 @@ def reads_like_passing(text: str) -> bool:
 _CONTENTS_ENTRY = re.compile(
     r"^\s*(?:\d+(?:\.\d+)*\.?|[ivxlc]+\.|appendix|annex|section|part|chapter)\b", re.I
 )
-_CONTENTS_TITLE = re.compile(r"^\s*(?:table of )?contents\b|^\s*what'?s in this (?:report|review)", re.I)
+_CONTENTS_TITLE = re.compile(
+    r"^\s*(?:table of )?contents\b|^\s*what'?s in this (?:report|review)", re.I
+)
 _PAGE_ONLY = re.compile(r"^\s*(?:page\s*)?\d{1,3}\s*$", re.I)
 # Section names nearly every review has: two or more among short, sentence-free lines
 # make a contents list even with no numbers at all.
@@ -319,8 +332,10 @@ def reads_like_contents(text: str) -> bool:
     "Appendix 2") or followed by a page number on a line of its own. A briefing's bullet
     list is short lines too, but its lines are not numbered headings.
     """
-    if _CONTENTS_TITLE.match(text) and len(text.split()) <= 120 and not re.search(
-        r"[a-z]{3,}\.\s+[A-Z][a-z]+ [a-z]+ [a-z]+", text
+    if (
+        _CONTENTS_TITLE.match(text)
+        and len(text.split()) <= 120
+        and not re.search(r"[a-z]{3,}\.\s+[A-Z][a-z]+ [a-z]+ [a-z]+", text)
     ):
         return True  # "Contents: 1. Introduction; 2. ..." on one line included
     lines = [ln for ln in text.splitlines() if ln.strip()]

@@ -19,7 +19,18 @@ from scrkb.errors import ConfigError
 TAXONOMY_PATH = Path(__file__).with_name("taxonomy.yaml")
 
 # spaCy Matcher token-pattern keys the taxonomy may use.
-_PATTERN_KEYS = {"LEMMA", "LOWER", "POS", "TAG", "DEP", "ORTH", "OP", "IS_DIGIT", "LIKE_NUM", "TEXT"}
+_PATTERN_KEYS = {
+    "LEMMA",
+    "LOWER",
+    "POS",
+    "TAG",
+    "DEP",
+    "ORTH",
+    "OP",
+    "IS_DIGIT",
+    "LIKE_NUM",
+    "TEXT",
+}
 
 
 class Theme(BaseModel):
@@ -129,7 +140,10 @@ def render_markdown(taxonomy: Taxonomy) -> str:
         "and `/themes/ID`. This page is generated from the taxonomy; a test keeps it in step.",
         "",
     ]
-    for group, title in (("practice", "Practice and system themes"), ("risk", "Risk and harm themes")):
+    for group, title in (
+        ("practice", "Practice and system themes"),
+        ("risk", "Risk and harm themes"),
+    ):
         lines += [f"## {title}", "", "| id | name | definition |", "|---|---|---|"]
         lines += [
             f"| `{t.id}` | {t.name} | {t.definition} |" for t in taxonomy.themes if t.group == group

@@ -172,19 +172,29 @@ class TaggerModel:
         h = vectors
         if self.w_hidden is not None and self.b_hidden is not None:
             h = np.maximum(vectors @ self.w_hidden + self.b_hidden, 0.0)
-        return _sigmoid(h @ self.g_dense + np.asarray(lexical @ self.g_lexical).ravel() + self.g_bias)
+        return _sigmoid(
+            h @ self.g_dense + np.asarray(lexical @ self.g_lexical).ravel() + self.g_bias
+        )
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         extra = {}
         if self.w_hidden is not None and self.b_hidden is not None:
-            extra = {"w_hidden": self.w_hidden.astype(np.float32),
-                     "b_hidden": self.b_hidden.astype(np.float32)}
-        if self.g_dense is not None and self.g_lexical is not None and self.gate_threshold is not None:
-            extra |= {"g_dense": self.g_dense.astype(np.float32),
-                      "g_lexical": self.g_lexical.astype(np.float16),
-                      "g_bias": np.float32(self.g_bias),
-                      "gate_threshold": np.float32(self.gate_threshold)}
+            extra = {
+                "w_hidden": self.w_hidden.astype(np.float32),
+                "b_hidden": self.b_hidden.astype(np.float32),
+            }
+        if (
+            self.g_dense is not None
+            and self.g_lexical is not None
+            and self.gate_threshold is not None
+        ):
+            extra |= {
+                "g_dense": self.g_dense.astype(np.float32),
+                "g_lexical": self.g_lexical.astype(np.float16),
+                "g_bias": np.float32(self.g_bias),
+                "gate_threshold": np.float32(self.gate_threshold),
+            }
         np.savez_compressed(
             path,
             theme_ids=np.array(self.theme_ids),
@@ -217,7 +227,9 @@ class TaggerModel:
             g_dense=data["g_dense"] if "g_dense" in data.files else None,
             g_lexical=data["g_lexical"].astype(np.float32) if "g_lexical" in data.files else None,
             g_bias=float(data["g_bias"]) if "g_bias" in data.files else 0.0,
-            gate_threshold=float(data["gate_threshold"]) if "gate_threshold" in data.files else None,
+            gate_threshold=float(data["gate_threshold"])
+            if "gate_threshold" in data.files
+            else None,
         )
 
 
@@ -260,8 +272,9 @@ def apply_vetoes(
 class Tagger:
     """Tags passages; load once (spaCy, trained weights, the embedder lazily) and reuse."""
 
-    def __init__(self, taxonomy: Taxonomy | None = None, model_path: Path | None = MODEL_PATH,
-                 embedder=None) -> None:  # noqa: ANN001
+    def __init__(
+        self, taxonomy: Taxonomy | None = None, model_path: Path | None = MODEL_PATH, embedder=None
+    ) -> None:  # noqa: ANN001
         self.taxonomy = taxonomy or default_taxonomy()
         self.theme_ids = self.taxonomy.ids
         self.rules = RuleStage(self.taxonomy)
@@ -276,18 +289,25 @@ class Tagger:
     def _load_model(self, path: Path) -> TaggerModel | None:
         """The trained model, or None (with the reason logged): rules alone then tag."""
         if not path.exists():
-            log.warning("no tagger model at %s: tagging by rules alone; run "
-                        "`scrkb train-tagger`", path)
+            log.warning(
+                "no tagger model at %s: tagging by rules alone; run `scrkb train-tagger`", path
+            )
             return None
         try:
             model = TaggerModel.load(path)
         except (KeyError, ValueError, OSError) as exc:
-            log.warning("tagger model %s cannot be read (%s); retrain it with "
-                        "`scrkb train-tagger`", path, exc)
+            log.warning(
+                "tagger model %s cannot be read (%s); retrain it with `scrkb train-tagger`",
+                path,
+                exc,
+            )
             return None
         if model.theme_ids != self.theme_ids or model.w_rules.shape[1] != len(RULE_FEATURES):
-            log.warning("tagger model %s was trained on other themes or features; "
-                        "retrain it with `scrkb train-tagger`", path)
+            log.warning(
+                "tagger model %s was trained on other themes or features; "
+                "retrain it with `scrkb train-tagger`",
+                path,
+            )
             return None
         return model
 
@@ -328,8 +348,9 @@ class Tagger:
                 vectors = self.embedder.encode(texts)
             lexical = self.lexical.transform([a.lemmas for a in analyses])
             probs = _sigmoid(self.model.logits(vectors, lexical, rules))
-            probs = apply_gate(probs, self.model.gate_probability(vectors, lexical),
-                               self.model.gate_threshold)
+            probs = apply_gate(
+                probs, self.model.gate_probability(vectors, lexical), self.model.gate_threshold
+            )
         return apply_vetoes(probs, rules, analyses, sections), analyses
 
     def thresholds(self) -> np.ndarray:
@@ -396,10 +417,13 @@ class Tagger:
         contribution = np.asarray(sentence_terms["matrix"] @ self.model.w_lexical[:, j]).ravel()
         return sentences[int(np.argmax(contribution))], "model"
 
-    def tag_passages(self, passages: list[Passage], vectors: np.ndarray | None,
-                     *, processes: int = 1) -> list[Passage]:
+    def tag_passages(
+        self, passages: list[Passage], vectors: np.ndarray | None, *, processes: int = 1
+    ) -> list[Passage]:
         tags = self.tag_texts(
-            [p.text for p in passages], vectors, [p.section_kind for p in passages],
+            [p.text for p in passages],
+            vectors,
+            [p.section_kind for p in passages],
             processes=processes,
         )
         return [p.model_copy(update={"themes": t}) for p, t in zip(passages, tags, strict=True)]

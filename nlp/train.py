@@ -123,16 +123,22 @@ def prepare(items: list[GoldPassage], tagger: Tagger, *, processes: int = 2) -> 
 def fit_vectoriser(lemmas: list[str], min_df: int) -> LexicalVectoriser:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vec = TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True,
-                          lowercase=False, token_pattern=r"(?u)\b\w\w+\b").fit(lemmas)
+    vec = TfidfVectorizer(
+        ngram_range=(1, 2),
+        min_df=min_df,
+        sublinear_tf=True,
+        lowercase=False,
+        token_pattern=r"(?u)\b\w\w+\b",
+    ).fit(lemmas)
     vocabulary = [""] * len(vec.vocabulary_)
     for term, j in vec.vocabulary_.items():
         vocabulary[j] = term
     return LexicalVectoriser(vocabulary, vec.idf_.astype(np.float32))
 
 
-def _fit_weights(data: TrainingSet, lexical: LexicalVectoriser, theme_ids: list[str],
-                 config: TrainConfig) -> TaggerModel:
+def _fit_weights(
+    data: TrainingSet, lexical: LexicalVectoriser, theme_ids: list[str], config: TrainConfig
+) -> TaggerModel:
     import torch
 
     torch.manual_seed(config.seed)
@@ -140,13 +146,16 @@ def _fit_weights(data: TrainingSet, lexical: LexicalVectoriser, theme_ids: list[
     if config.gate:  # one more output: does the passage carry any theme?
         labels = np.hstack([labels, (labels.sum(1) > 0).astype(labels.dtype)[:, None]])
         rule_input = np.concatenate(
-            [rule_input, np.zeros((len(labels), 1, rule_input.shape[2]), rule_input.dtype)], axis=1)
+            [rule_input, np.zeros((len(labels), 1, rule_input.shape[2]), rule_input.dtype)], axis=1
+        )
     y = torch.tensor(labels, dtype=torch.float32)
     n, n_themes = y.shape
     x = torch.tensor(data.vectors, dtype=torch.float32)
     lex = lexical.transform(data.lemmas).tocoo()
     x_lex = torch.sparse_coo_tensor(
-        np.vstack([lex.row, lex.col]), lex.data.astype(np.float32), lex.shape,
+        np.vstack([lex.row, lex.col]),
+        lex.data.astype(np.float32),
+        lex.shape,
         check_invariants=False,
     ).coalesce()
     rules = torch.tensor(rule_input, dtype=torch.float32)
@@ -171,8 +180,12 @@ def _fit_weights(data: TrainingSet, lexical: LexicalVectoriser, theme_ids: list[
         h = x
         if config.hidden:
             h = torch.relu(x @ params["w_hidden"] + params["b_hidden"])
-        z = (h @ params["w_dense"] + torch.sparse.mm(x_lex, params["w_lexical"])
-             + (rules * params["w_rules"]).sum(-1) + params["bias"])
+        z = (
+            h @ params["w_dense"]
+            + torch.sparse.mm(x_lex, params["w_lexical"])
+            + (rules * params["w_rules"]).sum(-1)
+            + params["bias"]
+        )
         penalty = config.l2_dense * (params["w_dense"] ** 2).sum()
         penalty = penalty + config.l2_lexical * (params["w_lexical"] ** 2).sum()
         if config.hidden:
@@ -184,8 +197,11 @@ def _fit_weights(data: TrainingSet, lexical: LexicalVectoriser, theme_ids: list[
     k = len(theme_ids)
     gate = {}
     if config.gate:
-        gate = {"g_dense": arrays["w_dense"][:, k].copy(), "g_lexical": arrays["w_lexical"][:, k].copy(),
-                "g_bias": float(arrays["bias"][k])}
+        gate = {
+            "g_dense": arrays["w_dense"][:, k].copy(),
+            "g_lexical": arrays["w_lexical"][:, k].copy(),
+            "g_bias": float(arrays["bias"][k]),
+        }
     return TaggerModel(
         theme_ids=theme_ids,
         vocabulary=lexical.vocabulary,
@@ -205,8 +221,10 @@ def scores(model: TaggerModel, data: TrainingSet) -> tuple[np.ndarray, np.ndarra
     """Vetoed theme probabilities and the gate's "any theme" probability (or None)."""
     lexical = LexicalVectoriser(model.vocabulary, model.idf).transform(data.lemmas)
     probs = _sigmoid(model.logits(data.vectors, lexical, data.rules))
-    return (apply_vetoes(probs, data.rules, data.analyses, data.sections),
-            model.gate_probability(data.vectors, lexical))
+    return (
+        apply_vetoes(probs, data.rules, data.analyses, data.sections),
+        model.gate_probability(data.vectors, lexical),
+    )
 
 
 def predict(model: TaggerModel, data: TrainingSet) -> np.ndarray:
@@ -241,14 +259,16 @@ def choose_thresholds(probs: np.ndarray, y: np.ndarray, config: TrainConfig) -> 
     for j in range(y.shape[1]):
         if y[:, j].sum() < config.min_positives_for_own_threshold:
             continue
-        own = float(THRESHOLD_GRID[int(np.argmax([_f1(probs[:, j] >= t, y[:, j])
-                                                  for t in THRESHOLD_GRID]))])
+        own = float(
+            THRESHOLD_GRID[int(np.argmax([_f1(probs[:, j] >= t, y[:, j]) for t in THRESHOLD_GRID]))]
+        )
         out[j] = config.threshold_shrink * global_t + (1 - config.threshold_shrink) * own
     return out
 
 
-def choose_gate_threshold(probs: np.ndarray, gate: np.ndarray, y: np.ndarray,
-                          thresholds: np.ndarray, target: float) -> float:
+def choose_gate_threshold(
+    probs: np.ndarray, gate: np.ndarray, y: np.ndarray, thresholds: np.ndarray, target: float
+) -> float:
     """The lowest gate threshold at which at most ``target`` of the no-theme passages
     still carry a theme (on out-of-group scores): as much recall kept as the target allows."""
     none = y.sum(1) == 0
@@ -276,7 +296,8 @@ def fit(data: TrainingSet, theme_ids: list[str], config: TrainConfig | None = No
         model.thresholds = choose_thresholds(out_of_group, data.labels, config)
         if config.gate:
             model.gate_threshold = choose_gate_threshold(
-                out_of_group, gate_of_group, data.labels, model.thresholds, config.no_theme_target)
+                out_of_group, gate_of_group, data.labels, model.thresholds, config.no_theme_target
+            )
     model.info = {
         "config": asdict(config),
         "passages": len(data.items),
@@ -287,8 +308,9 @@ def fit(data: TrainingSet, theme_ids: list[str], config: TrainConfig | None = No
     return model
 
 
-def train(gold_dir: Path = GOLD_DIR, out: Path = MODEL_PATH,
-          config: TrainConfig | None = None) -> dict:
+def train(
+    gold_dir: Path = GOLD_DIR, out: Path = MODEL_PATH, config: TrainConfig | None = None
+) -> dict:
     """``scrkb train-tagger``: fit on every labelled passage of every writer and save."""
     tagger = Tagger(model_path=None)
     items = load_gold(gold_dir, valid_themes=set(tagger.theme_ids))
@@ -300,6 +322,9 @@ def train(gold_dir: Path = GOLD_DIR, out: Path = MODEL_PATH,
     model.info["taxonomy_version"] = tagger.taxonomy.version
     model.info["vocabulary"] = len(model.vocabulary)
     model.save(out)
-    return {**model.info, "thresholds": dict(zip(tagger.theme_ids,
-                                                 np.round(model.thresholds, 3).tolist(),
-                                                 strict=True))}
+    return {
+        **model.info,
+        "thresholds": dict(
+            zip(tagger.theme_ids, np.round(model.thresholds, 3).tolist(), strict=True)
+        ),
+    }

@@ -137,11 +137,14 @@ def search(
     per_report: Annotated[
         int | None,
         typer.Option(
-            min=0, max=100, help="Most hits from one report (0: all; default SCRKB_HITS_PER_REPORT)."
+            min=0,
+            max=100,
+            help="Most hits from one report (0: all; default SCRKB_HITS_PER_REPORT).",
         ),
     ] = None,
     report: Annotated[
-        list[str] | None, typer.Option(help="Only this report's passages (repeatable): all of them.")
+        list[str] | None,
+        typer.Option(help="Only this report's passages (repeatable): all of them."),
     ] = None,
     batch: Annotated[
         Path | None, typer.Option(help="File with one query per line; prints JSON lines.")
@@ -159,8 +162,11 @@ def search(
         raise _fail(f"unknown mode {mode!r}: use hybrid, bm25 or dense")
     if sort not in ("relevance", "newest", "oldest"):
         raise _fail(f"unknown sort {sort!r}: use relevance, newest or oldest")
-    arrangement = {"sort": sort, "view": "reports" if by_report else "passages",
-                   "per_report": per_report}
+    arrangement = {
+        "sort": sort,
+        "view": "reports" if by_report else "passages",
+        "per_report": per_report,
+    }
     if batch is None and query is None:
         raise _fail("give a QUERY, or --batch FILE")
     settings = _settings(home)
@@ -370,8 +376,13 @@ def retag(home: HomeOpt = None) -> None:
 def _stage_progress() -> Progress:
     """Bars named by stage (retag, re-embed), counting what is finished."""
     return Progress(
-        TextColumn("[bold]{task.fields[stage]}[/bold]"), BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal,
+        TextColumn("[bold]{task.fields[stage]}[/bold]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
     )
 
 
@@ -391,8 +402,10 @@ def _reembed_task(progress: Progress):  # noqa: ANN202
 def reembed(
     form: Annotated[
         str | None,
-        typer.Option(help="int8 or fp32 (default: SCRKB_EMBEDDING_FORM). fp32 uses a CUDA GPU "
-                     "when torch sees one."),
+        typer.Option(
+            help="int8 or fp32 (default: SCRKB_EMBEDDING_FORM). fp32 uses a CUDA GPU "
+            "when torch sees one."
+        ),
     ] = None,
     home: HomeOpt = None,
 ) -> None:
@@ -423,8 +436,11 @@ def reembed(
 def export_embedder(
     check: Annotated[
         bool,
-        typer.Option("--check", help="Rebuild in a temporary folder and compare with the "
-                     "checksums recorded in nlp/models/onnx-export.json."),
+        typer.Option(
+            "--check",
+            help="Rebuild in a temporary folder and compare with the "
+            "checksums recorded in nlp/models/onnx-export.json.",
+        ),
     ] = False,
 ) -> None:
     """Build the ONNX forms (fp32, int8) of the embedding model from the bundled weights."""
@@ -441,8 +457,10 @@ def export_embedder(
     directory = export_dir(model_path, settings.model_cache)
     manifest = build(model_path, directory)
     for form, info in manifest["files"].items():
-        out.print(f"{form}: {directory / info['file']} ({info['bytes'] / 2**20:.1f} MB, "
-                  f"sha256 {info['sha256'][:16]}…)")
+        out.print(
+            f"{form}: {directory / info['file']} ({info['bytes'] / 2**20:.1f} MB, "
+            f"sha256 {info['sha256'][:16]}…)"
+        )
 
 
 @app.command("train-tagger")
@@ -481,11 +499,14 @@ def evaluate_cmd(
         if as_json:
             sys.stdout.write(ev.to_json(result) + "\n")
         else:
-            out.print(f"{result['passages']} passages, {result['adjudicated']} adjudicated; "
-                      f"micro kappa {result['micro_kappa']:.3f}")
+            out.print(
+                f"{result['passages']} passages, {result['adjudicated']} adjudicated; "
+                f"micro kappa {result['micro_kappa']:.3f}"
+            )
             for theme, row in result["per_theme"].items():
-                out.print(f"  {theme:30} kappa {row['kappa']:.3f}  positives "
-                          f"{row['positives_final']}")
+                out.print(
+                    f"  {theme:30} kappa {row['kappa']:.3f}  positives {row['positives_final']}"
+                )
         return
     try:
         if file is not None:
@@ -511,8 +532,9 @@ def evaluate_cmd(
 def samples_build(
     out_dir: Annotated[
         Path | None,
-        typer.Option("--out", help="Where to write the files (default: samples/build).",
-                     show_default=False),
+        typer.Option(
+            "--out", help="Where to write the files (default: samples/build).", show_default=False
+        ),
     ] = None,
 ) -> None:
     """Render the fictional sample reviews to real PDF, DOCX, HTML and text files."""
@@ -539,7 +561,9 @@ def demo(
 
     settings = settings_for(home or Path("data") / "demo")
     if not settings.db_path.exists():
-        console.print(f"Rendering the fictional sample corpus and ingesting it into {settings.home} ...")
+        console.print(
+            f"Rendering the fictional sample corpus and ingesting it into {settings.home} ..."
+        )
     try:
         summary = build_demo(settings)
     except ScrkbError as exc:
@@ -592,9 +616,7 @@ CRAWL_SOURCES = (
 
 @app.command()
 def crawl(
-    source: Annotated[
-        str | None, typer.Argument(help=CRAWL_SOURCES, show_default=False)
-    ] = None,
+    source: Annotated[str | None, typer.Argument(help=CRAWL_SOURCES, show_default=False)] = None,
     start_url: Annotated[
         str | None,
         typer.Option("--start-url", help="Start here instead of the source's configured URL."),

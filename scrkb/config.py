@@ -32,7 +32,8 @@ class Settings(BaseSettings):
         None, description="Sentence-transformers model folder (default: the bundled MiniLM)."
     )
     embed_batch_size: int = Field(
-        32, description="Texts per batch for the fp32 (torch) embedder; int8 runs one text at a time."
+        32,
+        description="Texts per batch for the fp32 (torch) embedder; int8 runs one text at a time.",
     )
     embedding_form: Literal["int8", "fp32"] | None = Field(
         None,
@@ -117,8 +118,8 @@ class Settings(BaseSettings):
     max_unpacked_mb: int = Field(
         256,
         ge=1,
-        description="Files that unpack to more than this are refused (\"too large when "
-        "unpacked\"): the parts of a Word file (a ZIP) together, or the compressed streams of "
+        description='Files that unpack to more than this are refused ("too large when '
+        'unpacked"): the parts of a Word file (a ZIP) together, or the compressed streams of '
         "a PDF together. Other limits on hostile files are fixed (docs/security.md).",
     )
     extract_timeout: float = Field(
@@ -253,7 +254,7 @@ def render_markdown() -> str:
         "Every setting is an environment variable with the `SCRKB_` prefix, read once by",
         "`scrkb.config.Settings` (a `.env` file is not read). Command-line flags override the",
         "environment: `--home` beats `SCRKB_HOME`. Lists are given as JSON",
-        '(`SCRKB_CORS_ORIGINS=\'["https://intranet.example"]\'`). This page is generated from',
+        "(`SCRKB_CORS_ORIGINS='[\"https://intranet.example\"]'`). This page is generated from",
         "`scrkb/config.py`; a test keeps it in step.",
         "",
         "| variable | default | what it does |",

@@ -46,7 +46,10 @@ def results_json(results: SearchResults) -> dict[str, Any]:
     groups = None
     if results.groups is not None:
         groups = [
-            {**g.model_dump(mode="json", exclude={"hits"}), "results": [hit_json(h) for h in g.hits]}
+            {
+                **g.model_dump(mode="json", exclude={"hits"}),
+                "results": [hit_json(h) for h in g.hits],
+            }
             for g in results.groups
         ]
     return {
@@ -59,7 +62,7 @@ def results_json(results: SearchResults) -> dict[str, Any]:
 
 
 def why_line(hit: SearchHit) -> str | None:
-    """"Why this matched", short: the shared words, the asked-for themes, by meaning."""
+    """ "Why this matched", short: the shared words, the asked-for themes, by meaning."""
     why = hit.why
     if why is None:
         return None
@@ -81,11 +84,15 @@ def print_results(results: SearchResults, *, explain: bool) -> None:
         if results.total:
             out.print(f"No passages on this page: {results.total} passages match in all.")
             return
-        out.print("No passages found. Check the spelling, use fewer or more general words, "
-                  "or remove filters.")
+        out.print(
+            "No passages found. Check the spelling, use fewer or more general words, "
+            "or remove filters."
+        )
         if suggestions and suggestions.themes:
-            out.print("Themes your search may be about: " + ", ".join(
-                f"{escape(t.name)} (--theme {t.id})" for t in suggestions.themes))
+            out.print(
+                "Themes your search may be about: "
+                + ", ".join(f"{escape(t.name)} (--theme {t.id})" for t in suggestions.themes)
+            )
         return
     out.print(
         f"[dim]{results.total} passages in {results.reports} reports"
@@ -99,8 +106,10 @@ def print_results(results: SearchResults, *, explain: bool) -> None:
         out.print(f"[bold]{h.rank}. {escape(h.title)}[/bold]  [dim]({escape(where)})[/dim]")
         if h.heading_path:
             out.print(f"   [dim]{escape(' › '.join(h.heading_path))}[/dim]")
-        snippet = escape(h.snippet).replace(MARK_START, "[bold yellow]").replace(
-            MARK_END, "[/bold yellow]"
+        snippet = (
+            escape(h.snippet)
+            .replace(MARK_START, "[bold yellow]")
+            .replace(MARK_END, "[/bold yellow]")
         )
         out.print(f"   {snippet}")
         if h.themes:
@@ -109,8 +118,10 @@ def print_results(results: SearchResults, *, explain: bool) -> None:
         if why:
             out.print(f"   why: {escape(why)}")
         if results.per_report and (h.report_matches or 0) > results.per_report:
-            out.print(f"   [dim]{h.report_matches} matching passages in this report: "
-                      f"--report {h.report_id}[/dim]")
+            out.print(
+                f"   [dim]{h.report_matches} matching passages in this report: "
+                f"--report {h.report_id}[/dim]"
+            )
         if explain:
             p = h.score_parts
             out.print(

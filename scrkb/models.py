@@ -74,7 +74,9 @@ class ExtractedDoc(BaseModel):
     pages: list[PageText]
     title: str | None = None  # from the file's own metadata, if any
     warnings: list[str] = Field(default_factory=list)
-    site_name: str | None = None  # a web page's site ("... | Leeds Safeguarding Children Partnership")
+    site_name: str | None = (
+        None  # a web page's site ("... | Leeds Safeguarding Children Partnership")
+    )
 
     @property
     def has_text(self) -> bool:
@@ -214,7 +216,12 @@ class SearchFilters(BaseModel):
     report_ids: list[str] = Field(default_factory=list)
 
     @field_validator(
-        "review_types", "nations", "partnerships", "age_bands", "themes", "report_ids",
+        "review_types",
+        "nations",
+        "partnerships",
+        "age_bands",
+        "themes",
+        "report_ids",
         mode="before",
     )
     @classmethod
@@ -272,7 +279,7 @@ class MatchReason(BaseModel):
     terms: list[str] = Field(
         default_factory=list,
         description="Words of the passage that matched words of the query (as they appear "
-        "in the passage, lower-cased); a report's name for the child (\"Baby Q\") never counts.",
+        'in the passage, lower-cased); a report\'s name for the child ("Baby Q") never counts.',
     )
     themes: list[HitTheme] = Field(
         default_factory=list,
@@ -307,8 +314,9 @@ class SearchHit(BaseModel):
         None, description="The original's format: a web page (html) is cited by paragraph."
     )
     paragraph: int | None = Field(
-        None, description="The report's paragraph (1-based, headings not counted) the "
-        "passage starts in: the place in a web page."
+        None,
+        description="The report's paragraph (1-based, headings not counted) the "
+        "passage starts in: the place in a web page.",
     )
     report_matches: int | None = Field(
         None, description="Passages of this hit's report that match the query (all pages)."
@@ -328,9 +336,16 @@ class SearchHit(BaseModel):
     def citation(self) -> Citation:
         """Where the passage is, to cite: the same shape packs and exports cite with."""
         return Citation(
-            report_id=self.report_id, title=self.title, partnership=self.partnership,
-            year=self.year, page=self.page, page_end=self.page_end, source_url=self.source_url,
-            review_type=self.review_type, nation=self.nation, format=self.format,
+            report_id=self.report_id,
+            title=self.title,
+            partnership=self.partnership,
+            year=self.year,
+            page=self.page,
+            page_end=self.page_end,
+            source_url=self.source_url,
+            review_type=self.review_type,
+            nation=self.nation,
+            format=self.format,
             paragraph=self.paragraph,
         )
 
@@ -484,8 +499,9 @@ class ReportSummary(BaseModel):
     )
     top_themes: list[ThemeCount]
     summary: str | None = Field(
-        None, description="What happened, in the report's own words (its summary or "
-        "introduction, cut at whole sentences)."
+        None,
+        description="What happened, in the report's own words (its summary or "
+        "introduction, cut at whole sentences).",
     )
 
 
@@ -617,8 +633,14 @@ class PrecedentRequest(BaseModel):
     @classmethod
     def _bounded_filters(cls, value: SearchFilters) -> SearchFilters:
         """Each list becomes SQL parameters: a bounded number, whatever the body holds."""
-        for name in ("review_types", "nations", "partnerships", "age_bands", "themes",
-                     "report_ids"):
+        for name in (
+            "review_types",
+            "nations",
+            "partnerships",
+            "age_bands",
+            "themes",
+            "report_ids",
+        ):
             if len(getattr(value, name)) > MAX_FILTER_VALUES:
                 raise ValueError(f"filters.{name}: at most {MAX_FILTER_VALUES} values")
         return value
@@ -719,13 +741,14 @@ class Citation(BaseModel):
         None, description="The original's format: a web page (html) is cited by paragraph."
     )
     paragraph: int | None = Field(
-        None, description="The report's paragraph (1-based, headings not counted) the "
-        "passage starts in: the place in a web page."
+        None,
+        description="The report's paragraph (1-based, headings not counted) the "
+        "passage starts in: the place in a web page.",
     )
 
     @property
     def place(self) -> str:
-        """"p. 4", "pp. 4-5", or for a web page "para. 12" (or "web page" where the
+        """ "p. 4", "pp. 4-5", or for a web page "para. 12" (or "web page" where the
         paragraph is not known: a recommendation, or a passage stored before paragraphs
         were counted)."""
         if self.format == "html":
@@ -757,9 +780,7 @@ class PackItem(BaseModel):
     themes: list[str]
     citation: Citation
     added_at: str
-    missing: bool = Field(
-        False, description="The passage left the index; the snapshot is shown."
-    )
+    missing: bool = Field(False, description="The passage left the index; the snapshot is shown.")
 
 
 class PackSummary(BaseModel):

@@ -54,9 +54,7 @@ REVIEW_TYPES: dict[str, ReviewType] = {
         ),
         ReviewType("rapid", "Rapid review", ("England",), "England from 2018"),
         ReviewType("cpr", "Child practice review", ("Wales",), "Wales 2013 to 2024"),
-        ReviewType(
-            "susr", "Single unified safeguarding review", ("Wales",), "Wales from 2024"
-        ),
+        ReviewType("susr", "Single unified safeguarding review", ("Wales",), "Wales from 2024"),
         ReviewType("lr", "Learning review", ("Scotland",), "Scotland from 2021"),
         ReviewType("cmr", "Case management review", ("Northern Ireland",), "Northern Ireland"),
         ReviewType("other", "Other review", NATIONS, "any"),
@@ -127,15 +125,11 @@ class ReviewTypeName:
 # Specific before general: the first name that matches decides. "significant case review"
 # (Scotland) and "serious case review" (England) are both coded "scr" but keep their nations.
 REVIEW_TYPE_NAMES: tuple[ReviewTypeName, ...] = (
-    ReviewTypeName(
-        "susr", "susr", "Wales", r"single unified safeguarding review", r"\bSUSR\b"
-    ),
+    ReviewTypeName("susr", "susr", "Wales", r"single unified safeguarding review", r"\bSUSR\b"),
     ReviewTypeName(
         "cpr", "cpr", "Wales", r"child practice review", r"\bCPR\b", not_before=" training"
     ),
-    ReviewTypeName(
-        "cmr", "cmr", "Northern Ireland", r"case management review", r"\bCMR\b"
-    ),
+    ReviewTypeName("cmr", "cmr", "Northern Ireland", r"case management review", r"\bCMR\b"),
     ReviewTypeName("sigcr", "scr", "Scotland", r"significant case review"),
     ReviewTypeName("lr", "lr", "Scotland", r"\blearning review\b"),
     ReviewTypeName(
@@ -397,8 +391,10 @@ def _stored_name(pub: Publisher, area: str, body: str) -> str:
             return name
     if _key(written).endswith("safeguarding children partnership") and pub.kind == "partnership":
         return pub.name  # "Barnsley SCP" is the partnership itself
-    return " ".join(w if not w.islower() or w in ("and", "of", "the", "upon", "on") else w.title()
-                    for w in _fold(written).split())
+    return " ".join(
+        w if not w.islower() or w in ("and", "of", "the", "upon", "on") else w.title()
+        for w in _fold(written).split()
+    )
 
 
 def same_publisher(a: str | None, b: str | None) -> bool:
@@ -409,5 +405,9 @@ def same_publisher(a: str | None, b: str | None) -> bool:
     if _key(a) == _key(b):
         return True
     found_a, found_b = find_publishers(a), find_publishers(b)
-    return bool(found_a and found_b and found_a[0].publisher == found_b[0].publisher
-                and _key(found_a[0].value) == _key(found_b[0].value))
+    return bool(
+        found_a
+        and found_b
+        and found_a[0].publisher == found_b[0].publisher
+        and _key(found_a[0].value) == _key(found_b[0].value)
+    )

@@ -129,8 +129,7 @@ def multipart(
     def body() -> Iterator[bytes]:
         for name, value in (fields or {}).items():
             yield (
-                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
-                f"{value}\r\n"
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
             ).encode()
         for name, filename, content in files:
             yield (

@@ -534,7 +534,9 @@ def _sections(
 def _cover(*lines: str) -> list[tuple[str, float, bool]]:
     """A cover: the first two lines large and bold (a name over two lines), then smaller
     lines; "" leaves a gap."""
-    return [(t, 10 if not t else (20 if i < 2 else 14), i < 2 and bool(t)) for i, t in enumerate(lines)]
+    return [
+        (t, 10 if not t else (20 if i < 2 else 14), i < 2 and bool(t)) for i, t in enumerate(lines)
+    ]
 
 
 # The PDF fixtures: (name, child, first paragraph, cover, furniture, layout options, metadata).
@@ -694,7 +696,9 @@ def catalogue(folder: Path) -> list[tuple[str, Path, Expected]]:
 
 _LEADER_DOTS = re.compile(r"(?:\.\s*){4,}\d")
 _CONTENTS_ENTRY = re.compile(r"^\s*(?:\d+(?:\.\d+)*\.?\s+)?[A-Z][^.!?]{2,80}\s+\d{1,3}\s*$", re.M)
-_MARKER = re.compile(r"\bPage \d+ of \d+\b|\bP a g e\b|\bPage \d+:|\bOFFICIAL\b|PROTECTIVELY MARKED", re.I)
+_MARKER = re.compile(
+    r"\bPage \d+ of \d+\b|\bP a g e\b|\bPage \d+:|\bOFFICIAL\b|PROTECTIVELY MARKED", re.I
+)
 
 
 def dirty_reasons(text: str, furniture: list[str], *, alone: bool = False) -> list[str]:

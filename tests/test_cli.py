@@ -19,8 +19,15 @@ def _run(*args: str, input: str | None = None):  # noqa: A002
 
 
 def test_cli_search_json_shape(sample_home):
-    result = _run("search", "baby bruised and nobody referred it", "-k", "3", "--json",
-                  "--home", str(sample_home.home))
+    result = _run(
+        "search",
+        "baby bruised and nobody referred it",
+        "-k",
+        "3",
+        "--json",
+        "--home",
+        str(sample_home.home),
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["query"] == "baby bruised and nobody referred it"
@@ -35,8 +42,21 @@ def test_cli_search_json_shape(sample_home):
 
 
 def test_cli_search_filters_by_year_type_and_theme(sample_home):
-    result = _run("search", "learning", "-k", "10", "--json", "--year-from", "2019",
-                  "--type", "lcspr", "--theme", "domestic_abuse", "--home", str(sample_home.home))
+    result = _run(
+        "search",
+        "learning",
+        "-k",
+        "10",
+        "--json",
+        "--year-from",
+        "2019",
+        "--type",
+        "lcspr",
+        "--theme",
+        "domestic_abuse",
+        "--home",
+        str(sample_home.home),
+    )
     assert result.exit_code == 0, result.output
     hits = json.loads(result.stdout)["results"]
     assert hits
@@ -47,19 +67,22 @@ def test_cli_search_filters_by_year_type_and_theme(sample_home):
 def test_cli_search_batch_writes_one_json_line_per_query(sample_home, tmp_path):
     queries = tmp_path / "queries.txt"
     queries.write_text("missed health appointments\n\nmother's partner never assessed\n")
-    result = _run("search", "--batch", str(queries), "-k", "2", "--json",
-                  "--home", str(sample_home.home))
+    result = _run(
+        "search", "--batch", str(queries), "-k", "2", "--json", "--home", str(sample_home.home)
+    )
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [line["query"] for line in lines] == [
-        "missed health appointments", "mother's partner never assessed"
+        "missed health appointments",
+        "mother's partner never assessed",
     ]
     assert all(len(line["results"]) == 2 for line in lines)
 
 
 def test_cli_search_unknown_theme_lists_valid_ids(sample_home):
-    result = runner.invoke(app, ["search", "x", "--theme", "nonsense", "--home",
-                                 str(sample_home.home)])
+    result = runner.invoke(
+        app, ["search", "x", "--theme", "nonsense", "--home", str(sample_home.home)]
+    )
     assert result.exit_code == 2
     assert "unknown theme id(s) nonsense" in result.output
     assert "threshold_disputes" in result.output
@@ -74,8 +97,9 @@ def test_cli_search_without_a_knowledge_base_says_what_to_do(tmp_path):
 def test_cli_report_and_stats_json(sample_home):
     stats = json.loads(_run("stats", "--json", "--home", str(sample_home.home)).stdout)
     assert stats["reports"] == 27 and stats["passages"] > 300
-    search = json.loads(_run("search", "sofa", "-k", "1", "--json", "--home",
-                             str(sample_home.home)).stdout)
+    search = json.loads(
+        _run("search", "sofa", "-k", "1", "--json", "--home", str(sample_home.home)).stdout
+    )
     report_id = search["results"][0]["report_id"]
     report = json.loads(_run("report", report_id, "--json", "--home", str(sample_home.home)).stdout)
     assert report["id"] == report_id
@@ -86,9 +110,12 @@ def test_cli_report_and_stats_json(sample_home):
 
 def test_cli_tag_jsonl_contract(tmp_path):
     lines = [
-        {"id": "p1", "text": "The health visitor saw the six-week-old baby with a bruise on his "
-         "cheek; the explanation that a sibling had caused it was accepted and no referral to "
-         "children's social care was made."},
+        {
+            "id": "p1",
+            "text": "The health visitor saw the six-week-old baby with a bruise on his "
+            "cheek; the explanation that a sibling had caused it was accepted and no referral to "
+            "children's social care was made.",
+        },
         {"id": 7, "text": "There was no evidence of domestic abuse in the household."},
     ]
     src = tmp_path / "in.jsonl"
@@ -116,9 +143,11 @@ def test_cli_tag_jsonl_reports_bad_lines_and_carries_on(tmp_path):
 
 def test_cli_ingest_exit_code_is_one_when_a_file_fails(tmp_path):
     good = tmp_path / "note.txt"
-    good.write_text("Serious Case Review: Child Q (fictional)\n\n1.1 The school shared its "
-                    "concerns with children's social care on the same day, and a strategy "
-                    "discussion was held within 24 hours with police and health.\n")
+    good.write_text(
+        "Serious Case Review: Child Q (fictional)\n\n1.1 The school shared its "
+        "concerns with children's social care on the same day, and a strategy "
+        "discussion was held within 24 hours with police and health.\n"
+    )
     bad = tmp_path / "broken.pdf"
     bad.write_bytes(b"%PDF-1.4\n%garbage")
     result = runner.invoke(app, ["ingest", str(good), str(bad), "--home", str(tmp_path / "h")])
@@ -131,8 +160,10 @@ def test_cli_ingest_exit_code_is_one_when_a_file_fails(tmp_path):
 def test_cli_search_batch_reports_a_bad_query_and_carries_on(sample_home, tmp_path):
     queries = tmp_path / "queries.txt"
     queries.write_text("missed health appointments\n" + "neglect " * 200 + "\nunseen men\n")
-    result = runner.invoke(app, ["search", "--batch", str(queries), "-k", "1", "--json",
-                                 "--home", str(sample_home.home)])
+    result = runner.invoke(
+        app,
+        ["search", "--batch", str(queries), "-k", "1", "--json", "--home", str(sample_home.home)],
+    )
     assert result.exit_code == 1
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [bool(line.get("error")) for line in lines] == [False, True, False]
@@ -141,8 +172,17 @@ def test_cli_search_batch_reports_a_bad_query_and_carries_on(sample_home, tmp_pa
 
 
 def test_cli_search_nation_filter_ignores_case(sample_home):
-    result = _run("search", "neglect", "-k", "3", "--json", "--nation", "wales",
-                  "--home", str(sample_home.home))
+    result = _run(
+        "search",
+        "neglect",
+        "-k",
+        "3",
+        "--json",
+        "--nation",
+        "wales",
+        "--home",
+        str(sample_home.home),
+    )
     hits = json.loads(result.stdout)["results"]
     assert hits and all(h["nation"] == "Wales" for h in hits)
 

@@ -76,7 +76,13 @@ def test_docs_settings_page_lists_every_setting():
 
 def test_docs_readme_lists_every_cli_command():
     commands = cli_commands()
-    assert {"scrkb ingest", "scrkb search", "scrkb crawl", "scrkb serve", "scrkb samples build"} <= commands
+    assert {
+        "scrkb ingest",
+        "scrkb search",
+        "scrkb crawl",
+        "scrkb serve",
+        "scrkb samples build",
+    } <= commands
     assert missing(commands, (ROOT / "README.md").read_text()) == []
 
 

@@ -42,7 +42,9 @@ HEAVY = ("spacy", "faiss", "torch", "sentence_transformers", "sklearn", "scrapy"
 def package_dirs() -> dict[str, Path]:
     """Import package -> folder, as pyproject.toml maps them (``scrkb.nlp`` -> ``nlp/``)."""
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    return {pkg: ROOT / folder for pkg, folder in config["tool"]["setuptools"]["package-dir"].items()}
+    return {
+        pkg: ROOT / folder for pkg, folder in config["tool"]["setuptools"]["package-dir"].items()
+    }
 
 
 def modules() -> dict[str, Path]:
@@ -65,9 +67,7 @@ def layer_of(module: str) -> tuple[int, str] | None:
     for rank, names in enumerate(LAYERS):
         for name in names:
             inside = module.startswith(name + ".") and name != "scrkb"  # the root: itself only
-            if (module == name or inside) and (
-                best is None or len(name) > len(best[1])
-            ):
+            if (module == name or inside) and (best is None or len(name) > len(best[1])):
                 best = (rank, name)
     return best
 
@@ -156,13 +156,19 @@ def test_layers_imports_point_down_or_sideways() -> None:
         ("scrkb.web.routes.search", "from scrkb.api import schemas\n", "sibling"),
         ("scrkb.web.render", "import spacy\n", "stay light"),
         ("scrkb.api.deps", "def f():\n    import faiss\n", "stay light"),
-        ("scrkb.services.jobs", "import importlib\nimportlib.import_module('scrkb.cli')\n", "layer 6"),
+        (
+            "scrkb.services.jobs",
+            "import importlib\nimportlib.import_module('scrkb.cli')\n",
+            "layer 6",
+        ),
         ("scrkb.models", "from scrkb.ingest.extract import extract\n", "layer 1"),
         ("scrkb.nlp.structure.lines", "from ..embedding import x\n", None),
         ("scrkb.nlp.structure.lines", "from ...index import store\n", "layer 3"),
     ],
 )
-def test_layers_checker_catches_upward_imports(module: str, source: str, expected: str | None) -> None:
+def test_layers_checker_catches_upward_imports(
+    module: str, source: str, expected: str | None
+) -> None:
     found = violations(module, source)
     if expected is None:
         assert found == []

@@ -92,7 +92,8 @@ def test_packaging_installed_wheel_tags_a_passage(wheel: Path, tmp_path: Path) -
     (Path(purelib) / "project-deps.pth").write_text("\n".join(dict.fromkeys(deps)) + "\n")
     subprocess.run(
         [python, "-m", "pip", "install", "--no-deps", "--no-index", "--quiet", str(wheel)],
-        check=True, cwd=tmp_path,
+        check=True,
+        cwd=tmp_path,
     )
     where = subprocess.run(
         [python, "-c", "import scrkb.nlp.themes as t; print(t.__file__)"],

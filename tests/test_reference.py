@@ -75,21 +75,34 @@ def test_reference_one_report_reads_the_same_in_every_reference_list(review_type
     from scrkb.services.exports import pack_blocks
     from scrkb.web.routes.precedent import citation_list
 
-    facts = {"title": "Child Safeguarding Practice Review: Child T", "year": 2023,
-             "partnership": "Northfield Safeguarding Children Partnership",
-             "review_type": review_type}
+    facts = {
+        "title": "Child Safeguarding Practice Review: Child T",
+        "year": 2023,
+        "partnership": "Northfield Safeguarding Children Partnership",
+        "review_type": review_type,
+    }
     url = "https://northfield.example/child-t.pdf"
     briefing = reference_text(BriefingReference(number=1, report_id="t", url=url, **facts))
     citation = Citation(report_id="t", page=3, page_end=3, source_url=url, **facts)
-    item = PackItem(passage_id="t-0001", position=1, note="", text="The review found...",
-                    heading_path=["Findings"], themes=[], citation=citation, added_at="2026")
+    item = PackItem(
+        passage_id="t-0001",
+        position=1,
+        note="",
+        text="The review found...",
+        heading_path=["Findings"],
+        themes=[],
+        citation=citation,
+        added_at="2026",
+    )
     pack = Pack.model_construct(title="Child T", description="", items=[item])
     refs = next(b for b in pack_blocks(pack, None) if b.kind == "refs").items
     summary = ReportSummary.model_construct(id="t", source_url=url, **facts)
     precedent = Precedent.model_construct(reports=[ReportMatch.model_construct(report=summary)])
     assert refs == [(f"[1] {briefing}", url)]
     assert citation_list(precedent) == [f"{briefing} {url}"]
-    assert briefing.startswith("Northfield Safeguarding Children Partnership (2023) Child Safeguarding")
+    assert briefing.startswith(
+        "Northfield Safeguarding Children Partnership (2023) Child Safeguarding"
+    )
     assert "not known" not in briefing and "XYZ" not in briefing
 
 
@@ -132,7 +145,11 @@ def test_reference_find_publishers(text: str, publisher_id: str, nation: str, va
     from scrkb.reference import find_publishers
 
     [found, *_] = find_publishers(text)
-    assert (found.publisher.id, found.publisher.nation, found.value) == (publisher_id, nation, value)
+    assert (found.publisher.id, found.publisher.nation, found.value) == (
+        publisher_id,
+        nation,
+        value,
+    )
 
 
 def test_reference_find_publishers_needs_a_body_word() -> None:

@@ -87,8 +87,10 @@ def test_relevance_search_beats_each_arm_for_every_writer(searcher):
     systems = variants(searcher)
     found = {}
     for writer, queries in by_writer(prepare(searcher, load_judged())).items():
-        found[writer] = {name: score(searcher, queries, *systems[name])["ndcg@10"]
-                         for name in ("bm25", "dense", "scrkb")}
+        found[writer] = {
+            name: score(searcher, queries, *systems[name])["ndcg@10"]
+            for name in ("bm25", "dense", "scrkb")
+        }
     for writer, scores in found.items():
         if writer == "team":
             assert scores["scrkb"] > scores["bm25"], found

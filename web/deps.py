@@ -103,7 +103,11 @@ class Web:
         title = ERROR_TITLES.get(status, "Sorry, there is a problem")
         try:
             return self.render(
-                request, "error.html", status_code=status, title=title, message=message,
+                request,
+                "error.html",
+                status_code=status,
+                title=title,
+                message=message,
                 status=status,
             )
         except Exception:
@@ -119,9 +123,7 @@ def get_web(request: Request) -> Web:
 WebDep = Annotated[Web, Depends(get_web)]
 
 
-def require_token(
-    request: Request, csrf_token: Annotated[str, Form(max_length=100)] = ""
-) -> None:
+def require_token(request: Request, csrf_token: Annotated[str, Form(max_length=100)] = "") -> None:
     """A form's CSRF token must be this visitor's (``csrf.py``)."""
     check_token(request, csrf_token)
 

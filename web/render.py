@@ -110,13 +110,21 @@ def original_at(report_id: str, page: int = 1, fmt: str | None = None) -> str:
     from scrkb.models import Citation
 
     return site_original_href(
-        Citation(report_id=report_id, title="", partnership=None, year=None, page=page or 1,
-                 page_end=page or 1, source_url=None, format=fmt)
+        Citation(
+            report_id=report_id,
+            title="",
+            partnership=None,
+            year=None,
+            page=page or 1,
+            page_end=page or 1,
+            source_url=None,
+            format=fmt,
+        )
     )
 
 
 def why_matched(why: MatchReason | None) -> str:
-    """"Why this matched" as one line: the shared words, the asked-for themes, meaning."""
+    """ "Why this matched" as one line: the shared words, the asked-for themes, meaning."""
     if why is None:
         return ""
     parts = []

@@ -154,6 +154,7 @@ def filter_groups(
     theme_values = [(t.id, t.name) for t in context.get("theme_choices", [])]
     order_by = facets.get("theme") or overall
     theme_values.sort(key=lambda v: (-(order_by.get(v[0]) or 0), v[1]))
+
     def unit(facet: str) -> str | None:
         """Say what the numbers count (passages or reports): the two differ."""
         if facets:

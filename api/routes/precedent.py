@@ -90,9 +90,7 @@ async def precedent(request: Request, services: ServicesDep) -> PrecedentPublic:
         cutoff, filters = req.min_similarity, req.filters
     elif ctype == "application/x-www-form-urlencoded":
         allow_body(request.scope, DRAFT_BODY_LIMIT)
-        async with request.form(
-            max_files=0, max_fields=10, max_part_size=DRAFT_BODY_LIMIT
-        ) as form:
+        async with request.form(max_files=0, max_fields=10, max_part_size=DRAFT_BODY_LIMIT) as form:
             fields = {key: value for key, value in form.items() if isinstance(value, str)}
         k, per_report = precedent_options(fields)
         passages = await run_in_threadpool(draft_passages, fields.get("text"), None, settings)

@@ -48,7 +48,8 @@ async def search(
     partnership: Many = None,
     report_id: Many = None,
     k: Annotated[
-        int, Query(ge=1, le=100, description="Results per page (reports per page when view=reports).")
+        int,
+        Query(ge=1, le=100, description="Results per page (reports per page when view=reports)."),
     ] = 10,
     offset: Annotated[
         int, Query(ge=0, le=1000, description="Results (or, when view=reports, reports) to skip.")
@@ -109,8 +110,11 @@ async def search(
     for item in [*data["hits"], *(data["groups"] or [])]:
         matches = item.get("report_matches", item.get("matches")) or 0
         if shown and matches > shown:
-            more = [(name, value) for name, value in request.query_params.multi_items()
-                    if name not in ("report_id", "offset", "per_report")]
+            more = [
+                (name, value)
+                for name, value in request.query_params.multi_items()
+                if name not in ("report_id", "offset", "per_report")
+            ]
             item["more_url"] = "/api/search?" + urlencode([*more, ("report_id", item["report_id"])])
     return SearchResultsPublic.model_validate(
         {**data, "k": k, "offset": offset, "facets": results.facets or {}}

@@ -79,6 +79,8 @@ NAME_CODE = re.compile(
     r"\s+[A-Z]{1,2}\d{0,2})(?![\w'’])"
 )
 YEAR = re.compile(r"\b(19[89]\d|20[0-4]\d)\b")
+
+
 @dataclass(frozen=True)
 class Classification:
     kind: Kind

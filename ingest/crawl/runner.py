@@ -130,8 +130,7 @@ def _spider(source: str, settings: Settings, start_url: str | None) -> tuple[typ
         return GovukPanelSpider, {"base_url": start_url or settings.crawl_govuk_url}
     if source == "partnerships" and not start_url:
         sites = [
-            p.spider_site()
-            for p in load_registry(settings.crawl_sources_file, with_url_only=True)
+            p.spider_site() for p in load_registry(settings.crawl_sources_file, with_url_only=True)
         ]
         return PartnershipSpider, {"sites": sites, "source": "partnerships"}
     return PartnershipSpider, {"start_urls": [start_url], "source": source}

@@ -45,6 +45,7 @@ _KIND_RULES: tuple[tuple[SectionKind, re.Pattern[str]], ...] = (
     ("appendix", re.compile(r"^(appendix|appendices|annex|annexe|schedule)\b")),
 )
 
+
 def section_kind_for(heading_path: list[str]) -> SectionKind:
     """The kind of section a block sits in, from its headings (innermost decides first).
 
@@ -73,7 +74,9 @@ def style_heading(line: TextLine, lay: Layout) -> bool:
     return line.bold
 
 
-def is_heading_candidate(line: TextLine, prev: TextLine | None, nxt: TextLine | None, lay: Layout) -> bool:
+def is_heading_candidate(
+    line: TextLine, prev: TextLine | None, nxt: TextLine | None, lay: Layout
+) -> bool:
     """Whether a line reads as a heading.
 
     Markup levels and plain-text underlines decide at once. Otherwise the line must be

@@ -72,11 +72,7 @@ def resolve_levels(paras: list[Para], lay: Layout) -> None:
 
 def is_prose(text: str) -> bool:
     """Sentences, not a list entry: long, ends like a sentence, no trailing page number."""
-    return (
-        len(text.split()) >= 12
-        and ends_sentence(text)
-        and not clean.is_contents_line(text)
-    )
+    return len(text.split()) >= 12 and ends_sentence(text) and not clean.is_contents_line(text)
 
 
 def _demote_title(paras: list[Para]) -> None:

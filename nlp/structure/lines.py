@@ -51,7 +51,6 @@ class Layout:
     stats: Counter[str] = field(default_factory=Counter)
 
 
-
 TERMINAL = (".", "?", "!", ":", ";", '."', ".'", '?"', '!"', ".)", ';"')
 NUMBERED_PARA = re.compile(r"^\(?\d{1,2}(?:\.\d{1,2}){1,3}\.?\)?\s+\S")
 NUMBERED_SIMPLE = re.compile(r"^\d{1,2}\.?\s+[A-Z\"'(]")
@@ -137,9 +136,7 @@ BARE_LABEL = re.compile(
     r"^(section|part|chapter|appendix|annex|annexe|schedule)\s+(\d{1,2}|[a-z]|[ivx]{1,4})[.:]?$",
     re.IGNORECASE,
 )
-TOP_NAMED = re.compile(
-    r"^(section|part|chapter|appendix|appendices|annex|annexe|schedule)\b", re.I
-)
+TOP_NAMED = re.compile(r"^(section|part|chapter|appendix|appendices|annex|annexe|schedule)\b", re.I)
 STRIP_NUMBER = re.compile(
     r"^(?:(?:section|part|chapter)\s+\w+\s*[:.\-\u2013]?\s*|\d{1,2}(?:\.\d{1,2}){0,3}\.?\)?\s+)",
     re.IGNORECASE,

@@ -42,9 +42,7 @@ ACTION_WORDS = 40
 MAX_QUESTIONS = 4
 
 
-def draft_briefing(
-    pack: Pack, catalog: Catalog, *, public_base_url: str | None = None
-) -> Briefing:
+def draft_briefing(pack: Pack, catalog: Catalog, *, public_base_url: str | None = None) -> Briefing:
     """The pack as a briefing within the word budget, ready to be edited."""
     references: dict[str, BriefingReference] = {}
     citations: dict[str, Citation] = {}
@@ -72,9 +70,7 @@ def draft_briefing(
     # The background already tells a report's summary: extracts show other passages
     # first, and a summary only when the pack holds nothing else.
     told = {_summary_text(d) for d in details.values()}
-    passages = [i for i in passages if i.text not in told] + [
-        i for i in passages if i.text in told
-    ]
+    passages = [i for i in passages if i.text not in told] + [i for i in passages if i.text in told]
     extracts = [
         BriefingExtract(
             text=shorten(item.text, EXTRACT_WORDS),
@@ -119,9 +115,7 @@ def _summary_text(detail: ReportDetail) -> str:
     return summary_passage(p for s in detail.sections for p in s.passages)
 
 
-def _background(
-    references: dict[str, BriefingReference], details: dict[str, ReportDetail]
-) -> str:
+def _background(references: dict[str, BriefingReference], details: dict[str, ReportDetail]) -> str:
     paragraphs = []
     for report_id, ref in list(references.items())[:MAX_BACKGROUND_REPORTS]:
         detail = details.get(report_id)
@@ -205,11 +199,13 @@ def _actions(
     return out
 
 
-_ADDRESSED = re.compile(r"^(?:that\s+)?(?P<who>[^.;:]{2,80}?)\s+(?:should|must)\s+(?P<what>.+)$", re.I | re.S)
+_ADDRESSED = re.compile(
+    r"^(?:that\s+)?(?P<who>[^.;:]{2,80}?)\s+(?:should|must)\s+(?P<what>.+)$", re.I | re.S
+)
 
 
 def _as_practice_point(text: str) -> str:
-    """"The partnership should seek assurance that..." reads on a handout as
+    """ "The partnership should seek assurance that..." reads on a handout as
     "The partnership: seek assurance that...": who acts, then what to do."""
     m = _ADDRESSED.match(text)
     if m and len(m["who"].split()) <= 8 and not m["what"].lower().startswith("be "):

@@ -100,8 +100,12 @@ def pack_blocks(pack: Pack, public_base_url: str | None) -> list[Block]:
         kind = f"Recommendation {item.number}: " if item.kind == "recommendation" else ""
         blocks.append(Block("heading", f"{item.position}. {kind}{c.title}"))
         blocks.append(
-            Block("quote", item.text, cite=citation_text(pack_ref=refs[c.report_id], c=c),
-                  url=cited_url(c, public_base_url))
+            Block(
+                "quote",
+                item.text,
+                cite=citation_text(pack_ref=refs[c.report_id], c=c),
+                url=cited_url(c, public_base_url),
+            )
         )
         if item.themes:
             blocks.append(
@@ -130,8 +134,9 @@ def briefing_blocks(briefing: Briefing) -> list[Block]:
     blocks.append(Block("heading", "What the reviews found"))
     for e in briefing.extracts:
         blocks.append(
-            Block("quote", e.text, cite=citation_text(pack_ref=e.reference, c=e.citation),
-                  url=e.url)
+            Block(
+                "quote", e.text, cite=citation_text(pack_ref=e.reference, c=e.citation), url=e.url
+            )
         )
     blocks.append(Block("heading", "What to do"))
     blocks.append(Block("bullets", items=[(a, None) for a in briefing.actions]))
@@ -213,7 +218,7 @@ def _md_escape(text: str) -> str:
     """Markdown's marks shown as text; a leading reference number ("[2] ") stays as it is."""
     number = re.match(r"\[\d+\] ", text)
     lead = number.group(0) if number else ""
-    return lead + re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", text[len(lead):])
+    return lead + re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", text[len(lead) :])
 
 
 def render_md(blocks: list[Block], title: str, briefing: bool) -> bytes:
@@ -280,8 +285,12 @@ def render_briefing_csv(briefing: Briefing) -> bytes:
     rows += [("Background", p, "", "") for p in _paragraphs(briefing.background)]
     rows += [("Why it matters", p, "", "") for p in _paragraphs(briefing.why_it_matters)]
     rows += [
-        ("What the reviews found", e.text, citation_text(pack_ref=e.reference, c=e.citation),
-         e.url or "")
+        (
+            "What the reviews found",
+            e.text,
+            citation_text(pack_ref=e.reference, c=e.citation),
+            e.url or "",
+        )
         for e in briefing.extracts
     ]
     rows += [("What to do", a, "", "") for a in briefing.actions]
@@ -432,7 +441,7 @@ def _title_border_off(style, OxmlElement, qn) -> None:  # noqa: ANN001, N803
 
 
 def _page_numbers(section, OxmlElement, qn) -> None:  # noqa: ANN001, N803
-    """"Page N of M" in the footer, as Word fields (Word fills them in)."""
+    """ "Page N of M" in the footer, as Word fields (Word fills them in)."""
     paragraph = section.footer.paragraphs[0]
     paragraph.alignment = 1  # centre
 
@@ -487,17 +496,37 @@ def _pdf(blocks: list[Block], title: str, briefing: bool, scale: float) -> tuple
 
     size = (10 if briefing else 10.5) * scale
     lead = size * 1.32
-    body = ParagraphStyle("Body", fontName="Helvetica", fontSize=size, leading=lead,
-                          spaceAfter=size * 0.45)
-    small = ParagraphStyle("Small", parent=body, fontSize=size * 0.85, leading=lead * 0.85,
-                           textColor="#505a5f")
-    heading = ParagraphStyle("Heading1", parent=body, fontName="Helvetica-Bold",
-                             fontSize=size * 1.35, leading=size * 1.7, spaceBefore=size * 0.9,
-                             spaceAfter=size * 0.3, keepWithNext=1)
-    title_style = ParagraphStyle("Title", parent=body, fontName="Helvetica-Bold",
-                                 fontSize=size * 2.0, leading=size * 2.4, spaceAfter=size * 0.3)
-    quote = ParagraphStyle("Quote", parent=body, leftIndent=5 * mm, borderPadding=(0, 0, 0, 3 * mm),
-                           spaceAfter=size * 0.15)
+    body = ParagraphStyle(
+        "Body", fontName="Helvetica", fontSize=size, leading=lead, spaceAfter=size * 0.45
+    )
+    small = ParagraphStyle(
+        "Small", parent=body, fontSize=size * 0.85, leading=lead * 0.85, textColor="#505a5f"
+    )
+    heading = ParagraphStyle(
+        "Heading1",
+        parent=body,
+        fontName="Helvetica-Bold",
+        fontSize=size * 1.35,
+        leading=size * 1.7,
+        spaceBefore=size * 0.9,
+        spaceAfter=size * 0.3,
+        keepWithNext=1,
+    )
+    title_style = ParagraphStyle(
+        "Title",
+        parent=body,
+        fontName="Helvetica-Bold",
+        fontSize=size * 2.0,
+        leading=size * 2.4,
+        spaceAfter=size * 0.3,
+    )
+    quote = ParagraphStyle(
+        "Quote",
+        parent=body,
+        leftIndent=5 * mm,
+        borderPadding=(0, 0, 0, 3 * mm),
+        spaceAfter=size * 0.15,
+    )
     cite = ParagraphStyle("Cite", parent=small, leftIndent=5 * mm, spaceAfter=size * 0.7)
 
     def text(value: str) -> str:
@@ -536,8 +565,9 @@ def _pdf(blocks: list[Block], title: str, briefing: bool, scale: float) -> tuple
         elif b.kind in ("bullets", "numbers", "refs"):
             items = [
                 ListItem(
-                    Paragraph(text(t) + (" " + link(u) if u else ""), small if b.kind == "refs"
-                              else body),
+                    Paragraph(
+                        text(t) + (" " + link(u) if u else ""), small if b.kind == "refs" else body
+                    ),
                     leftIndent=5 * mm,
                 )
                 for t, u in b.items
@@ -567,8 +597,14 @@ def _pdf(blocks: list[Block], title: str, briefing: bool, scale: float) -> tuple
 
     buf = io.BytesIO()
     doc = Doc(
-        buf, pagesize=A4, title=_pdf_text(title), author="scrkb", leftMargin=margin,
-        rightMargin=margin, topMargin=margin, bottomMargin=margin + 4 * mm,
+        buf,
+        pagesize=A4,
+        title=_pdf_text(title),
+        author="scrkb",
+        leftMargin=margin,
+        rightMargin=margin,
+        topMargin=margin,
+        bottomMargin=margin + 4 * mm,
     )
     doc.build(story, canvasmaker=_numbered_canvas(Canvas, A4, margin))
     frame_height = A4[1] - 2 * margin - 4 * mm
@@ -670,9 +706,7 @@ def _sanitised(pack: Pack) -> Pack:
             update={
                 "note": _clean(item.note),
                 "text": _clean(item.text),
-                "citation": item.citation.model_copy(
-                    update={"title": _clean(item.citation.title)}
-                ),
+                "citation": item.citation.model_copy(update={"title": _clean(item.citation.title)}),
             }
         )
         for item in pack.items
@@ -692,9 +726,7 @@ def _sanitised_briefing(briefing: Briefing) -> Briefing:
             "title": _clean(briefing.title),
             "background": _clean(briefing.background),
             "why_it_matters": _clean(briefing.why_it_matters),
-            "extracts": [
-                e.model_copy(update={"text": _clean(e.text)}) for e in briefing.extracts
-            ],
+            "extracts": [e.model_copy(update={"text": _clean(e.text)}) for e in briefing.extracts],
             "actions": [_clean(a) for a in briefing.actions],
             "questions": [_clean(q) for q in briefing.questions],
             "further_information": [_clean(f) for f in briefing.further_information],

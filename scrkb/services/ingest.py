@@ -322,7 +322,9 @@ class FileUnit(Unit):
         self.existing = existing
         self.report_id = existing["id"] if existing else report_id_for(source)
         self.provenance = provenance or {}
-        self.twins: list[tuple[int, str]] = []  # later files of the batch, same content: (index, source)
+        self.twins: list[
+            tuple[int, str]
+        ] = []  # later files of the batch, same content: (index, source)
         self.doc: Prepared | None = None
         self.vectors: np.ndarray | None = None
         self.outcome: FileOutcome | None = None
@@ -607,10 +609,16 @@ class Ingestor:
             path = files[index]
             shown = str(path)
             if not path.exists():
-                record(index, FileOutcome(shown, "failed", reason="unreadable", message="file not found"))
+                record(
+                    index,
+                    FileOutcome(shown, "failed", reason="unreadable", message="file not found"),
+                )
                 continue
             if not path.is_file():
-                record(index, FileOutcome(shown, "failed", reason="unreadable", message="not a regular file"))
+                record(
+                    index,
+                    FileOutcome(shown, "failed", reason="unreadable", message="not a regular file"),
+                )
                 continue
             extra = provenance.get(str(path))
             source = (extra or {}).get("url") or str(path.resolve())
@@ -622,7 +630,12 @@ class Ingestor:
                 sha = sha256_file(path)
                 self.seconds.add("hash", time.perf_counter() - t)
                 if existing and existing["sha256"] == sha:
-                    record(index, FileOutcome(shown, "unchanged", report_id=existing["id"], title=existing["title"]))
+                    record(
+                        index,
+                        FileOutcome(
+                            shown, "unchanged", report_id=existing["id"], title=existing["title"]
+                        ),
+                    )
                     continue
                 twin = self.store.find_by_sha256(sha)
                 if twin and twin["source"] != source:

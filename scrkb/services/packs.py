@@ -58,7 +58,9 @@ class Packs:
     def get(self, pack_id: str) -> Pack:
         summary = self.table.summary(pack_id)
         items = self.table.items(pack_id)
-        return Pack(**summary.model_dump(exclude={"item_count"}), item_count=len(items), items=items)
+        return Pack(
+            **summary.model_dump(exclude={"item_count"}), item_count=len(items), items=items
+        )
 
     def find(self, pack_id: str | None) -> Pack | None:
         """The pack, or None when there is no such pack (a stale browser cookie)."""

@@ -42,7 +42,9 @@ from scrkb.nlp.embedding import Embedder
 
 EMBED_THREADS = 0  # texts embedded at once (0: one per core, beside the workers too)
 TAG_BATCH = 64  # passages per tag call: spaCy's batches fill (a third less CPU than per report)
-PARALLEL_MIN_UNITS = 8  # below this, spawning workers (spaCy + tagger each) costs more than it saves
+PARALLEL_MIN_UNITS = (
+    8  # below this, spawning workers (spaCy + tagger each) costs more than it saves
+)
 
 Call = tuple[Callable[..., Any], tuple[Any, ...]]
 
@@ -290,7 +292,9 @@ def run_units(
     window = 2 * max(workers.count, 1) + 1
     onnx = embedder.runtime == "onnxruntime-cpu"
     group_texts = 1 if onnx else 4 * embedder.batch_size
-    embed_threads = (EMBED_THREADS or os.cpu_count() or 1) if onnx else (1 if workers.count else None)
+    embed_threads = (
+        (EMBED_THREADS or os.cpu_count() or 1) if onnx else (1 if workers.count else None)
+    )
     jobs: dict[int, TagJob] = {}  # id(unit) -> its tag job, while it is being tagged
 
     def finish(unit: Unit) -> None:

@@ -65,9 +65,9 @@ class QueryThemes:
         self.taxonomy = taxonomy or default_taxonomy()
         self._phrases: list[tuple[str, frozenset[str]]] = []
         for theme in self.taxonomy.themes:
-            name_stems = _content_stems(" ".join(
-                w for w in theme.name.split() if w.lower() not in _GENERIC
-            ))
+            name_stems = _content_stems(
+                " ".join(w for w in theme.name.split() if w.lower() not in _GENERIC)
+            )
             if name_stems:
                 self._phrases.append((theme.id, name_stems))
             for phrase in [*theme.phrases, *theme.typical_wording]:
@@ -119,7 +119,11 @@ class QueryThemes:
         }
 
     def match(
-        self, text: str, *, query_vector: np.ndarray | None = None, embedder=None  # noqa: ANN001
+        self,
+        text: str,
+        *,
+        query_vector: np.ndarray | None = None,
+        embedder=None,  # noqa: ANN001
     ) -> list[ThemeMatch]:
         """The themes the query names, those named in words first, at most ``MAX_THEMES``."""
         if not text.strip():

@@ -38,8 +38,7 @@ def original_file(services: Services, report_id: str) -> OriginalFile:
             return OriginalFile(
                 path=path,
                 media_type=media_type_for(report.format),
-                filename=file_name(report.source, report.provenance.get("ingested_from"))
-                or name,
+                filename=file_name(report.source, report.provenance.get("ingested_from")) or name,
             )
     if report.source_url and report.source_url.startswith(("https://", "http://")):
         return OriginalFile(url=report.source_url)

@@ -177,7 +177,9 @@ def retag_store(
             "failed": [],
         }
         embedder = get_embedder(
-            settings.resolved_model_path(), settings.embed_batch_size, form=form  # type: ignore[arg-type]
+            settings.resolved_model_path(),
+            settings.embed_batch_size,
+            form=form,  # type: ignore[arg-type]
         )
         files_dir = settings.home / "files"
         extract = ExtractorSpec.from_settings(settings)

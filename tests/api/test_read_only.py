@@ -21,7 +21,9 @@ from tests.readonly import listing, read_only
 SCRKB = str(Path(sys.executable).parent / "scrkb")
 
 
-def run(prefix: list[str], *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def run(
+    prefix: list[str], *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [*prefix, SCRKB, *args],
         capture_output=True,
@@ -48,8 +50,16 @@ def test_read_only_cli_commands_work_without_writing(fresh_home: Path) -> None:
         stats = run(prefix, "stats", "--json", "--home", str(fresh_home))
         assert stats.returncode == 0, stats.stdout + stats.stderr
         assert json.loads(stats.stdout)["reports"] == 4
-        found = run(prefix, "search", "bruise on the baby's ear", "-k", "3", "--json",
-                    "--home", str(fresh_home))
+        found = run(
+            prefix,
+            "search",
+            "bruise on the baby's ear",
+            "-k",
+            "3",
+            "--json",
+            "--home",
+            str(fresh_home),
+        )
         assert found.returncode == 0, found.stdout + found.stderr
         hits = json.loads(found.stdout)["results"]
         assert hits
@@ -69,8 +79,9 @@ def test_read_only_stale_index_names_the_command_that_rebuilds_it(fresh_home: Pa
         stale = run(prefix, "search", "bruise", "--home", str(fresh_home))
         assert stale.returncode == 3, stale.stdout + stale.stderr
         assert f"scrkb reindex --home {fresh_home}" in " ".join(stale.stderr.split())
-        lexical = run(prefix, "search", "bruise", "--mode", "bm25", "--json",
-                      "--home", str(fresh_home))
+        lexical = run(
+            prefix, "search", "bruise", "--mode", "bm25", "--json", "--home", str(fresh_home)
+        )
         assert lexical.returncode == 0 and json.loads(lexical.stdout)["results"]
         serve = run(prefix, "serve", "--home", str(fresh_home), "--port", str(_free_port()))
         assert serve.returncode == 3 and "scrkb reindex" in " ".join(serve.stderr.split())

@@ -23,7 +23,9 @@ SLACK = 256 * 1024  # what may be read past a limit: one chunk and the multipart
 
 @pytest.fixture()
 def app(tmp_path: Path):  # noqa: ANN201
-    return create_app(Settings(home=tmp_path / "home", admin_token="tok", max_file_mb=1), warm=False)
+    return create_app(
+        Settings(home=tmp_path / "home", admin_token="tok", max_file_mb=1), warm=False
+    )
 
 
 def _csrf(app) -> dict[str, str]:  # noqa: ANN001
@@ -35,8 +37,9 @@ def _csrf(app) -> dict[str, str]:  # noqa: ANN001
 
 def test_request_limits_json_body_is_refused_while_reading(app) -> None:  # noqa: ANN001
     chunks = [b'{"title": "', *zeros(8 * MB), b'"}']
-    answer = call(app, "POST", "/api/packs", headers={"content-type": "application/json"},
-                  chunks=chunks)
+    answer = call(
+        app, "POST", "/api/packs", headers={"content-type": "application/json"}, chunks=chunks
+    )
     assert answer.status == 413, answer.text
     assert answer.json()["error"]["code"] == "too_large"
     assert answer.bytes_read <= JSON_BODY_LIMIT + SLACK
@@ -127,7 +130,10 @@ def test_request_limits_web_forms_are_bounded(app, path: str, limit: int) -> Non
 @pytest.mark.parametrize("ctype", ["application/json", "application/x-www-form-urlencoded"])
 def test_request_limits_precedent_text_is_bounded(app, ctype: str) -> None:  # noqa: ANN001
     answer = call(
-        app, "POST", "/api/precedent", headers={"content-type": ctype},
+        app,
+        "POST",
+        "/api/precedent",
+        headers={"content-type": ctype},
         chunks=[b'{"text": "', *zeros(20 * MB)],
     )
     assert answer.status == 413 and answer.json()["error"]["code"] == "too_large"

@@ -162,16 +162,22 @@ def test_pack_export_briefing_layout(client: TestClient, filled_pack: dict) -> N
     text = client.get(
         f"/api/packs/{filled_pack['id']}/export", params={"format": "md", "layout": "briefing"}
     ).text
-    sections = ["Background", "Why it matters", "What the reviews found", "What to do",
-                "Questions for reflection", "Further information"]
+    sections = [
+        "Background",
+        "Why it matters",
+        "What the reviews found",
+        "What to do",
+        "Questions for reflection",
+        "Further information",
+    ]
     at = [text.index(f"## {s}\n") for s in sections]
     assert at == sorted(at)
-    questions = text[at[4]:at[5]]
+    questions = text[at[4] : at[5]]
     assert "Why was the explanation accepted?" in questions  # the trainer's note
-    why = text[at[1]:at[2]]
+    why = text[at[1] : at[2]]
     assert why.startswith("## Why it matters\n\nSession 1. The 2 reviews in this briefing")
     assert "It is not a one-off:" in why  # how often the lead theme recurs elsewhere
-    assert "Ambleside Vale Local Safeguarding Children Board (2015)" in text[at[0]:at[1]]
+    assert "Ambleside Vale Local Safeguarding Children Board (2015)" in text[at[0] : at[1]]
 
 
 def test_pack_export_csv(client: TestClient, filled_pack: dict) -> None:

@@ -78,8 +78,11 @@ def test_search_folds_each_report_to_a_few_hits_with_a_link_to_the_rest(
     assert body["per_report"] == 2 and everything["per_report"] == 0
     assert body["total"] == everything["total"] and body["reports"] == everything["reports"]
     per_report = Counter(h["report_id"] for h in body["hits"])
-    assert max(per_report.values()) <= 2 < max(Counter(
-        h["report_id"] for h in everything["hits"]).values())
+    assert (
+        max(per_report.values())
+        <= 2
+        < max(Counter(h["report_id"] for h in everything["hits"]).values())
+    )
     folded = [h for h in body["hits"] if h["more_url"]]
     assert folded and all(h["report_matches"] > 2 for h in folded)
     assert all(h["more_url"] is None for h in body["hits"] if h["report_matches"] <= 2)
@@ -90,9 +93,7 @@ def test_search_folds_each_report_to_a_few_hits_with_a_link_to_the_rest(
 
 
 def test_search_reports_view_and_sort_by_date(client: TestClient) -> None:
-    body = client.get(
-        "/api/search", params={"q": "social care", "view": "reports", "k": 2}
-    ).json()
+    body = client.get("/api/search", params={"q": "social care", "view": "reports", "k": 2}).json()
     assert body["view"] == "reports" and len(body["groups"]) == 2
     assert body["page_total"] == body["reports"]
     for group in body["groups"]:
@@ -109,8 +110,11 @@ def test_search_reports_view_and_sort_by_date(client: TestClient) -> None:
 def test_search_says_why_and_what_facets_count(client: TestClient) -> None:
     body = client.get("/api/search", params={"q": "unseen men new partner", "k": 5}).json()
     assert body["facet_units"] == {
-        "theme": "passages", "year": "reports", "review_type": "reports",
-        "nation": "reports", "age_band": "reports",
+        "theme": "passages",
+        "year": "reports",
+        "review_type": "reports",
+        "nation": "reports",
+        "age_band": "reports",
     }
     why = body["hits"][0]["why"]
     assert set(why) == {"terms", "themes", "meaning"}
@@ -122,9 +126,10 @@ def test_search_says_why_and_what_facets_count(client: TestClient) -> None:
 def test_search_suggests_a_spelling_from_the_corpus(client: TestClient) -> None:
     body = client.get("/api/search", params={"q": "brusing on a baby"}).json()
     assert body["suggestions"]["spelling"] == "bruising on a baby"
-    assert client.get("/api/search", params={"q": "bruising"}).json()["suggestions"][
-        "spelling"
-    ] is None
+    assert (
+        client.get("/api/search", params={"q": "bruising"}).json()["suggestions"]["spelling"]
+        is None
+    )
 
 
 @pytest.mark.parametrize("mode", ["bm25", "dense", "hybrid"])

@@ -65,7 +65,10 @@ def _labels() -> list[str]:
 
 
 def no_5xx(
-    operation, mode: GenerationMode, label: str, call: Callable[[schemathesis.Case], object]  # noqa: ANN001
+    operation,
+    mode: GenerationMode,
+    label: str,
+    call: Callable[[schemathesis.Case], object],  # noqa: ANN001
 ) -> None:
     """Send ``MAX_EXAMPLES`` generated requests for one operation; fail on any 5xx."""
 

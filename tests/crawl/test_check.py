@@ -15,7 +15,9 @@ from tests.crawl.world import World
 
 def test_check_every_source_answers_and_parses(crawl_settings: Settings, world: World) -> None:
     results = {r.id: r for r in check_registry(crawl_settings)}
-    assert {"alpha", "beta", "gamma", "nspcc-updates", "nspcc-library", "govuk-panel"} <= set(results)
+    assert {"alpha", "beta", "gamma", "nspcc-updates", "nspcc-library", "govuk-panel"} <= set(
+        results
+    )
     for source in ("alpha", "beta", "gamma", "nspcc-updates", "nspcc-library", "govuk-panel"):
         assert results[source].status == "ok", (source, results[source])
         assert results[source].http_status == 200 and results[source].documents > 0

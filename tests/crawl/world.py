@@ -326,7 +326,10 @@ class World:
                 ctype = {
                     ".pdf": "application/pdf",
                     ".doc": "application/msword",
-                }.get(suffix, "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+                }.get(
+                    suffix,
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                )
                 site.files[path] = (body, ctype)
         alpha = self.sites["alpha"]
         alpha.routes["/docs/child-p-lcspr.pdf"] = flaky

@@ -24,8 +24,10 @@ TEXTS = [
 def db(tmp_path_factory):
     home = tmp_path_factory.mktemp("lexical")
     path = home / "scrkb.sqlite"
-    passages = [make_passage("rl", i, t, themes=["non_mobile_injury"] if i == 1 else [])
-                for i, t in enumerate(TEXTS)]
+    passages = [
+        make_passage("rl", i, t, themes=["non_mobile_injury"] if i == 1 else [])
+        for i, t in enumerate(TEXTS)
+    ]
     with Store(path) as store:
         store.replace_report(make_report("rl"), passages, embed(TEXTS), form=embedding_form())
     return path
@@ -81,12 +83,25 @@ def test_lexical_build_a_chunk_at_a_time_scores_as_one_whole_build(tmp_path, mon
 
     from scrkb.index import lexical
 
-    themes = [["domestic_abuse", "non_mobile_injury", "information_sharing"], [],
-              ["parental_mental_health", "domestic_abuse", "neglect"], ["neglect"], [], []]
+    themes = [
+        ["domestic_abuse", "non_mobile_injury", "information_sharing"],
+        [],
+        ["parental_mental_health", "domestic_abuse", "neglect"],
+        ["neglect"],
+        [],
+        [],
+    ]
     texts = [*TEXTS, "It was and is, as it had been.", "The review thanks the family."]
-    passages = [make_passage("rc", i, t, themes=themes[i] if i < len(themes) else [],
-                             heading_path=["3. Practice"] if i % 2 else None)
-                for i, t in enumerate(texts)]
+    passages = [
+        make_passage(
+            "rc",
+            i,
+            t,
+            themes=themes[i] if i < len(themes) else [],
+            heading_path=["3. Practice"] if i % 2 else None,
+        )
+        for i, t in enumerate(texts)
+    ]
     with Store(tmp_path / "scrkb.sqlite") as store:
         store.replace_report(make_report("rc"), passages, embed(texts), form=embedding_form())
         monkeypatch.setattr(lexical, "BUILD_CHUNK", 1)  # every passage a chunk of its own
@@ -97,8 +112,10 @@ def test_lexical_build_a_chunk_at_a_time_scores_as_one_whole_build(tmp_path, mon
         at_once = LexicalIndex.build(store)
     # the same text bm25s would index from whole token lists: heading, then passage text
     whole = bm25s.BM25(k1=1.2, b=0.75)
-    whole.index(lexical.passage_tokens([" ".join([p.heading_path[-1], p.text]) for p in passages]),
-                show_progress=False)
+    whole.index(
+        lexical.passage_tokens([" ".join([p.heading_path[-1], p.text]) for p in passages]),
+        show_progress=False,
+    )
     stems = [s for s in whole.vocab_dict if s]
     assert sorted(stems) == sorted(s for s in chunked.bm25.vocab_dict if s)
     for stem in stems:
@@ -114,8 +131,11 @@ def test_lexical_build_a_chunk_at_a_time_scores_as_one_whole_build(tmp_path, mon
 def test_lexical_store_without_indexable_words_still_builds(tmp_path):
     words = ["It was and is, as it had been.", "The 2 of them."]
     with Store(tmp_path / "scrkb.sqlite") as store:
-        store.replace_report(make_report("rs"), [make_passage("rs", i, t, heading_path=["-"])
-                                                  for i, t in enumerate(words)],
-                             embed(words), form=embedding_form())
+        store.replace_report(
+            make_report("rs"),
+            [make_passage("rs", i, t, heading_path=["-"]) for i, t in enumerate(words)],
+            embed(words),
+            form=embedding_form(),
+        )
         index = LexicalIndex.build(store)
     assert index.size == 2 and not index.score(["abuse"]).bm25.any()

@@ -37,8 +37,10 @@ PASSAGES = {
     "most days with older youths and was arrested carrying drugs in another county.",
 }
 # A contents page that slipped through structuring: it names every theme, and is never a hit.
-CONTENTS = ("1 Introduction .......... 3 2 Domestic abuse and MARAC .......... 5 "
-            "3 Bruising in babies .......... 9 4 Safer sleep .......... 12")
+CONTENTS = (
+    "1 Introduction .......... 3 2 Domestic abuse and MARAC .......... 5 "
+    "3 Bruising in babies .......... 9 4 Safer sleep .......... 12"
+)
 
 
 @pytest.fixture(scope="module")
@@ -49,14 +51,24 @@ def home(tmp_path_factory):
     keys = list(PASSAGES)
     with Store(settings.db_path) as store:
         # Two reports: an older Welsh one holds only the last two passages.
-        a = [make_passage("ra", i, PASSAGES[k], themes=["neglect"] if k == "doorstep" else [])
-             for i, k in enumerate(keys[:4])]
-        store.replace_report(make_report("ra", year=2019, review_type="lcspr"), a,
-                             embed([p.text for p in a]), form=FORM)
+        a = [
+            make_passage("ra", i, PASSAGES[k], themes=["neglect"] if k == "doorstep" else [])
+            for i, k in enumerate(keys[:4])
+        ]
+        store.replace_report(
+            make_report("ra", year=2019, review_type="lcspr"),
+            a,
+            embed([p.text for p in a]),
+            form=FORM,
+        )
         b = [make_passage("rb", i, PASSAGES[k]) for i, k in enumerate(keys[4:])]
         b.append(make_passage("rb", len(b), CONTENTS))
-        store.replace_report(make_report("rb", year=2012, nation="Wales", review_type="cpr"), b,
-                             embed([p.text for p in b]), form=FORM)
+        store.replace_report(
+            make_report("rb", year=2012, nation="Wales", review_type="cpr"),
+            b,
+            embed([p.text for p in b]),
+            form=FORM,
+        )
     return settings
 
 
@@ -71,7 +83,9 @@ def _first_text(results) -> str:
 
 def test_search_query_terms_drop_stopwords_and_quote_input():
     assert query_terms("What did the school do about the child's absence?") == [
-        "school", "child", "absence",
+        "school",
+        "child",
+        "absence",
     ]
     # operators in user input are just words
     assert query_terms('neglect" OR NEAR(x') == ["neglect", "near"]
@@ -79,8 +93,9 @@ def test_search_query_terms_drop_stopwords_and_quote_input():
 
 def test_search_dense_arm_finds_paraphrase_without_shared_words(searcher):
     # none of these words occur in the doorstep passage
-    results = searcher.search(SearchQuery(text="practitioner never got past the front door", k=3),
-                              mode="dense")
+    results = searcher.search(
+        SearchQuery(text="practitioner never got past the front door", k=3), mode="dense"
+    )
     assert _first_text(results) == PASSAGES["doorstep"]
 
 
@@ -91,7 +106,9 @@ def test_search_bm25_arm_matches_exact_terms(searcher):
 
 
 def test_search_hybrid_reports_both_arms_and_fuses(searcher, home):
-    results = searcher.search(SearchQuery(text="bruise on a baby's cheek explanation accepted", k=3))
+    results = searcher.search(
+        SearchQuery(text="bruise on a baby's cheek explanation accepted", k=3)
+    )
     top = results.hits[0]
     assert top.text == PASSAGES["bruise"]
     assert top.score_parts.bm25_rank == 1 and top.score_parts.dense_rank == 1
@@ -122,8 +139,13 @@ def test_search_one_shared_word_of_three_is_not_a_match(searcher):
 
 @pytest.mark.parametrize(
     "query",
-    ["xqzvbnmplk", "asdfgh jkl qwertyu", "!!! ??? ***", "premier league results saturday",
-     "Who won the FA Cup final last season?"],
+    [
+        "xqzvbnmplk",
+        "asdfgh jkl qwertyu",
+        "!!! ??? ***",
+        "premier league results saturday",
+        "Who won the FA Cup final last season?",
+    ],
 )
 def test_search_nonsense_and_off_domain_queries_match_nothing(searcher, query):
     results = searcher.search(SearchQuery(text=query, k=10), with_facets=True)
@@ -163,15 +185,18 @@ def test_search_snippet_marks_stemmed_terms(searcher):
 def test_search_filters_still_return_k_hits(searcher):
     # English passages share words with this query too; the filter acts inside each arm
     # (depth 2 here), not on a short top list, so the Welsh 2012 match is still found.
-    q = SearchQuery(text="police baby sofa father drinking", k=2,
-                    filters=SearchFilters(nations=["Wales"]))
+    q = SearchQuery(
+        text="police baby sofa father drinking", k=2, filters=SearchFilters(nations=["Wales"])
+    )
     results = searcher.search(q)
     assert [h.text for h in results.hits] == [PASSAGES["sleep"]] and results.total == 1
     assert all(h.nation == "Wales" and h.year == 2012 for h in results.hits)
 
 
 def test_search_year_and_type_filters(searcher):
-    q = SearchQuery(text="baby", k=10, filters=SearchFilters(year_from=2015, review_types=["lcspr"]))
+    q = SearchQuery(
+        text="baby", k=10, filters=SearchFilters(year_from=2015, review_types=["lcspr"])
+    )
     assert {h.report_id for h in searcher.search(q).hits} == {"ra"}
 
 

@@ -31,9 +31,10 @@ def _vectors(n: int) -> np.ndarray:
 
 
 def _fts_rows(store: Store, term: str) -> list[int]:
-    return [r[0] for r in store.execute(
-        "SELECT rowid FROM passages_fts WHERE passages_fts MATCH ?", (term,)
-    )]
+    return [
+        r[0]
+        for r in store.execute("SELECT rowid FROM passages_fts WHERE passages_fts MATCH ?", (term,))
+    ]
 
 
 def test_store_new_database_is_wal_with_current_schema(tmp_path):
@@ -48,8 +49,10 @@ def test_store_replace_report_indexes_text_and_bumps_generation(tmp_path):
     with Store(tmp_path / "kb.sqlite") as store:
         before = store.generation()
         report = make_report("r1")
-        passages = [make_passage("r1", i, t, themes=["missed_health_presentations"] if i == 0 else [])
-                    for i, t in enumerate(TEXTS)]
+        passages = [
+            make_passage("r1", i, t, themes=["missed_health_presentations"] if i == 0 else [])
+            for i, t in enumerate(TEXTS)
+        ]
         store.replace_report(report, passages, _vectors(3), form=FORM, text="\n\n".join(TEXTS))
         assert store.generation() == before + 1
         assert len(_fts_rows(store, "strategy")) == 1
@@ -63,8 +66,12 @@ def test_store_replace_report_indexes_text_and_bumps_generation(tmp_path):
 
 def test_store_replacing_a_report_removes_old_passages_from_fts(tmp_path):
     with Store(tmp_path / "kb.sqlite") as store:
-        store.replace_report(make_report("r1"), [make_passage("r1", 0, TEXTS[0])], _vectors(1), form=FORM)
-        store.replace_report(make_report("r1"), [make_passage("r1", 0, TEXTS[1])], _vectors(1), form=FORM)
+        store.replace_report(
+            make_report("r1"), [make_passage("r1", 0, TEXTS[0])], _vectors(1), form=FORM
+        )
+        store.replace_report(
+            make_report("r1"), [make_passage("r1", 0, TEXTS[1])], _vectors(1), form=FORM
+        )
         assert _fts_rows(store, "bruise") == []
         assert len(_fts_rows(store, "strategy")) == 1
         assert store.stats()["passages"] == 1
@@ -72,7 +79,9 @@ def test_store_replacing_a_report_removes_old_passages_from_fts(tmp_path):
 
 def test_store_failed_write_leaves_previous_version_whole(tmp_path):
     with Store(tmp_path / "kb.sqlite") as store:
-        store.replace_report(make_report("r1"), [make_passage("r1", 0, TEXTS[0])], _vectors(1), form=FORM)
+        store.replace_report(
+            make_report("r1"), [make_passage("r1", 0, TEXTS[0])], _vectors(1), form=FORM
+        )
         generation = store.generation()
         bad = [make_passage("r1", 0, TEXTS[1]), make_passage("r1", 0, TEXTS[2])]  # same id twice
         with pytest.raises(sqlite3.IntegrityError):
@@ -84,14 +93,20 @@ def test_store_failed_write_leaves_previous_version_whole(tmp_path):
 
 def test_store_embedding_count_must_match_passages(tmp_path):
     with Store(tmp_path / "kb.sqlite") as store, pytest.raises(ValueError):
-        store.replace_report(make_report("r1"), [make_passage("r1", 0, TEXTS[0])], _vectors(2), form=FORM)
+        store.replace_report(
+            make_report("r1"), [make_passage("r1", 0, TEXTS[0])], _vectors(2), form=FORM
+        )
 
 
 def test_store_iter_embeddings_round_trips_vectors(tmp_path):
     vecs = _vectors(3)
     with Store(tmp_path / "kb.sqlite") as store:
-        store.replace_report(make_report("r1"), [make_passage("r1", i, t) for i, t in enumerate(TEXTS)], vecs,
-                             form=FORM)
+        store.replace_report(
+            make_report("r1"),
+            [make_passage("r1", i, t) for i, t in enumerate(TEXTS)],
+            vecs,
+            form=FORM,
+        )
         ids, got = next(store.iter_embeddings())
     assert len(ids) == 3
     np.testing.assert_allclose(got, vecs)
@@ -101,11 +116,19 @@ def test_store_filters_combine_report_fields_and_themes(tmp_path):
     with Store(tmp_path / "kb.sqlite") as store:
         store.replace_report(
             make_report("old", year=2010, nation="Wales", review_type="cpr"),
-            [make_passage("old", 0, TEXTS[0], themes=["neglect"])], _vectors(1), form=FORM)
+            [make_passage("old", 0, TEXTS[0], themes=["neglect"])],
+            _vectors(1),
+            form=FORM,
+        )
         store.replace_report(
             make_report("new", year=2022, review_type="lcspr"),
-            [make_passage("new", 0, TEXTS[1], themes=["neglect", "multi_agency_working"]),
-             make_passage("new", 1, TEXTS[2])], _vectors(2), form=FORM)
+            [
+                make_passage("new", 0, TEXTS[1], themes=["neglect", "multi_agency_working"]),
+                make_passage("new", 1, TEXTS[2]),
+            ],
+            _vectors(2),
+            form=FORM,
+        )
 
         def count(**kw):
             return len(store.filtered_rowids(SearchFilters(**kw)))
@@ -122,11 +145,18 @@ def test_store_filters_combine_report_fields_and_themes(tmp_path):
 
 def test_store_replace_annotations_swaps_tags_and_metadata(tmp_path):
     with Store(tmp_path / "kb.sqlite") as store:
-        store.replace_report(make_report("r1"), [make_passage("r1", 0, TEXTS[0], themes=["neglect"])],
-                             _vectors(1), form=FORM)
-        tag = ThemeTag(theme_id="professional_curiosity", confidence=0.8, evidence="accepted", start=0, end=5)
-        store.replace_annotations("r1", ReportMetadata(year=2001, nation="Scotland"), [],
-                                  {"r1-0000": [tag]})
+        store.replace_report(
+            make_report("r1"),
+            [make_passage("r1", 0, TEXTS[0], themes=["neglect"])],
+            _vectors(1),
+            form=FORM,
+        )
+        tag = ThemeTag(
+            theme_id="professional_curiosity", confidence=0.8, evidence="accepted", start=0, end=5
+        )
+        store.replace_annotations(
+            "r1", ReportMetadata(year=2001, nation="Scotland"), [], {"r1-0000": [tag]}
+        )
         passage = store.passages_for_report("r1")[0]
         assert [t.theme_id for t in passage.themes] == ["professional_curiosity"]
         assert store.get_report("r1").metadata.nation == "Scotland"
@@ -156,7 +186,9 @@ def test_store_update_provenance_merges(tmp_path):
 def test_store_read_only_path_with_hash_and_question_mark(tmp_path):
     path = tmp_path / "kb#1?x" / "kb.sqlite"
     with Store(path) as store:
-        store.replace_report(make_report("r1"), [make_passage("r1", 0, TEXTS[0])], _vectors(1), form=FORM)
+        store.replace_report(
+            make_report("r1"), [make_passage("r1", 0, TEXTS[0])], _vectors(1), form=FORM
+        )
     with Store(path, readonly=True) as ro:
         assert ro.stats()["passages"] == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kb#1?x"]  # no stray file
@@ -180,27 +212,31 @@ def test_store_deleting_a_missing_report_changes_nothing(tmp_path):
 def test_store_records_one_embedding_form_and_refuses_another(tmp_path):
     with Store(tmp_path / "kb.sqlite") as store:
         assert store.embedding_form() is None  # no vectors yet: any form may come
-        store.replace_report(make_report("r1"), [make_passage("r1", 0, TEXTS[0])], _vectors(1),
-                             form="int8")
+        store.replace_report(
+            make_report("r1"), [make_passage("r1", 0, TEXTS[0])], _vectors(1), form="int8"
+        )
         assert store.embedding_form() == "int8"
         generation = store.generation()
         with pytest.raises(ConfigError, match="never mixes forms"):
-            store.replace_report(make_report("r2"), [make_passage("r2", 0, TEXTS[1])],
-                                 _vectors(1), form="fp32")
+            store.replace_report(
+                make_report("r2"), [make_passage("r2", 0, TEXTS[1])], _vectors(1), form="fp32"
+            )
         with pytest.raises(ValueError, match="form"):
             store.replace_report(make_report("r2"), [make_passage("r2", 0, TEXTS[1])], _vectors(1))
         assert store.generation() == generation and store.stats()["reports"] == 1
         store.delete_report("r1")
         assert store.embedding_form() is None  # empty again: the next form is free
-        store.replace_report(make_report("r2"), [make_passage("r2", 0, TEXTS[1])], _vectors(1),
-                             form="fp32")
+        store.replace_report(
+            make_report("r2"), [make_passage("r2", 0, TEXTS[1])], _vectors(1), form="fp32"
+        )
         assert store.embedding_form() == "fp32"
 
 
 def test_store_written_before_forms_were_recorded_holds_fp32(tmp_path):
     with Store(tmp_path / "kb.sqlite") as store:
-        store.replace_report(make_report("r1"), [make_passage("r1", 0, TEXTS[0])], _vectors(1),
-                             form="fp32")
+        store.replace_report(
+            make_report("r1"), [make_passage("r1", 0, TEXTS[0])], _vectors(1), form="fp32"
+        )
         store.execute("DELETE FROM meta WHERE key = 'embedding_form'")
         store._conn.commit()
         assert store.embedding_form() == "fp32"  # torch vectors: all there was before
@@ -208,8 +244,12 @@ def test_store_written_before_forms_were_recorded_holds_fp32(tmp_path):
 
 def test_store_rework_swaps_every_vector_in_one_step(tmp_path):
     with Store(tmp_path / "kb.sqlite") as store:
-        store.replace_report(make_report("r1"), [make_passage("r1", i, t) for i, t in
-                                                 enumerate(TEXTS)], _vectors(3), form="fp32")
+        store.replace_report(
+            make_report("r1"),
+            [make_passage("r1", i, t) for i, t in enumerate(TEXTS)],
+            _vectors(3),
+            form="fp32",
+        )
         generation = store.generation()
         pending = store.rework_pending("int8", limit=2)
         assert [text for _, text, _ in pending] == TEXTS[:2]
@@ -246,7 +286,7 @@ def test_store_schema_4_home_gains_paragraphs_and_new_passages_keep_theirs(tmp_p
         "3, 'Child T was withdrawn from school.', '', '[]', 'body', 1, 1, 0, 33);"
         "INSERT INTO packs VALUES ('pk', 'Pack', '', '2025-01-01', '2025-01-01');"
         "INSERT INTO pack_items VALUES ('pk', 'pOld', 0, '', '{\"citation\": "
-        "{\"report_id\": \"rOld\", \"format\": \"html\", \"paragraph\": 4}}', '2025-01-01');"
+        '{"report_id": "rOld", "format": "html", "paragraph": 4}}\', \'2025-01-01\');'
     )
     conn.commit()
     conn.close()

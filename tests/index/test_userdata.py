@@ -23,8 +23,8 @@ def _schema_2_home(path) -> None:  # noqa: ANN001
         "INSERT INTO meta VALUES ('schema_version', '2'), ('generation', '0');"
         "INSERT INTO packs VALUES ('pOld', 'Old pack', '', '2025-01-01', '2025-01-01');"
         "INSERT INTO pack_items VALUES ('pOld', 'gone', 0, 'a note', "
-        "'{\"text\": \"kept\", \"citation\": {\"report_id\": \"r1\", \"title\": \"T\", "
-        "\"partnership\": null, \"year\": 2019, \"page\": 3, \"page_end\": 3, "
+        '\'{"text": "kept", "citation": {"report_id": "r1", "title": "T", '
+        '"partnership": null, "year": 2019, "page": 3, "page_end": 3, '
         "\"source_url\": null}}', '2025-01-01');"
     )
     conn.commit()
@@ -72,8 +72,12 @@ def test_userdata_recommendations_are_items_beside_passages(tmp_path) -> None:
         report = make_report("r1").model_copy(
             update={
                 "recommendations": [
-                    Recommendation(number="1", text="Record who lives in the home.", page=9,
-                                   themes=["unseen_men"]),
+                    Recommendation(
+                        number="1",
+                        text="Record who lives in the home.",
+                        page=9,
+                        themes=["unseen_men"],
+                    ),
                     Recommendation(number="2", text="Audit the bruising protocol.", page=10),
                 ]
             }

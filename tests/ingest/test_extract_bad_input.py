@@ -159,8 +159,7 @@ def test_extract_bad_input_office_file_that_is_not_word(tmp_path: Path) -> None:
     error = _refusal(path)
     assert error.reason == "unsupported"
     assert (
-        error.message
-        == "old.doc is an Office file (OLE2) but not a Word document; save it as PDF."
+        error.message == "old.doc is an Office file (OLE2) but not a Word document; save it as PDF."
     )
 
 

@@ -130,7 +130,9 @@ def test_extract_pdf_closes_the_file(tmp_path: Path) -> None:
     assert len(os.listdir("/proc/self/fd")) == before
 
 
-def _column_lines(x: float, n: int, word: str, top: float = 700) -> list[tuple[str, float, float, str, float]]:
+def _column_lines(
+    x: float, n: int, word: str, top: float = 700
+) -> list[tuple[str, float, float, str, float]]:
     return [
         (f"{word} line {i} of the column runs on across", x, top - 14 * i,
          "Helvetica", 10)
@@ -151,7 +153,9 @@ def test_extract_pdf_two_columns_read_column_by_column(tmp_path: Path) -> None:
 
 
 def test_extract_pdf_single_page_with_a_short_right_column(tmp_path: Path) -> None:
-    page = _column_lines(56, 14, "left") + [("and the paragraph ends here.", 310, 700, "Helvetica", 10)]
+    page = _column_lines(56, 14, "left") + [
+        ("and the paragraph ends here.", 310, 700, "Helvetica", 10)
+    ]
     doc = extract(_pdf(tmp_path / "short.pdf", [page]))
     texts = [ln.text for ln in doc.pages[0].lines]
     assert texts[-1] == "and the paragraph ends here." and texts[0].startswith("left line 0")

@@ -13,7 +13,43 @@ from scrkb.nlp.taxonomy import load_taxonomy
 from scrkb.nlp.themes import get_tagger
 
 # The coding frame's ids (shared/coding-frame.md): the taxonomy must carry every one.
-CODING_FRAME_IDS = ["threshold_disputes", "information_sharing", "missed_health_presentations", "unseen_child", "voice_of_child", "was_not_brought", "professional_curiosity", "escalation_challenge", "disguised_compliance", "history_cumulative", "drift_delay", "assessment_quality", "unseen_men", "multi_agency_working", "supervision_workload", "recording", "case_transfer", "family_concerns_ignored", "domestic_abuse", "parental_mental_health", "parental_substance_misuse", "neglect", "non_mobile_injury", "sudi_safe_sleep", "criminal_exploitation", "sexual_exploitation", "intrafamilial_sexual_abuse", "missing_episodes", "education_attendance", "self_harm_suicide", "fabricated_induced_illness", "disability_health_needs", "race_culture_identity", "pre_birth_pregnancy", "poverty_housing"]
+CODING_FRAME_IDS = [
+    "threshold_disputes",
+    "information_sharing",
+    "missed_health_presentations",
+    "unseen_child",
+    "voice_of_child",
+    "was_not_brought",
+    "professional_curiosity",
+    "escalation_challenge",
+    "disguised_compliance",
+    "history_cumulative",
+    "drift_delay",
+    "assessment_quality",
+    "unseen_men",
+    "multi_agency_working",
+    "supervision_workload",
+    "recording",
+    "case_transfer",
+    "family_concerns_ignored",
+    "domestic_abuse",
+    "parental_mental_health",
+    "parental_substance_misuse",
+    "neglect",
+    "non_mobile_injury",
+    "sudi_safe_sleep",
+    "criminal_exploitation",
+    "sexual_exploitation",
+    "intrafamilial_sexual_abuse",
+    "missing_episodes",
+    "education_attendance",
+    "self_harm_suicide",
+    "fabricated_induced_illness",
+    "disability_health_needs",
+    "race_culture_identity",
+    "pre_birth_pregnancy",
+    "poverty_housing",
+]
 
 SHARED_FRAME = Path(__file__).resolve().parents[3] / "shared" / "coding-frame.md"
 
@@ -24,8 +60,11 @@ def test_themes_taxonomy_covers_the_coding_frame():
 
 @pytest.mark.skipif(not SHARED_FRAME.exists(), reason="../shared not beside the checkout")
 def test_themes_taxonomy_matches_coding_frame_text():
-    rows = [line.split("|") for line in SHARED_FRAME.read_text().splitlines()
-            if line.startswith("| ") and not line.startswith("| id")]
+    rows = [
+        line.split("|")
+        for line in SHARED_FRAME.read_text().splitlines()
+        if line.startswith("| ") and not line.startswith("| id")
+    ]
     frame = {r[1].strip(): (r[2].strip(), r[3].strip()) for r in rows if len(r) > 4}
     taxonomy = load_taxonomy()
     for theme_id, (name, definition) in frame.items():
@@ -34,7 +73,9 @@ def test_themes_taxonomy_matches_coding_frame_text():
 
 
 def test_themes_bad_taxonomy_names_the_theme(tmp_path):
-    raw = yaml.safe_load((Path(__file__).resolve().parents[2] / "nlp" / "taxonomy.yaml").read_text())
+    raw = yaml.safe_load(
+        (Path(__file__).resolve().parents[2] / "nlp" / "taxonomy.yaml").read_text()
+    )
     raw["themes"][3]["exemplars"] = ["only one"]
     bad = tmp_path / "taxonomy.yaml"
     bad.write_text(yaml.safe_dump(raw))
@@ -59,14 +100,24 @@ def _ids(tagger, text: str, section: str | None = None) -> set[str]:
     ("text", "theme"),
     [
         ("There was no evidence of domestic abuse in the household.", "domestic_abuse"),
-        ("No concerns about the mother's mental health were known to any agency.",
-         "parental_mental_health"),
-        ("Parental substance misuse was considered by the panel and ruled out.",
-         "parental_substance_misuse"),
-        ("The health visitor waited at the threshold of the flat while the mother found the red "
-         "book, and they talked about feeding.", "threshold_disputes"),
-        ("The family shared a house with the paternal grandmother, who helped with the school "
-         "run.", "information_sharing"),
+        (
+            "No concerns about the mother's mental health were known to any agency.",
+            "parental_mental_health",
+        ),
+        (
+            "Parental substance misuse was considered by the panel and ruled out.",
+            "parental_substance_misuse",
+        ),
+        (
+            "The health visitor waited at the threshold of the flat while the mother found the red "
+            "book, and they talked about feeding.",
+            "threshold_disputes",
+        ),
+        (
+            "The family shared a house with the paternal grandmother, who helped with the school "
+            "run.",
+            "information_sharing",
+        ),
     ],
 )
 def test_themes_negated_and_homonym_mentions_are_not_tagged(tagger, text, theme):
@@ -75,9 +126,11 @@ def test_themes_negated_and_homonym_mentions_are_not_tagged(tagger, text, theme)
 
 @pytest.mark.slow
 def test_themes_passing_mentions_in_scope_sections_are_not_tagged(tagger):
-    tor = ("The review considered the following key lines of enquiry: information sharing "
-           "between agencies; the application of thresholds; domestic abuse; neglect; and the "
-           "voice of the child.")
+    tor = (
+        "The review considered the following key lines of enquiry: information sharing "
+        "between agencies; the application of thresholds; domestic abuse; neglect; and the "
+        "voice of the child."
+    )
     assert _ids(tagger, tor, "terms_of_reference") == set()
     assert _ids(tagger, tor) == set()  # no heading: the text itself reads as a scope list
     contents = "4.3 Information sharing ........ 22\n4.4 Neglect and home conditions ........ 24"
@@ -89,16 +142,26 @@ def test_themes_passing_mentions_in_scope_sections_are_not_tagged(tagger):
     ("text", "theme"),
     [
         # paraphrase: none of the typical wording
-        ("On each of the four home visits the social worker spoke to the mother on the "
-         "doorstep, and the children were said to be asleep upstairs.", "unseen_child"),
-        ("The school's referral about bruising on her arm was judged not to meet the threshold "
-         "for a strategy discussion, and the case was closed with no further action.",
-         "threshold_disputes"),
-        ("The baby was seven weeks old and not yet rolling when the bruise to his ear was seen; "
-         "the bruising protocol required a paediatric assessment that did not happen.",
-         "non_mobile_injury"),
-        ("The police attended the address three times after reports that the father had "
-         "assaulted the mother, and the case was heard at MARAC.", "domestic_abuse"),
+        (
+            "On each of the four home visits the social worker spoke to the mother on the "
+            "doorstep, and the children were said to be asleep upstairs.",
+            "unseen_child",
+        ),
+        (
+            "The school's referral about bruising on her arm was judged not to meet the threshold "
+            "for a strategy discussion, and the case was closed with no further action.",
+            "threshold_disputes",
+        ),
+        (
+            "The baby was seven weeks old and not yet rolling when the bruise to his ear was seen; "
+            "the bruising protocol required a paediatric assessment that did not happen.",
+            "non_mobile_injury",
+        ),
+        (
+            "The police attended the address three times after reports that the father had "
+            "assaulted the mother, and the case was heard at MARAC.",
+            "domestic_abuse",
+        ),
     ],
 )
 def test_themes_substantive_passages_are_tagged_with_evidence(tagger, text, theme):
@@ -112,8 +175,13 @@ def test_themes_substantive_passages_are_tagged_with_evidence(tagger, text, them
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "text",
-    ["", "   ", "%%%% $$$ ### !!! ***", "Le père n'a jamais été évalué par les services sociaux.",
-     "\x00\x01 binary-ish \ufffd text"],
+    [
+        "",
+        "   ",
+        "%%%% $$$ ### !!! ***",
+        "Le père n'a jamais été évalué par les services sociaux.",
+        "\x00\x01 binary-ish \ufffd text",
+    ],
 )
 def test_themes_odd_input_gives_a_result_not_a_crash(tagger, text):
     tags = tagger.tag_texts([text])[0]
@@ -123,7 +191,7 @@ def test_themes_odd_input_gives_a_result_not_a_crash(tagger, text):
 
 @pytest.mark.slow
 def test_themes_very_long_text_is_bounded(tagger):
-    text = ("The social worker visited the family and discussed the plan with the mother. " * 8000)
+    text = "The social worker visited the family and discussed the plan with the mother. " * 8000
     start = time.perf_counter()
     tags = tagger.tag_texts([text])[0]
     assert time.perf_counter() - start < 30
@@ -160,9 +228,11 @@ def test_themes_trained_model_is_loaded_and_vetoes_bind(tagger):
 
 @pytest.mark.slow
 def test_themes_contents_list_without_page_numbers_carries_nothing(tagger):
-    contents = ("Introduction\nWhy this review was carried out\nThe family\nKey practice episodes\n"
-                "Finding 1: Bruising in a baby who could not crawl\nFinding 2: The mother's new "
-                "partner\nFinding 3: Missed health appointments\nRecommendations\nGlossary")
+    contents = (
+        "Introduction\nWhy this review was carried out\nThe family\nKey practice episodes\n"
+        "Finding 1: Bruising in a baby who could not crawl\nFinding 2: The mother's new "
+        "partner\nFinding 3: Missed health appointments\nRecommendations\nGlossary"
+    )
     assert _ids(tagger, contents) == set()
 
 
@@ -170,10 +240,14 @@ def test_themes_contents_list_without_page_numbers_carries_nothing(tagger):
 @pytest.mark.parametrize(
     ("text", "theme"),
     [
-        ("There had been no previous concerns about the care of Baby D before the admission.",
-         "neglect"),
-        ("No agency had any record of drug or alcohol use by either parent.",
-         "parental_substance_misuse"),
+        (
+            "There had been no previous concerns about the care of Baby D before the admission.",
+            "neglect",
+        ),
+        (
+            "No agency had any record of drug or alcohol use by either parent.",
+            "parental_substance_misuse",
+        ),
     ],
 )
 def test_themes_ruled_out_concerns_are_not_tagged(tagger, text, theme):
@@ -183,22 +257,31 @@ def test_themes_ruled_out_concerns_are_not_tagged(tagger, text, theme):
 @pytest.mark.slow
 def test_themes_dense_precis_keeps_its_several_themes(tagger):
     # Fictional, in the style of a library's case-review update entry.
-    text = ("2021 – Westbray – Child F. Death of a 9-week-old boy from head injuries; his "
-            "father was convicted of manslaughter. Learning themes include: the father's role "
-            "and history were never explored by health visitors or midwives; bruising to a "
-            "non-mobile baby was not referred under the bruising protocol; the mother's "
-            "postnatal depression was treated without thought to the baby's safety; "
-            "information held by police about domestic abuse was not shared with health.")
+    text = (
+        "2021 – Westbray – Child F. Death of a 9-week-old boy from head injuries; his "
+        "father was convicted of manslaughter. Learning themes include: the father's role "
+        "and history were never explored by health visitors or midwives; bruising to a "
+        "non-mobile baby was not referred under the bruising protocol; the mother's "
+        "postnatal depression was treated without thought to the baby's safety; "
+        "information held by police about domestic abuse was not shared with health."
+    )
     found = _ids(tagger, text)
-    expected = {"unseen_men", "non_mobile_injury", "parental_mental_health", "domestic_abuse",
-                "information_sharing"}
+    expected = {
+        "unseen_men",
+        "non_mobile_injury",
+        "parental_mental_health",
+        "domestic_abuse",
+        "information_sharing",
+    }
     assert len(found & expected) >= 4, found
 
 
 @pytest.mark.slow
 def test_themes_untagged_evidence_points_at_the_sentence_that_carries_the_theme(tagger):
-    text = ("Over two years the school made four referrals. Nobody ever asked the boy what life "
-            "at home was like or spoke to him away from his father.")
+    text = (
+        "Over two years the school made four referrals. Nobody ever asked the boy what life "
+        "at home was like or spoke to him away from his father."
+    )
     tags = {t.theme_id: t for t in tagger.tag_texts([text])[0]}
     assert "voice_of_child" in tags
     assert "asked the boy" in tags["voice_of_child"].evidence
@@ -219,8 +302,11 @@ def test_themes_pattern_prefilter_finds_every_match_one_matcher_finds(tagger):
         if theme.patterns:
             whole.add(theme.id, theme.patterns)
     gold = Path(__file__).parents[2] / "samples" / "gold" / "writers"
-    texts = [json.loads(line)["text"] for path in sorted(gold.glob("w*.jsonl"))
-             for line in path.read_text(encoding="utf-8").splitlines()[:150]]
+    texts = [
+        json.loads(line)["text"]
+        for path in sorted(gold.glob("w*.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()[:150]
+    ]
     matched = 0
     for doc in stage.nlp.pipe(texts):
         ours = sorted(stage._pattern_matches(doc))
@@ -248,7 +334,11 @@ _SENTENCES = [
     [
         [{"LEMMA": "referral"}, {"LEMMA": "be"}, {"LOWER": "not", "OP": "?"}, {"LEMMA": "accept"}],
         [{"LOWER": "screened"}, {"LOWER": "out"}, {"OP": "*"}, {"LIKE_NUM": True, "OP": "?"}],
-        [{"LEMMA": "reject"}, {"IS_PUNCT": True, "OP": "?"}, {"LOWER": {"IN": ["rejected", "and"]}, "OP": "+"}],
+        [
+            {"LEMMA": "reject"},
+            {"IS_PUNCT": True, "OP": "?"},
+            {"LOWER": {"IN": ["rejected", "and"]}, "OP": "+"},
+        ],
         [{"LEMMA": "escalate"}, {"LOWER": "the", "OP": "!"}, {"LOWER": "to"}, {"LEMMA": "manager"}],
         [{"LOWER": "nobody", "OP": "!"}, {"LEMMA": "escalate"}],
         [{"ORTH": "Health"}, {"TEXT": "Visitor"}],
@@ -269,8 +359,11 @@ def test_themes_pattern_prefilter_never_skips_a_pattern_that_matches(tagger, pat
     theme = ThemePatterns(matcher, (required_values(pattern),))
     found = 0
     for doc in tagger.rules.nlp.pipe(_SENTENCES):
-        words = {"LEMMA": {t.lemma_ for t in doc}, "LOWER": {t.lower_ for t in doc},
-                 "ORTH": {t.orth_ for t in doc}}
+        words = {
+            "LEMMA": {t.lemma_ for t in doc},
+            "LOWER": {t.lower_ for t in doc},
+            "ORTH": {t.orth_ for t in doc},
+        }
         if matcher(doc):
             found += 1
             assert theme.possible(words), doc.text

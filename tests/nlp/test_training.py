@@ -55,10 +55,13 @@ def test_contents_detection_never_vetoes_a_labelled_theme_passage():
     flagged = [g for g in items if reads_like_passing(g.text)]
     assert len(flagged) > 100  # contents, glossaries and scope lists are recognised...
     assert [g.id for g in flagged if g.themes] == []  # ...and no theme-bearing text is
-    assert reads_like_contents("Contents: 1. Introduction; 2. The family; 3. Findings; "
-                               "4. Recommendations")
-    assert not reads_like_contents("1. Where is the baby sleeping?\n2. Who else lives there?\n"
-                                   "3. Has anything changed?\n4. Who needs to know?")
+    assert reads_like_contents(
+        "Contents: 1. Introduction; 2. The family; 3. Findings; 4. Recommendations"
+    )
+    assert not reads_like_contents(
+        "1. Where is the baby sleeping?\n2. Who else lives there?\n"
+        "3. Has anything changed?\n4. Who needs to know?"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -135,6 +138,7 @@ def test_scores_and_baselines_are_computed_as_documented(small_set):
     lo, hi = everything["micro"]["f1_ci"]
     assert lo <= everything["micro"]["f1"] <= hi
     baseline = KeywordBaseline(tagger.taxonomy).predict(
-        ["The referral did not meet the threshold.", "Nothing here at all."])
+        ["The referral did not meet the threshold.", "Nothing here at all."]
+    )
     j = tagger.theme_ids.index("threshold_disputes")
     assert baseline[0, j] and not baseline[1].any()

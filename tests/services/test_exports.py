@@ -61,8 +61,13 @@ def _pack(n_items: int, **citation_kw: object) -> Pack:
         for i in range(1, n_items + 1)
     ]
     return Pack(
-        id="ptest", title="Bruising in babies (fictional)", description="", created_at="x",
-        updated_at="x", item_count=len(items), items=items,
+        id="ptest",
+        title="Bruising in babies (fictional)",
+        description="",
+        created_at="x",
+        updated_at="x",
+        item_count=len(items),
+        items=items,
     )
 
 
@@ -106,9 +111,7 @@ def test_exports_pdf_a4_numbered_without_near_empty_last_page(n_items: int) -> N
     file = export_pack(pack, "pdf", public_base_url="https://reviews.example.org")
     texts, links, pages = _pdf_pages(file.content)
     for i, (text, page) in enumerate(zip(texts, pages, strict=True), start=1):
-        assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (
-            595, 842
-        )
+        assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)
         assert f"Page {i} of {len(pages)}" in text
     if len(pages) > 1:
         lines = [ln for ln in texts[-1].splitlines() if ln.strip() and "Page " not in ln]
@@ -129,8 +132,9 @@ def test_exports_docx_a4_styles_quotes_and_links() -> None:
     from docx.opc.constants import RELATIONSHIP_TYPE
     from docx.shared import Mm
 
-    file = export_pack(_pack(3, fmt="html", source_url="https://harrowfield.example.org/scr"),
-                       "docx")
+    file = export_pack(
+        _pack(3, fmt="html", source_url="https://harrowfield.example.org/scr"), "docx"
+    )
     document = docx.Document(io.BytesIO(file.content))
     section = document.sections[0]
     assert abs(section.page_width - Mm(210)) < Mm(1)
@@ -141,8 +145,11 @@ def test_exports_docx_a4_styles_quotes_and_links() -> None:
     assert len(quotes) == 3 and document.styles["Quote"].font.italic is False
     text = "\n".join(p.text for p in document.paragraphs)
     assert "para. 12" in text  # a web page is cited by paragraph
-    links = [r.target_ref for r in document.part.rels.values()
-             if r.reltype == RELATIONSHIP_TYPE.HYPERLINK]
+    links = [
+        r.target_ref
+        for r in document.part.rels.values()
+        if r.reltype == RELATIONSHIP_TYPE.HYPERLINK
+    ]
     assert links and all(u == "https://harrowfield.example.org/scr" for u in links)
 
 
@@ -155,9 +162,15 @@ def test_exports_without_a_known_link_cite_no_address() -> None:
 
 def _briefing(words_per_extract: int, extracts: int) -> Briefing:
     refs = [
-        BriefingReference(number=n, report_id=f"r{n:04d}", title=f"Review {n} (fictional)",
-                          partnership="Kelderby Safeguarding Children Partnership", year=2021,
-                          review_type="lcspr", url=f"https://kelderby.example.org/review-{n}.pdf")
+        BriefingReference(
+            number=n,
+            report_id=f"r{n:04d}",
+            title=f"Review {n} (fictional)",
+            partnership="Kelderby Safeguarding Children Partnership",
+            year=2021,
+            review_type="lcspr",
+            url=f"https://kelderby.example.org/review-{n}.pdf",
+        )
         for n in (1, 2)
     ]
     text = " ".join((FINDING + " ") for _ in range(3)).split()
@@ -166,12 +179,18 @@ def _briefing(words_per_extract: int, extracts: int) -> Briefing:
         background="Kelderby (2021) [1]: " + shorten(FINDING, 50),
         why_it_matters="The same gaps recur. " + shorten(FINDING, 40),
         extracts=[
-            BriefingExtract(text=" ".join(text[:words_per_extract]), reference=1 + i % 2,
-                            citation=_citation(1 + i % 2), url=f"https://kelderby.example.org/review-{1 + i % 2}.pdf#page=4")
+            BriefingExtract(
+                text=" ".join(text[:words_per_extract]),
+                reference=1 + i % 2,
+                citation=_citation(1 + i % 2),
+                url=f"https://kelderby.example.org/review-{1 + i % 2}.pdf#page=4",
+            )
             for i in range(extracts)
         ],
-        actions=[f"Health visitors: ask who lives in the home ([{n}], recommendation 2, p. 9)"
-                 for n in (1, 2)],
+        actions=[
+            f"Health visitors: ask who lives in the home ([{n}], recommendation 2, p. 9)"
+            for n in (1, 2)
+        ],
         questions=["Who else lives in the homes of the babies we visit?"],
         further_information=[f"[{r.number}] Kelderby (2021) {r.title}. {r.url}" for r in refs],
         references=refs,
@@ -184,8 +203,14 @@ def test_briefing_pdf_two_sides_with_every_section_in_order() -> None:
     texts, links, pages = _pdf_pages(export_briefing(briefing, "pdf").content)
     assert 1 <= len(pages) <= 2
     text = "\n".join(texts)
-    sections = ["Background", "Why it matters", "What the reviews found", "What to do",
-                "Questions for reflection", "Further information"]
+    sections = [
+        "Background",
+        "Why it matters",
+        "What the reviews found",
+        "What to do",
+        "Questions for reflection",
+        "Further information",
+    ]
     at = [text.find(f"\n{s}\n") for s in sections]
     assert all(a > 0 for a in at) and at == sorted(at)
     assert len(re.sub(r"Page \d+ of \d+", "", text).split()) < 900
@@ -193,9 +218,11 @@ def test_briefing_pdf_two_sides_with_every_section_in_order() -> None:
 
 
 def test_briefing_csv_names_each_row_section() -> None:
-    rows = list(csv.DictReader(io.StringIO(
-        export_briefing(_briefing(20, 2), "csv").content.decode("utf-8-sig")
-    )))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(export_briefing(_briefing(20, 2), "csv").content.decode("utf-8-sig"))
+        )
+    )
     assert [r["section"] for r in rows[:3]] == ["Title", "Background", "Why it matters"]
     found = [r for r in rows if r["section"] == "What the reviews found"]
     assert len(found) == 2 and all(r["citation"].startswith("[") for r in found)
@@ -205,11 +232,18 @@ def test_briefing_csv_names_each_row_section() -> None:
 @pytest.mark.parametrize(
     ("recommendation", "point"),
     [
-        ("The partnership should seek assurance that fathers are assessed.",
-         "The partnership: seek assurance that fathers are assessed."),
-        ("That health visitors must ask who lives in the home.",
-         "Health visitors: ask who lives in the home."),
-        ("Findings should be shared with the school.", "Findings should be shared with the school."),
+        (
+            "The partnership should seek assurance that fathers are assessed.",
+            "The partnership: seek assurance that fathers are assessed.",
+        ),
+        (
+            "That health visitors must ask who lives in the home.",
+            "Health visitors: ask who lives in the home.",
+        ),
+        (
+            "Findings should be shared with the school.",
+            "Findings should be shared with the school.",
+        ),
         ("review the escalation policy.", "Review the escalation policy."),
     ],
 )

@@ -76,7 +76,10 @@ def test_pipeline_ingests_every_format_and_reports_bad_files(tmp_path, settings)
 
     by_name = {os.path.basename(o.path): o for o in summary.outcomes}
     assert {n for n, o in by_name.items() if o.status == "added"} == {
-        "a.pdf", "b.docx", "c.html", "d.txt"
+        "a.pdf",
+        "b.docx",
+        "c.html",
+        "d.txt",
     }
     assert by_name["empty.pdf"].reason == "empty"
     assert by_name["login.pdf"].reason == "wrong_type"
@@ -96,7 +99,11 @@ def test_pipeline_ingests_every_format_and_reports_bad_files(tmp_path, settings)
     assert report.metadata.review_type == "scr"
     assert report.metadata.age_band == "under 1"
     # passages from each format are searchable, with page and themes
-    hits = Searcher(settings).search(SearchQuery(text="bruise on a baby explanation accepted", k=4)).hits
+    hits = (
+        Searcher(settings)
+        .search(SearchQuery(text="bruise on a baby explanation accepted", k=4))
+        .hits
+    )
     assert len({h.report_id for h in hits}) == 4
     assert all("bruise" in h.text for h in hits)
     assert any(t.id == "non_mobile_injury" for t in hits[0].themes)
@@ -115,8 +122,15 @@ def test_pipeline_reingest_is_a_no_op_and_a_changed_file_replaces(tmp_path, sett
     with Store(settings.db_path) as store:
         assert store.generation() == generation
 
-    render_pdf(_review("a", "Child A", extra="The family later moved to Ashgrove and the case "
-                       "was transferred without a transfer-in conference."), path)
+    render_pdf(
+        _review(
+            "a",
+            "Child A",
+            extra="The family later moved to Ashgrove and the case "
+            "was transferred without a transfer-in conference.",
+        ),
+        path,
+    )
     changed = ingest_paths([path], settings)
     assert changed.count("replaced") == 1
     assert changed.outcomes[0].report_id == first.outcomes[0].report_id
@@ -173,10 +187,15 @@ def test_pipeline_listing_metadata_fills_only_what_the_text_does_not_state():
     from scrkb.nlp.metadata import fill_from_listing
 
     meta = ReportMetadata(year=2019, evidence={"year": Evidence(value=2019, evidence="May 2019")})
-    filled = fill_from_listing(meta, {
-        "listing_year": "2017", "listing_partnership": "Eastvale Safeguarding Children "
-        "Partnership", "listing_child_code": "Child P", "found_on": "http://example/reviews",
-    })
+    filled = fill_from_listing(
+        meta,
+        {
+            "listing_year": "2017",
+            "listing_partnership": "Eastvale Safeguarding Children Partnership",
+            "listing_child_code": "Child P",
+            "found_on": "http://example/reviews",
+        },
+    )
     assert filled.year == 2019  # the report's own title page wins
     assert filled.partnership == "Eastvale Safeguarding Children Partnership"
     assert filled.child_code == "Child P"
@@ -199,7 +218,8 @@ def test_pipeline_scanned_review_is_read_by_ocr_and_searchable(tmp_path, setting
         tmp_path / "scan.pdf",
         [
             [("Serious Case Review", 16, True), ("Baby Q", 14, False)],
-            [("1. Findings", 13, True)] + [(ln, 11, False) for ln in wrap(body, 450, "Helvetica", 11)],
+            [("1. Findings", 13, True)]
+            + [(ln, 11, False) for ln in wrap(body, 450, "Helvetica", 11)],
         ],
     )
     outcome = ingest_paths([pdf], settings).outcomes[0]

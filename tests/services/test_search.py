@@ -133,9 +133,7 @@ def test_search_why_names_words_themes_and_meaning(searcher: Searcher) -> None:
         searcher,
         SearchQuery(text="what the school knew", k=5, filters=SearchFilters(themes=["neglect"])),
     )
-    assert filtered.hits and all(
-        "neglect" in {t.id for t in h.why.themes} for h in filtered.hits
-    )
+    assert filtered.hits and all("neglect" in {t.id for t in h.why.themes} for h in filtered.hits)
     lexical = search(searcher, SearchQuery(text="MARAC", k=5), mode="bm25")
     assert lexical.hits and not any(h.why.meaning for h in lexical.hits)
 
@@ -170,9 +168,12 @@ def test_search_with_nothing_found_offers_themes(searcher: Searcher) -> None:
     assert results.total == 0 and results.hits == [] and results.reports == 0
     (theme,) = results.suggestions.themes
     assert (theme.id, theme.by) == ("domestic_abuse", "words")
-    assert theme.passages == searcher.store.execute(
-        "SELECT COUNT(*) FROM passage_themes WHERE theme_id = 'domestic_abuse'"
-    )[0][0]
+    assert (
+        theme.passages
+        == searcher.store.execute(
+            "SELECT COUNT(*) FROM passage_themes WHERE theme_id = 'domestic_abuse'"
+        )[0][0]
+    )
 
 
 def test_query_themes_by_words_and_by_meaning(searcher: Searcher) -> None:

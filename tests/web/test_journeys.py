@@ -69,9 +69,9 @@ def test_journey_practitioner_search_reports_and_original(page) -> None:
     if first_group.count() > 1:
         first_group.first.focus()
         page.keyboard.press("ArrowRight")
-        assert page.evaluate("document.activeElement.textContent") == first_group.nth(
-            1
-        ).inner_text()
+        assert (
+            page.evaluate("document.activeElement.textContent") == first_group.nth(1).inner_text()
+        )
     check_axe(page, "practitioner search")
     screenshot(page, "20-practitioner-search")
 
@@ -160,9 +160,7 @@ def test_journey_review_author_precedent_strength_and_references(page) -> None:
     matches = page.locator(".scrkb-precedents > li")
     n_all = matches.count()
     assert n_all >= 2
-    strengths = [
-        m.locator(".govuk-tag").first.inner_text() for m in matches.all()
-    ]
+    strengths = [m.locator(".govuk-tag").first.inner_text() for m in matches.all()]
     assert all(re.fullmatch(r"(Strong|Moderate|Weak) match", s) for s in strengths)
     assert "Baby R" in matches.first.locator("h3").inner_text()
     # Passages are cited, with the original at their page.
@@ -201,7 +199,9 @@ def test_journey_review_author_precedent_strength_and_references(page) -> None:
     assert page.get_by_label(re.compile(r"^Wales")).is_checked()
     assert page.get_by_label(re.compile(r"^Scotland")).is_checked()
     # A web page is cited by paragraph in the closest passages.
-    assert re.search(r", paragraph \d+ · Original report", page.locator(".scrkb-match").first.inner_text())
+    assert re.search(
+        r", paragraph \d+ · Original report", page.locator(".scrkb-match").first.inner_text()
+    )
     check_axe(page, "precedent filtered")
 
     # A year that is not one is an error on its field, not ignored.
@@ -242,7 +242,9 @@ def test_journey_trainer_packs_share_and_briefing(page, browser, base_url, tmp_p
     for i in range(3):
         assert items.nth(i).get_by_role("link", name=re.compile("^Original report")).count() == 1
     page.get_by_label("Pack title").fill("Bruising in non-mobile babies")
-    page.get_by_label("Your notes on passage 1").fill("Who else lived in the home, and did anyone ask?")
+    page.get_by_label("Your notes on passage 1").fill(
+        "Who else lived in the home, and did anyone ask?"
+    )
     page.get_by_role("button", name="Save changes").click()
     page.wait_for_url(re.compile(r"/pack"))
     check_axe(page, "trainer pack")
@@ -284,8 +286,13 @@ def test_journey_trainer_packs_share_and_briefing(page, browser, base_url, tmp_p
     page.get_by_label("PDF").check()
     page.get_by_role("button", name="Save and download").click()
     page.wait_for_url(re.compile(r"/pack/briefing\?format=pdf$"))
-    for section in ["Title", *BRIEFING_SECTIONS[:2], "What to do", "Questions for reflection",
-                    "Further information"]:
+    for section in [
+        "Title",
+        *BRIEFING_SECTIONS[:2],
+        "What to do",
+        "Questions for reflection",
+        "Further information",
+    ]:
         assert page.get_by_label(section, exact=True).count() == 1, section
     assert page.get_by_label("PDF").is_checked()  # the file type chosen on the pack page
     words = int(re.search(r"(\d+) words", page.locator("#word-count").inner_text()).group(1))
@@ -302,8 +309,12 @@ def test_journey_trainer_packs_share_and_briefing(page, browser, base_url, tmp_p
         "Bruising in babies who cannot crawl"
     )
     files = {}
-    for fmt, label in [("pdf", "PDF"), ("docx", "Word document (.docx)"),
-                       ("csv", "Spreadsheet (.csv)"), ("md", "Markdown (.md)")]:
+    for fmt, label in [
+        ("pdf", "PDF"),
+        ("docx", "Word document (.docx)"),
+        ("csv", "Spreadsheet (.csv)"),
+        ("md", "Markdown (.md)"),
+    ]:
         page.get_by_label(label).check()
         with page.expect_download() as info:
             page.get_by_role("button", name="Download the briefing").click()
@@ -340,8 +351,10 @@ def test_journey_trainer_packs_share_and_briefing(page, browser, base_url, tmp_p
 
     # Emptying asks first; "No" keeps everything.
     page.get_by_role("button", name="Empty this pack").click()
-    assert page.get_by_role("heading", level=1).inner_text().startswith(
-        "Are you sure you want to empty"
+    assert (
+        page.get_by_role("heading", level=1)
+        .inner_text()
+        .startswith("Are you sure you want to empty")
     )
     check_axe(page, "empty confirmation")
     screenshot(page, "43-pack-empty-confirm")
@@ -418,7 +431,8 @@ def check_briefing_docx(path: Path) -> None:
     assert quotes and document.styles["Quote"].font.italic is False
     assert not any(r.italic for q in quotes for r in q.runs)
     links = [
-        rel.target_ref for rel in document.part.rels.values()
+        rel.target_ref
+        for rel in document.part.rels.values()
         if rel.reltype == RELATIONSHIP_TYPE.HYPERLINK
     ]
     assert links and not [u for u in links if LOCAL.search(u)]
@@ -446,9 +460,19 @@ def render_docx(path: Path, artifact: str, max_pages: int = 2) -> None:
         return
     with tempfile.TemporaryDirectory() as out:
         subprocess.run(
-            [soffice, f"-env:UserInstallation=file://{out}/profile", "--headless",
-             "--convert-to", "pdf", "--outdir", out, str(path)],
-            check=True, capture_output=True, timeout=180,
+            [
+                soffice,
+                f"-env:UserInstallation=file://{out}/profile",
+                "--headless",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                out,
+                str(path),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
         )
         printed = Path(out) / (path.stem + ".pdf")
         reader = pypdf.PdfReader(str(printed))

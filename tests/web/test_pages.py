@@ -90,7 +90,8 @@ def test_pages_search_filter_report_pack_export(page, tmp_path: Path) -> None:
     # Add a second passage from the report page: a tagged one not already in the pack.
     forms = page.locator(".scrkb-rp--tagged form.scrkb-add")
     other = next(
-        i for i in range(forms.count())
+        i
+        for i in range(forms.count())
         if forms.nth(i).locator("input[name=passage_id]").get_attribute("value") != first_added
     )
     forms.nth(other).locator("button").click()
@@ -377,8 +378,12 @@ def test_pages_results_explain_fold_sort_and_group(page) -> None:
     assert "sort=newest" in page.url and "q=referral" in page.url
     groups = page.locator("li.scrkb-group")
     assert groups.count() >= 2
-    years = [int(y) for y in re.findall(r", ((?:19|20)[0-9]{2}) ·", " ".join(
-        groups.locator(".scrkb-meta").all_inner_texts()))]
+    years = [
+        int(y)
+        for y in re.findall(
+            r", ((?:19|20)[0-9]{2}) ·", " ".join(groups.locator(".scrkb-meta").all_inner_texts())
+        )
+    ]
     assert years == sorted(years, reverse=True) and len(years) == groups.count()
     assert page.get_by_label("Sort by").input_value() == "newest"
     check_axe(page, "results grouped by report")

@@ -120,7 +120,9 @@ def test_security_docs_page_policy(client: TestClient) -> None:
         assert f"'sha256-{digest}'" in csp
 
 
-def test_security_every_post_form_carries_the_token(client: TestClient, ids: dict[str, str]) -> None:
+def test_security_every_post_form_carries_the_token(
+    client: TestClient, ids: dict[str, str]
+) -> None:
     own, token = fresh(client)
     own.post("/pack/items", data={"passage_id": ids["passage"], "csrf_token": token})
     for url in ["/", "/?q=the+baby+was+not+seen", "/precedents", "/pack", f"/reports/{ids['pdf']}"]:
@@ -132,7 +134,9 @@ def test_security_every_post_form_carries_the_token(client: TestClient, ids: dic
             assert field is not None and field["value"] == token, (url, form.get("action"))
 
 
-def test_security_foreign_origin_cannot_rename_a_pack(client: TestClient, ids: dict[str, str]) -> None:
+def test_security_foreign_origin_cannot_rename_a_pack(
+    client: TestClient, ids: dict[str, str]
+) -> None:
     own, token = fresh(client)
     r = own.post("/pack/items", data={"passage_id": ids["passage"], "csrf_token": token})
     assert r.status_code == 303
@@ -144,8 +148,11 @@ def test_security_foreign_origin_cannot_rename_a_pack(client: TestClient, ids: d
     assert r.status_code == 403
     assert r.headers["content-type"].startswith("text/html")
     assert client.get(f"/api/packs/{pack_id}").json()["title"] == before
-    r = own.post("/pack", data={"title": "Renamed by me", "csrf_token": token},
-                 headers={"Origin": "http://testserver"})
+    r = own.post(
+        "/pack",
+        data={"title": "Renamed by me", "csrf_token": token},
+        headers={"Origin": "http://testserver"},
+    )
     assert r.status_code == 303
     assert client.get(f"/api/packs/{pack_id}").json()["title"] == "Renamed by me"
 

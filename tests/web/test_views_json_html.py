@@ -153,9 +153,7 @@ def test_views_themes_json_and_html(client: TestClient) -> None:
 
 
 def test_views_theme_detail_json_and_html(client: TestClient) -> None:
-    api = client.get(
-        "/api/themes/unseen_men", params={"passages": 6, "recommendations": 10}
-    ).json()
+    api = client.get("/api/themes/unseen_men", params={"passages": 6, "recommendations": 10}).json()
     html = page(client, "/themes/unseen_men")
     assert html.select_one("h1").get_text() == api["name"]
     assert api["strongest_passages"]
@@ -173,7 +171,9 @@ def test_views_theme_detail_json_and_html(client: TestClient) -> None:
 
 
 def test_views_report_json_and_html(client: TestClient) -> None:
-    report_id = client.get("/api/reports", params={"sort": "title", "limit": 1}).json()["data"][0]["id"]
+    report_id = client.get("/api/reports", params={"sort": "title", "limit": 1}).json()["data"][0][
+        "id"
+    ]
     api = client.get(f"/api/reports/{report_id}").json()
     similar = client.get(f"/api/reports/{report_id}/similar", params={"k": 5}).json()
     html = page(client, f"/reports/{report_id}")

@@ -145,8 +145,11 @@ _PACK_FORM: dict = {
                     "type": "object",
                     "properties": {
                         "csrf_token": {"type": "string"},
-                        "action": {"type": "string", "description": "save, up:ID, down:ID, "
-                                   "remove:ID, clear, delete, share, unshare or download"},
+                        "action": {
+                            "type": "string",
+                            "description": "save, up:ID, down:ID, "
+                            "remove:ID, clear, delete, share, unshare or download",
+                        },
                         "title": {"type": "string", "maxLength": 200},
                         "description": {"type": "string", "maxLength": 4000},
                     },
@@ -163,9 +166,7 @@ async def pack_update(request: Request, web: WebDep) -> Response:
     """The pack page's form: save the title and notes, then move, remove, share, download,
     or (after a confirmation page) empty or delete the pack."""
     allow_body(request.scope, PACK_FORM_LIMIT)
-    async with request.form(
-        max_files=0, max_fields=1000, max_part_size=PACK_FORM_LIMIT
-    ) as form:
+    async with request.form(max_files=0, max_fields=1000, max_part_size=PACK_FORM_LIMIT) as form:
         fields = _form_fields(form)
     check_token(request, fields.get(CSRF_FIELD))
     action = str(fields.get("action") or "save")
@@ -262,21 +263,29 @@ async def _export(web: Web, pack: Pack, fmt: str, layout: str) -> Response:
 
 # --------------------------------------------------------------------------- briefing
 @router.api_route(
-    "/pack/briefing", methods=["GET", "HEAD"], response_class=HTMLResponse,
+    "/pack/briefing",
+    methods=["GET", "HEAD"],
+    response_class=HTMLResponse,
     name="web_pack_briefing",
 )
 async def briefing_page(request: Request, web: WebDep) -> HTMLResponse:
     """The 7-minute briefing drafted from the pack, every part editable before download."""
     pack = require_items(web.services.packs.find(request.cookies.get(PACK_COOKIE)))
     briefing = await run_in_threadpool(
-        draft_briefing, pack, web.services.catalog,
+        draft_briefing,
+        pack,
+        web.services.catalog,
         public_base_url=web.settings.public_base_url,
     )
     return _briefing_form(request, web, briefing, fmt=request.query_params.get("format"))
 
 
 def _briefing_form(
-    request: Request, web: Web, briefing: Briefing, *, fmt: str | None = None,
+    request: Request,
+    web: Web,
+    briefing: Briefing,
+    *,
+    fmt: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     return web.render(
@@ -320,7 +329,9 @@ async def briefing_download(request: Request, web: WebDep) -> Response:
     check_token(request, fields.get(CSRF_FIELD))
     pack = require_items(web.services.packs.find(request.cookies.get(PACK_COOKIE)))
     draft = await run_in_threadpool(
-        draft_briefing, pack, web.services.catalog,
+        draft_briefing,
+        pack,
+        web.services.catalog,
         public_base_url=web.settings.public_base_url,
     )
     edited = edited_briefing(draft, fields)
@@ -353,8 +364,7 @@ def edited_briefing(draft: Briefing, fields: dict[str, str]) -> Briefing:
             "why_it_matters": fields.get("why_it_matters", draft.why_it_matters).strip(),
             "extracts": extracts,
             "actions": _lines(fields["actions"]) if "actions" in fields else draft.actions,
-            "questions": _lines(fields["questions"]) if "questions" in fields
-            else draft.questions,
+            "questions": _lines(fields["questions"]) if "questions" in fields else draft.questions,
             "further_information": _lines(fields["further_information"])
             if "further_information" in fields
             else draft.further_information,
@@ -364,14 +374,20 @@ def edited_briefing(draft: Briefing, fields: dict[str, str]) -> Briefing:
 
 # --------------------------------------------------------------------------- shared
 @router.api_route(
-    "/shared/{token}", methods=["GET", "HEAD"], response_class=HTMLResponse,
+    "/shared/{token}",
+    methods=["GET", "HEAD"],
+    response_class=HTMLResponse,
     name="web_pack_shared",
 )
 def shared_page(request: Request, web: WebDep, token: str) -> HTMLResponse:
     """A pack as its owner shared it: read-only, with its downloads."""
     pack = web.services.packs.shared(token[:100])
     return web.render(
-        request, "pack_shared.html", pack=pack, token=token, formats=DOWNLOAD_FORMATS,
+        request,
+        "pack_shared.html",
+        pack=pack,
+        token=token,
+        formats=DOWNLOAD_FORMATS,
         original_href=site_original_href,
     )
 

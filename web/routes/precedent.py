@@ -66,9 +66,9 @@ def _render(
         strength=strength[-1] if strength and strength[-1] in STRENGTHS else "any",
         form=form,
         filter_groups=filter_groups(form, None, {}),
-        filtered=bool(form["types"] or form["nations"] or form["ages"] or any(
-            form["raw_years"].values()
-        )),
+        filtered=bool(
+            form["types"] or form["nations"] or form["ages"] or any(form["raw_years"].values())
+        ),
         **context,
     )
 
@@ -156,8 +156,9 @@ async def precedents_post(request: Request, web: WebDep) -> HTMLResponse:
                 max_files=0, max_fields=40, max_part_size=DRAFT_BODY_LIMIT
             ) as form:
                 fields = {key: v for key, v in form.items() if isinstance(v, str)}
-                values = _Values({k: [v for v in form.getlist(k) if isinstance(v, str)]
-                                  for k in form})
+                values = _Values(
+                    {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form}
+                )
             token(fields)
             draft = fields.get("draft", "")
             errors.update(precedent_filters(values)[2]["errors"])
@@ -165,20 +166,38 @@ async def precedents_post(request: Request, web: WebDep) -> HTMLResponse:
                 result = await find(None)
         if result is None and not errors:
             errors["draft"] = "Paste the text of your draft, or choose a file to upload"
-    except (ExtractionError, InvalidQuery, InvalidRequest, EmptyUpload, UnsupportedType,
-            TooLarge) as exc:
+    except (
+        ExtractionError,
+        InvalidQuery,
+        InvalidRequest,
+        EmptyUpload,
+        UnsupportedType,
+        TooLarge,
+    ) as exc:
         about_file = filename is not None or isinstance(exc, _FILE_ERRORS)
         errors["upload" if about_file else "draft"] = exc.message[:1].upper() + exc.message[1:]
-        status = 413 if isinstance(exc, TooLarge) else 415 if isinstance(
-            exc, UnsupportedType
-        ) else 422
+        status = (
+            413 if isinstance(exc, TooLarge) else 415 if isinstance(exc, UnsupportedType) else 422
+        )
         return _render(
-            request, web, status_code=status, draft=draft, filename=filename, errors=errors,
-            result=None, values=values,
+            request,
+            web,
+            status_code=status,
+            draft=draft,
+            filename=filename,
+            errors=errors,
+            result=None,
+            values=values,
         )
     return _render(
-        request, web, draft=draft, filename=filename, errors=errors, result=result,
-        values=values, references=citation_list(result) if result else [],
+        request,
+        web,
+        draft=draft,
+        filename=filename,
+        errors=errors,
+        result=result,
+        values=values,
+        references=citation_list(result) if result else [],
     )
 
 

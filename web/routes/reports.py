@@ -27,7 +27,9 @@ REPORT_SORT_LABELS = {
 }
 
 
-@router.api_route("/reports", methods=["GET", "HEAD"], response_class=HTMLResponse, name="web_reports")
+@router.api_route(
+    "/reports", methods=["GET", "HEAD"], response_class=HTMLResponse, name="web_reports"
+)
 async def reports_page(request: Request, web: WebDep) -> Response:
     """Every report, newest first, with its summary, facts and themes; filters first."""
     catalog = web.services.catalog
@@ -63,14 +65,19 @@ async def reports_page(request: Request, web: WebDep) -> Response:
             reports_with = {t.id: t.reports for t in context["theme_choices"]}
             for option in g["options"]:
                 option["count"] = reports_with.get(option["value"], 0)
-    groups.insert(1, {
-        "legend": "Partnership", "id": "partnership", "name": "partnership",
-        "scroll": len(partnerships) > 8,
-        "options": [
-            {"value": name, "label": name, "count": n, "checked": name in chosen}
-            for name, n in partnerships
-        ],
-    })
+    groups.insert(
+        1,
+        {
+            "legend": "Partnership",
+            "id": "partnership",
+            "name": "partnership",
+            "scroll": len(partnerships) > 8,
+            "options": [
+                {"value": name, "label": name, "count": n, "checked": name in chosen}
+                for name, n in partnerships
+            ],
+        },
+    )
     context["filter_groups"] = groups
     context["selected_filters"] = [
         f | {"href": f["href"].replace("/?", "/reports?", 1)}
@@ -78,8 +85,10 @@ async def reports_page(request: Request, web: WebDep) -> Response:
             form | {"params": [(k, v) for k, v in form["params"] if k in FILTER_KEYS]}, context
         )
     ] + [
-        {"label": f"Partnership: {p}",
-         "href": _url([(k, v) for k, v in form["params"] if (k, v) != ("partnership", p)], 1)}
+        {
+            "label": f"Partnership: {p}",
+            "href": _url([(k, v) for k, v in form["params"] if (k, v) != ("partnership", p)], 1),
+        }
         for p in chosen
     ]
     context.update(

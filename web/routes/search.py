@@ -64,8 +64,8 @@ async def search_page(request: Request, web: WebDep) -> Response:
     context["selected_filters"] = selected_filters(form, context)
     params = form["params"]
     context["page_url"] = lambda n: "/?" + query_string(params, page=n if n > 1 else None)
-    context["report_url"] = lambda report_id: "/?" + query_string(
-        params, page=None, view=None, per_report=None, report=report_id
+    context["report_url"] = lambda report_id: (
+        "/?" + query_string(params, page=None, view=None, per_report=None, report=report_id)
     )
     context["fold_url"] = lambda n: "/?" + query_string(params, page=None, per_report=n)
     context["all_reports_url"] = "/?" + query_string(params, page=None, report=None)

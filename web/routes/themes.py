@@ -15,7 +15,9 @@ from scrkb.web.views import trend_chart
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 
-@router.api_route("/themes", methods=["GET", "HEAD"], response_class=HTMLResponse, name="web_themes")
+@router.api_route(
+    "/themes", methods=["GET", "HEAD"], response_class=HTMLResponse, name="web_themes"
+)
 async def themes_page(request: Request, web: WebDep) -> HTMLResponse:
     themes = await run_in_threadpool(web.services.catalog.themes)
     return web.render(request, "themes.html", themes=themes)
