@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+import numpy as np
+
 from scrkb.index.store import Store
 from scrkb.models import ResultView, SortOrder
 
@@ -32,7 +34,6 @@ class Arrangement:
 
     units: list[list[Scored]]
     matches: dict[str, int]
-    report_of: dict[int, str]
 
     @property
     def reports(self) -> int:
@@ -51,13 +52,31 @@ def arrange(
     sort: SortOrder = "relevance",
     per_report: int | None = 0,
     view: ResultView = "passages",
+    reports: list[str] | None = None,
 ) -> Arrangement:
     """Order ``ranked`` (best first) by ``sort``, keep ``per_report`` hits per report
     (0 or None: all) and cut it into the units pages are made of.
 
+    ``reports``: each ranked passage's report id, where the caller knows them (search
+    does, from its in-memory index): then only the reports' years are read, one row a
+    report, instead of one row for each of what can be 100,000 matching passages.
+
     Sorting by date is stable, so within a year, and within a report, the ranking's
     order stands; reports without a year come last either way.
     """
+    if reports is not None:
+        codes_of: dict[str, int] = {}
+        codes = np.asarray([codes_of.setdefault(r, len(codes_of)) for r in reports], dtype=np.int64)
+        return arrange_matches(
+            store,
+            np.asarray([rowid for rowid, _ in ranked], dtype=np.int64),
+            np.asarray([score for _, score in ranked], dtype=np.float64),
+            codes,
+            list(codes_of),
+            sort=sort,
+            per_report=per_report,
+            view=view,
+        )
     info = _report_years(store, [rowid for rowid, _ in ranked])
     order = [hit for hit in ranked if hit[0] in info]  # a passage deleted meanwhile drops out
     if sort != "relevance":
@@ -88,7 +107,57 @@ def arrange(
             shown[report_id] += 1
             if not limit or shown[report_id] <= limit:
                 units.append([hit])
-    return Arrangement(units=units, matches=dict(matches), report_of=report_of)
+    return Arrangement(units=units, matches=dict(matches))
+
+
+def arrange_matches(
+    store: Store,
+    rowids: np.ndarray,
+    scores: np.ndarray,
+    codes: np.ndarray,
+    names: list[str],
+    *,
+    sort: SortOrder = "relevance",
+    per_report: int | None = 0,
+    view: ResultView = "passages",
+) -> Arrangement:
+    """``arrange`` for matches given as arrays, best first: ``rowids``, their ``scores``,
+    and each one's report as a ``codes`` index into ``names`` (search's in-memory index
+    holds exactly these). A common query at national scale matches tens of thousands of
+    passages: only the reports' years are read, one row a report, and only the hits kept
+    for the pages become Python objects."""
+    limit = per_report or 0
+    present = np.unique(codes)
+    years_of = _years(store, [names[c] for c in present.tolist()])
+    stored = np.zeros(len(names) + 1, dtype=bool)
+    year = np.full(len(names) + 1, np.nan)
+    for c in present.tolist():
+        if names[c] in years_of:
+            stored[c] = True
+            if years_of[names[c]] is not None:
+                year[c] = years_of[names[c]]
+    order = np.flatnonzero(stored[codes])  # a report deleted meanwhile drops out
+    if sort != "relevance" and len(order):
+        y = year[codes[order]]
+        undated = np.isnan(y)
+        key = np.where(undated, 0.0, -y if sort == "newest" else y)
+        order = order[np.lexsort((key, undated))]  # stable: the ranking decides ties
+    hit_codes = codes[order].astype(np.int64)
+    counts = np.bincount(hit_codes, minlength=len(names))
+    matches = {names[c]: int(counts[c]) for c in np.flatnonzero(counts).tolist()}
+    if limit:  # each hit's place among its report's hits so far (0, 1, 2 ...)
+        by_report = np.argsort(hit_codes, kind="stable")
+        starts = np.concatenate(([0], np.cumsum(counts)))[hit_codes[by_report]]
+        seen = np.empty(len(order), dtype=np.int64)
+        seen[by_report] = np.arange(len(order)) - starts
+        order = order[seen < limit]
+    hits = list(zip(rowids[order].tolist(), scores[order].tolist(), strict=True))
+    if view != "reports":
+        return Arrangement(units=[[hit] for hit in hits], matches=matches)
+    groups: dict[int, list[Scored]] = {}
+    for code, hit in zip(codes[order].tolist(), hits, strict=True):
+        groups.setdefault(code, []).append(hit)
+    return Arrangement(units=list(groups.values()), matches=matches)
 
 
 def _report_years(store: Store, rowids: list[int]) -> dict[int, tuple[str, int | None]]:
@@ -103,4 +172,15 @@ def _report_years(store: Store, rowids: list[int]) -> dict[int, tuple[str, int |
             chunk,
         ):
             out[int(row[0])] = (row[1], row[2])
+    return out
+
+
+def _years(store: Store, report_ids: list[str]) -> dict[str, int | None]:
+    """Each (still stored) report's year."""
+    out: dict[str, int | None] = {}
+    for start in range(0, len(report_ids), _CHUNK):
+        chunk = report_ids[start : start + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        for row in store.execute(f"SELECT id, year FROM reports WHERE id IN ({marks})", chunk):
+            out[row[0]] = row[1]
     return out

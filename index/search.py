@@ -31,7 +31,7 @@ import numpy as np
 
 from scrkb.config import Settings
 from scrkb.errors import InvalidQuery
-from scrkb.index.arrange import arrange
+from scrkb.index.arrange import arrange, arrange_matches
 from scrkb.index.lexical import (
     LEXICAL_DIR,
     STEMMER,
@@ -389,9 +389,6 @@ class Searcher:
             total = ranking.total
             ordered = ranking.page(0, total)  # every match, best first: arranging needs all
             scores = ranking.fused[np.searchsorted(ranking.cand, ordered)]
-            ranked = [
-                (int(r), float(v)) for r, v in zip(index.rowids[ordered], scores, strict=True)
-            ]
             parts = {}
             match_positions = ranking.cand
             named = self.named_themes(arms, self.fusion) if mode == "hybrid" else {}
@@ -400,9 +397,21 @@ class Searcher:
                 for t, s in named.items()
             ]
         t = time.perf_counter()
-        arranged = arrange(
-            self.store, ranked, sort=query.sort, per_report=query.per_report, view=query.view
-        )
+        if text:
+            arranged = arrange_matches(
+                self.store,
+                index.rowids[ordered],
+                scores,
+                index.report_of[ordered],
+                index.report_ids,
+                sort=query.sort,
+                per_report=query.per_report,
+                view=query.view,
+            )
+        else:
+            arranged = arrange(
+                self.store, ranked, sort=query.sort, per_report=query.per_report, view=query.view
+            )
         page, first_rank = arranged.page(query.offset, query.k)
         if text:
             index = self.lexical_index()
