@@ -332,6 +332,7 @@ class LexicalIndex:
         report_of: np.ndarray,
         report_ids: list[str],
         generation: int,
+        annotations: int = 0,
     ) -> None:
         self.bm25 = bm25
         self.rowids = rowids
@@ -341,8 +342,13 @@ class LexicalIndex:
         self.report_of = report_of  # int32 [n]: index into report_ids
         self.report_ids = report_ids
         self.generation = generation
+        self.annotations = annotations  # the store's retag count its tags reflect
         indptr = bm25.scores["indptr"]
         self._df = np.diff(indptr)
+
+    def current_for(self, store: Store) -> bool:
+        """Whether this index reflects the store's passages and tags as they are now."""
+        return self.generation == store.generation() and self.annotations == store.annotations()
 
     @property
     def size(self) -> int:
@@ -351,7 +357,7 @@ class LexicalIndex:
     # ------------------------------------------------------------------ build
     @classmethod
     def build(cls, store: Store) -> LexicalIndex:
-        generation = store.generation()
+        generation, annotations = store.generation(), store.annotations()
         rowids: list[int] = []
         hidden: list[bool] = []
         report_of: list[int] = []
@@ -391,6 +397,7 @@ class LexicalIndex:
             np.asarray(report_of, dtype=np.int32),
             list(report_index),
             generation,
+            annotations,
         )
 
     # ------------------------------------------------------------------ query
@@ -438,6 +445,7 @@ class LexicalIndex:
             manifest = {
                 "format": FORMAT,
                 "generation": self.generation,
+                "annotations": self.annotations,
                 "count": self.size,
                 "themes": self.theme_ids,
                 "reports": self.report_ids,
@@ -468,12 +476,15 @@ class LexicalIndex:
             report_of = np.load(directory / "report_of.npy")
             report_ids = list(manifest["reports"])
             generation = int(manifest["generation"])
+            annotations = int(manifest.get("annotations", 0))
             themes = list(manifest["themes"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
         if len(rowids) != manifest.get("count") or len(hidden) != len(rowids):
             return None
-        return cls(retriever, rowids, hidden, themes, conf, report_of, report_ids, generation)
+        return cls(
+            retriever, rowids, hidden, themes, conf, report_of, report_ids, generation, annotations
+        )
 
 
 def _theme_matrix(store: Store, rowids: np.ndarray) -> tuple[list[str], np.ndarray]:
@@ -507,9 +518,8 @@ _LOCK = threading.Lock()
 def sync_lexical_index(store: Store, directory: Path) -> LexicalIndex:
     """The index for the store's current generation: loaded if fresh, else rebuilt (and
     saved unless the store is read-only, where it lives in memory only)."""
-    current = store.generation()
     loaded = LexicalIndex.load(directory)
-    if loaded is not None and loaded.generation == current:
+    if loaded is not None and loaded.current_for(store):
         return loaded
     with _LOCK:
         built = LexicalIndex.build(store)

@@ -196,13 +196,13 @@ class Searcher:
             return self._vectors
 
     def lexical_index(self) -> LexicalIndex:
-        """The BM25 index for the store's current generation (rebuilt after writes)."""
-        current = self.store.generation()
+        """The BM25 index for the store's current generation and tags (rebuilt after writes
+        and retags)."""
         index = self._lexical
-        if index is not None and index.generation == current:
+        if index is not None and index.current_for(self.store):
             return index
         with self._lexical_lock:
-            if self._lexical is None or self._lexical.generation != current:
+            if self._lexical is None or not self._lexical.current_for(self.store):
                 self._lexical = sync_lexical_index(self.store, self.settings.home / LEXICAL_DIR)
             return self._lexical
 

@@ -12,6 +12,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -31,6 +32,7 @@ from scrkb.models import (
 )
 
 SCHEMA_VERSION = 5
+BUSY_SECONDS = 30  # how long a writer waits for another's lock
 
 # Each entry migrates the schema from version i to i + 1. Never edit a shipped entry:
 # append a new one, so that every existing data home can be brought forward.
@@ -245,21 +247,37 @@ class Store:
             self._conn = sqlite3.connect(self._read_only_uri(), uri=True, check_same_thread=False)
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+            self._conn = sqlite3.connect(self.path, check_same_thread=False, timeout=BUSY_SECONDS)
         self._conn.row_factory = sqlite3.Row
         self._lock = threading.RLock()
         self._conn.execute("PRAGMA foreign_keys = ON")
-        self._conn.execute("PRAGMA busy_timeout = 30000")
+        self._conn.execute(f"PRAGMA busy_timeout = {BUSY_SECONDS * 1000}")
         if not readonly:
-            self._conn.execute("PRAGMA journal_mode = WAL")
-            self._conn.execute("PRAGMA synchronous = NORMAL")
             try:
+                self._use_wal()
+                self._conn.execute("PRAGMA synchronous = NORMAL")
                 self._migrate()
             except BaseException:
                 self._conn.close()
                 raise
         else:  # mode=ro: SQLite itself refuses writes (temp tables, as search's, are fine)
             self._check_version()
+
+    def _use_wal(self) -> None:
+        """Switch to WAL once (it sticks to the file). SQLite answers "database is locked"
+        at once, without its busy wait, while another connection to a new file is busy,
+        as when a server and an ingest open one new home together: so wait here."""
+        deadline = time.monotonic() + BUSY_SECONDS
+        while True:
+            try:
+                mode = self._conn.execute("PRAGMA journal_mode").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    self._conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def _read_only_uri(self) -> str:
         """How to open the database without writing to it.
@@ -365,6 +383,20 @@ class Store:
         with self._lock:
             row = self._conn.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
         return int(row[0]) if row else 0
+
+    def annotations(self) -> int:
+        """Bumped by every retag of a report (tags and metadata swapped, passages kept):
+        the lexical index, which holds each passage's tags, keys on it beside the
+        generation, while the vector index need not be rebuilt."""
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM meta WHERE key='annotations'").fetchone()
+        return int(row[0]) if row else 0
+
+    def _bump_annotations(self, conn: sqlite3.Connection) -> None:
+        conn.execute(
+            "INSERT INTO meta(key, value) VALUES ('annotations', '1') ON CONFLICT(key) "
+            "DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"
+        )
 
     def _bump_generation(self, conn: sqlite3.Connection) -> None:
         conn.execute(
@@ -589,6 +621,7 @@ class Store:
         ``paragraphs`` (by passage id: paragraph, char_start, char_end) fills the paragraph
         of passages stored without one, where the passage still has the same offsets."""
         with self.transaction() as conn:
+            self._bump_annotations(conn)
             conn.executemany(
                 "UPDATE passages SET paragraph = ? WHERE report_id = ? AND id = ? "
                 "AND char_start = ? AND char_end = ? AND paragraph IS NULL",

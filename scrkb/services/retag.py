@@ -22,6 +22,7 @@ import numpy as np
 
 from scrkb.config import Settings
 from scrkb.errors import ScrkbError
+from scrkb.index.lexical import LEXICAL_DIR, sync_lexical_index
 from scrkb.index.store import Store
 from scrkb.models import Passage, Recommendation, ReportMetadata, ThemeTag
 from scrkb.nlp.embedding import get_embedder
@@ -195,4 +196,6 @@ def retag_store(
         finally:
             workers.close()
             close_worker_extractor()  # the child that read the copies here, if any
+        # the BM25 index holds each passage's tags: rebuilt now, not at the first search
+        sync_lexical_index(store, settings.home / LEXICAL_DIR)
     return totals

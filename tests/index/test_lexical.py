@@ -139,3 +139,25 @@ def test_lexical_store_without_indexable_words_still_builds(tmp_path):
         )
         index = LexicalIndex.build(store)
     assert index.size == 2 and not index.score(["abuse"]).bm25.any()
+
+
+def test_lexical_index_follows_a_retag_without_a_new_generation(tmp_path):
+    """A retag swaps tags but keeps passages (and the store generation, so the vector
+    index stays); the BM25 index holds the tags, so it must be rebuilt all the same."""
+    from scrkb.models import ReportMetadata, ThemeTag
+
+    passages = [make_passage("rt", i, t) for i, t in enumerate(TEXTS)]
+    directory = tmp_path / LEXICAL_DIR
+    with Store(tmp_path / "scrkb.sqlite") as store:
+        store.replace_report(make_report("rt"), passages, embed(TEXTS), form=embedding_form())
+        before = sync_lexical_index(store, directory)
+        column = before.theme_ids.index("non_mobile_injury")
+        assert not before.theme_conf[:, column].any()
+        tag = ThemeTag(
+            theme_id="non_mobile_injury", confidence=0.8, evidence=TEXTS[1][:40], start=0, end=40
+        )
+        store.replace_annotations("rt", ReportMetadata(), [], {passages[1].id: [tag]})
+        after = sync_lexical_index(store, directory)
+        assert after.generation == before.generation  # the vector index need not move
+        assert after.theme_conf[:, column].astype(bool).tolist() == [False, True, False, False]
+        assert LexicalIndex.load(directory).current_for(store)
