@@ -39,10 +39,51 @@ class Arrangement:
     def reports(self) -> int:
         return len(self.matches)
 
+    @property
+    def unit_count(self) -> int:
+        return len(self.units)
+
     def page(self, offset: int, k: int) -> tuple[list[Scored], int]:
         """The page's hits in order, and the rank (1-based, across pages) of the first."""
         before = sum(len(unit) for unit in self.units[:offset])
         return [hit for unit in self.units[offset : offset + k] for hit in unit], before + 1
+
+
+@dataclass(frozen=True)
+class ArrayArrangement:
+    """An ``Arrangement`` kept as arrays: the hits in page order, and where each unit
+    starts. Only the page asked for becomes Python objects: a common query at national
+    scale matches tens of thousands of passages, and building a list for each cost more
+    than all the rest of the search."""
+
+    rowids: np.ndarray
+    scores: np.ndarray
+    bounds: np.ndarray  # unit i is hits bounds[i]:bounds[i + 1]
+    matches: dict[str, int]
+
+    @property
+    def reports(self) -> int:
+        return len(self.matches)
+
+    @property
+    def unit_count(self) -> int:
+        return len(self.bounds) - 1
+
+    @property
+    def units(self) -> list[list[Scored]]:
+        """Every unit as lists (what ``Arrangement`` holds): for tests and small results."""
+        return [self._hits(a, b) for a, b in zip(self.bounds[:-1], self.bounds[1:], strict=True)]
+
+    def page(self, offset: int, k: int) -> tuple[list[Scored], int]:
+        """The page's hits in order, and the rank (1-based, across pages) of the first."""
+        n = self.unit_count
+        start = int(self.bounds[min(offset, n)])
+        end = int(self.bounds[min(offset + k, n)])
+        return self._hits(start, end), start + 1
+
+    def _hits(self, start: int, end: int) -> list[Scored]:
+        rowids = self.rowids[start:end].tolist()
+        return list(zip(rowids, self.scores[start:end].tolist(), strict=True))
 
 
 def arrange(
@@ -53,7 +94,7 @@ def arrange(
     per_report: int | None = 0,
     view: ResultView = "passages",
     reports: list[str] | None = None,
-) -> Arrangement:
+) -> Arrangement | ArrayArrangement:
     """Order ``ranked`` (best first) by ``sort``, keep ``per_report`` hits per report
     (0 or None: all) and cut it into the units pages are made of.
 
@@ -120,7 +161,7 @@ def arrange_matches(
     sort: SortOrder = "relevance",
     per_report: int | None = 0,
     view: ResultView = "passages",
-) -> Arrangement:
+) -> ArrayArrangement:
     """``arrange`` for matches given as arrays, best first: ``rowids``, their ``scores``,
     and each one's report as a ``codes`` index into ``names`` (search's in-memory index
     holds exactly these). A common query at national scale matches tens of thousands of
@@ -151,13 +192,18 @@ def arrange_matches(
         seen = np.empty(len(order), dtype=np.int64)
         seen[by_report] = np.arange(len(order)) - starts
         order = order[seen < limit]
-    hits = list(zip(rowids[order].tolist(), scores[order].tolist(), strict=True))
-    if view != "reports":
-        return Arrangement(units=[[hit] for hit in hits], matches=matches)
-    groups: dict[int, list[Scored]] = {}
-    for code, hit in zip(codes[order].tolist(), hits, strict=True):
-        groups.setdefault(code, []).append(hit)
-    return Arrangement(units=list(groups.values()), matches=matches)
+    if view == "reports":  # each report's hits together, reports in order of their best
+        first = np.full(len(names) + 1, len(order), dtype=np.int64)
+        np.minimum.at(first, codes[order], np.arange(len(order)))
+        order = order[np.argsort(first[codes[order]], kind="stable")]
+        grouped = codes[order]
+        change = np.flatnonzero(grouped[1:] != grouped[:-1]) + 1 if len(order) else order[:0]
+        bounds = np.concatenate(([0], change, [len(order)])) if len(order) else np.zeros(1, int)
+    else:
+        bounds = np.arange(len(order) + 1)
+    return ArrayArrangement(
+        rowids=rowids[order], scores=scores[order], bounds=bounds, matches=matches
+    )
 
 
 def _report_years(store: Store, rowids: list[int]) -> dict[int, tuple[str, int | None]]:

@@ -444,7 +444,7 @@ class Searcher:
             query_themes=query_themes,
             timings_ms=timings,
             reports=arranged.reports,
-            page_total=len(arranged.units),
+            page_total=arranged.unit_count,
             sort=query.sort,
             view=query.view,
             per_report=query.per_report or 0,

@@ -45,7 +45,10 @@ def test_arrange_with_reports_known_matches_the_plain_path(store, sort, view, pe
     reports.insert(3, "gone")
     plain = arrange(store, ranked, sort=sort, per_report=per_report, view=view)
     known = arrange(store, ranked, sort=sort, per_report=per_report, view=view, reports=reports)
-    assert known == plain
+    assert known.units == plain.units and known.matches == plain.matches
+    assert known.unit_count == plain.unit_count
+    for offset, k in [(0, 3), (2, 4), (len(plain.units) - 1, 10), (len(plain.units) + 5, 10)]:
+        assert known.page(offset, k) == plain.page(offset, k)
     assert sum(plain.matches.values()) == len(rows) and "gone" not in known.matches
     shown = [hit for unit in known.units for hit in unit]
     if per_report:
