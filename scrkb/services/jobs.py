@@ -250,7 +250,10 @@ class ServingSearcher(Searcher):
         return super().vectors()
 
     def lexical_index(self) -> LexicalIndex:
+        # A retag job bumps the store's annotations, not its generation, once per report:
+        # either key out of date mid-job means "keep what is loaded", never a rebuild per
+        # report (a rebuild at 300k passages takes minutes).
         index = self._lexical
-        if index is not None and index.generation != self.store.generation() and self.jobs.active():
+        if index is not None and not index.current_for(self.store) and self.jobs.active():
             return index
         return super().lexical_index()
