@@ -62,6 +62,10 @@ class InProcessExtractor:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def start(self) -> None:
+        """Load the readers now rather than with the first file (a worker warming up)."""
+        import scrkb.ingest.extract  # noqa: F401 - the import is the point
+
     def extract(self, path: Path, *, sha256: str | None = None) -> ExtractedDoc:
         """The file's text (``sha256``: its digest, when the caller has hashed it)."""
         from scrkb.ingest.extract import extract
@@ -131,6 +135,27 @@ class IsolatedExtractor(InProcessExtractor):
         if status.get("rss_mb", 0) > self.memory_mb / 2:
             self._stop()  # a fresh child for the next file: memory is not given back
         return ExtractedDoc.model_validate_json(doc_line)
+
+    def start(self) -> None:
+        """Start the child now and wait until it has imported every reader, so that the
+        first file costs only its own reading (a worker warming up). A child that does not
+        answer is stopped; the first file then starts another and says what went wrong."""
+        proc = self._child()
+        try:
+            assert proc.stdin is not None
+            proc.stdin.write(b'{"ping": true}\n')
+            proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            self._stop()
+            return
+        line = self._read_line(time.monotonic() + self.limits.seconds + self.grace_seconds)
+        try:
+            ready = line is not None and json.loads(line).get("status") == "ready"
+        except ValueError:
+            ready = False
+        if not ready:
+            self._overran = False
+            self._stop()
 
     def close(self) -> None:
         self._stop()
@@ -293,6 +318,9 @@ def main(argv: list[str] | None = None) -> int:
         if not line.strip():
             continue
         request = json.loads(line)
+        if request.get("ping"):  # the parent waits for this before its first file
+            _reply(out, {"status": "ready"})
+            continue
         path = Path(request["path"])
         started = _cpu_seconds()
         try:

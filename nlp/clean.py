@@ -57,6 +57,13 @@ def _centibels() -> dict[str, int]:
     return out
 
 
+def load_word_lists() -> None:
+    """Read both word lists now (about half a second): a worker does it while it starts,
+    not inside the first report it cleans."""
+    lexicon()
+    _centibels()
+
+
 def _wordfreq_bins() -> list[list[str]]:
     import importlib.util
 

@@ -23,6 +23,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -180,6 +181,21 @@ def worker_extractor(spec: ExtractorSpec) -> InProcessExtractor:
         _finalizer.append(util.Finalize(None, close_worker_extractor, exitpriority=10))
     _worker_extractor = (spec, spec.build())
     return _worker_extractor[1]
+
+
+def load_prepare_stage(spec: ExtractorSpec, extractor: InProcessExtractor | None = None) -> None:
+    """Load what the prepare stage reads on first use (the word lists of cleaning, the
+    publisher gazetteer of metadata) and start the extractor (``extractor``, else this
+    worker's): a warmed worker's first report costs what any other does."""
+    from scrkb.nlp.annotate import describe  # noqa: F401 - the imports are the point
+    from scrkb.nlp.clean import load_word_lists
+    from scrkb.nlp.passages import split_passages  # noqa: F401
+    from scrkb.nlp.structure import structure  # noqa: F401
+    from scrkb.reference import find_publishers
+
+    load_word_lists()
+    find_publishers("")  # builds the gazetteer's pattern
+    (extractor or worker_extractor(spec)).start()
 
 
 def close_worker_extractor() -> None:
@@ -504,7 +520,8 @@ class Ingestor:
 
     def warm(self, files: int = PARALLEL_MIN_UNITS) -> list[int]:
         """Load every model now, for a batch of about ``files`` files: the embedder here,
-        and spaCy and the tagger in each worker (or here, when the batch runs here).
+        and spaCy, the tagger, the word lists and the extractor in each worker (or here,
+        when the batch runs here).
         Returns the workers' process ids. Benchmarks start their clock after this."""
         self.embedder.encode(["warm up"])
         count = worker_count(self.settings, files)
@@ -516,7 +533,8 @@ class Ingestor:
             from scrkb.nlp.themes import get_tagger
 
             get_tagger()
-        return self._workers.warm()
+            load_prepare_stage(self.extract_spec, self.extractor)
+        return self._workers.warm(partial(load_prepare_stage, self.extract_spec))
 
     @property
     def form(self) -> str:

@@ -114,10 +114,12 @@ def _init_worker(environ: dict[str, str]) -> None:
     # extraction never pays their memory.
 
 
-def _ready() -> int:
+def _ready(load: Callable[[], None] | None = None) -> int:
     from scrkb.nlp.themes import get_tagger
 
     get_tagger()  # every model this worker will use, loaded now
+    if load is not None:
+        load()  # and whatever the batch's own stages need (ingest: the readers)
     time.sleep(0.05)  # long enough that one worker cannot answer for another
     return os.getpid()
 
@@ -152,14 +154,16 @@ class Workers:
             )
         return self._pool
 
-    def warm(self) -> list[int]:
-        """Start every worker and wait until each has loaded its models; their pids."""
+    def warm(self, load: Callable[[], None] | None = None) -> list[int]:
+        """Start every worker and wait until each has loaded its models (the tagger's, and
+        ``load``'s: a picklable callable); their pids."""
         if not self.count:
             return []
         seen: set[int] = set()
         for _ in range(100):  # a worker answers only once its initializer has run
             executor = self.executor()
-            seen |= {f.result() for f in [executor.submit(_ready) for _ in range(self.count)]}
+            calls = [executor.submit(_ready, load) for _ in range(self.count)]
+            seen |= {f.result() for f in calls}
             if len(seen) >= self.count:
                 break
         return sorted(seen)

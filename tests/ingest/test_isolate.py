@@ -101,3 +101,26 @@ def test_isolate_a_reader_that_dies_is_a_clear_refusal(tmp_path: Path) -> None:
         extractor.extract(_files(tmp_path)[1])
     assert err.value.reason == "unreadable"
     assert "exit status 7" in err.value.message
+
+
+def test_isolate_start_readies_the_child_that_then_reads_the_first_file(tmp_path: Path) -> None:
+    with IsolatedExtractor(max_bytes=10 * MB, max_pages=100) as extractor:
+        extractor.start()
+        assert extractor._proc is not None and extractor._proc.poll() is None
+        started = extractor._proc.pid
+        readers = Path(f"/proc/{started}/maps").read_text() if Path("/proc").exists() else ""
+        assert not readers or "pdfium" in readers, "the child loaded its readers as it started"
+        path = _files(tmp_path)[0]
+        assert extractor.extract(path) == extract(path)
+        assert extractor._proc.pid == started, "the first file went to the started child"
+
+
+def test_isolate_start_of_a_child_that_cannot_answer_leaves_the_error_to_the_file(
+    tmp_path: Path,
+) -> None:
+    with _Crashing(max_bytes=MB, max_pages=10) as extractor:
+        extractor.start()  # the child exits at once: no answer, and no exception here
+        assert extractor._proc is None
+        with pytest.raises(ExtractionError) as err:
+            extractor.extract(_files(tmp_path)[1])
+    assert err.value.reason == "unreadable" and "exit status 7" in err.value.message

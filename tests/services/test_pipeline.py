@@ -118,6 +118,10 @@ def test_pipeline_reingesting_an_unchanged_folder_costs_seconds(sample_corpus):
     assert wall < 30  # the interpreter and imports included, on a busy machine
 
 
+def _parent_of(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
 def _isolate_children(parents: list[int]) -> dict[int, int]:
     """The extraction children (``python -m scrkb.ingest.isolate``) of the processes
     ``parents``, each with its address-space ceiling in bytes (/proc, Linux)."""
@@ -152,6 +156,8 @@ def test_pipeline_workers_read_files_in_bounded_children_and_refuse_hostile_ones
     try:
         workers = ingestor.warm(len(good) + len(bad))
         assert len(workers) == 2
+        # warming started each worker's reader before its first file
+        assert sorted(_parent_of(c) for c in _isolate_children(workers)) == workers
         summary = ingestor.ingest(
             [*good, *(path for _reason, path in bad.values())],
             on_file=lambda _path, _outcome: children.update(_isolate_children(workers)),
