@@ -49,7 +49,7 @@ class Arrangement:
         return [hit for unit in self.units[offset : offset + k] for hit in unit], before + 1
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # arrays: compared by what they hold, not ==
 class ArrayArrangement:
     """An ``Arrangement`` kept as arrays: the hits in page order, and where each unit
     starts. Only the page asked for becomes Python objects: a common query at national

@@ -95,8 +95,12 @@ class Fusion:
 
 @dataclass
 class Arms:
-    """Every arm's score for every passage (by lexical-index position), for one query."""
+    """Every arm's score for every passage (by lexical-index position), for one query.
 
+    ``index`` is the lexical index the positions are of: the rest of the search uses it,
+    never the searcher's current one, which a job's end or a write may swap mid-query."""
+
+    index: LexicalIndex
     stems: dict[str, str]  # query term -> stem, for the kept terms
     allowed: np.ndarray  # bool [n]: passes the filters and is not a contents page
     bm25: np.ndarray | None = None  # float32 [n]
@@ -163,6 +167,7 @@ class Searcher:
         self._vectors_lock = threading.Lock()
         self._lexical: LexicalIndex | None = None
         self._lexical_lock = threading.Lock()
+        self._live: tuple[LexicalIndex, int, np.ndarray | None] | None = None
         self._theme_names = theme_names()  # read once: the taxonomy is fixed per process
         self.fusion = Fusion.from_settings(settings)
 
@@ -205,6 +210,26 @@ class Searcher:
             if self._lexical is None or not self._lexical.current_for(self.store):
                 self._lexical = sync_lexical_index(self.store, self.settings.home / LEXICAL_DIR)
             return self._lexical
+
+    def live_mask(self, index: LexicalIndex) -> np.ndarray | None:
+        """Which of ``index``'s passages are still stored; None when all are (an index of
+        the store's current generation). A server answers from the index it has while a
+        job writes (``ServingSearcher``): a passage the job replaced or deleted must be
+        neither counted nor ranked, or a page would come up short at hydration. Worked out
+        once per generation: two counts when nothing was deleted (a job that only adds),
+        else every stored rowid."""
+        generation = self.store.generation()
+        if index.generation == generation:
+            return None
+        cached = self._live
+        if cached is not None and cached[0] is index and cached[1] == generation:
+            return cached[2]
+        mask: np.ndarray | None = None
+        if index.size and self.store.passages_kept_upto(int(index.rowids[-1])) < index.size:
+            mask = np.zeros(index.size, dtype=bool)
+            mask[index.positions(self.store.passage_rowids())] = True
+        self._live = (index, generation, mask)
+        return mask
 
     def warm(self) -> None:
         """Load the model and both indexes now rather than on the first query."""
@@ -257,13 +282,16 @@ class Searcher:
         thread beside BM25: latency is the slower arm, not the sum)."""
         index = self.lexical_index()
         allowed = ~index.hidden
+        live = self.live_mask(index)
+        if live is not None:
+            allowed &= live
         if filters is not None and _has_filters(filters):
             mask = np.zeros(index.size, dtype=bool)
             mask[index.positions(self.store.filtered_rowids(filters))] = True
             allowed &= mask
         if self.is_nonsense(text, index):
             allowed = np.zeros(index.size, dtype=bool)
-        arms = Arms(stems={}, allowed=allowed)
+        arms = Arms(index=index, stems={}, allowed=allowed)
         future = None
         if mode in ("hybrid", "dense") and text.strip():
             future = _ARM_POOL.submit(self._dense_all, text, index)
@@ -385,7 +413,7 @@ class Searcher:
             t = time.perf_counter()
             ranking = self.rank(arms, self.fusion, mode)
             timings["rank"] = _ms(t)
-            index = self.lexical_index()
+            index = arms.index
             total = ranking.total
             ordered = ranking.page(0, total)  # every match, best first: arranging needs all
             scores = ranking.fused[np.searchsorted(ranking.cand, ordered)]
@@ -414,7 +442,6 @@ class Searcher:
             )
         page, first_rank = arranged.page(query.offset, query.k)
         if text:
-            index = self.lexical_index()
             page_pos = index.positions(np.asarray([rowid for rowid, _ in page], dtype=np.int64))
             parts = {int(index.rowids[p]): v for p, v in ranking.parts(page_pos).items()}
         hits = self._hits(
@@ -431,10 +458,11 @@ class Searcher:
         facets = None
         if with_facets:
             if match_positions is None:  # browsing: every passage the filters let through
+                index = self.lexical_index()
                 rowids = self.store.filtered_rowids(filters)
-                facets = self._facets_at(self.lexical_index().positions(rowids))
+                facets = self._facets_at(index, index.positions(rowids))
             else:
-                facets = self._facets_at(match_positions)
+                facets = self._facets_at(index, match_positions)
         return SearchResults(
             query=text,
             total=total,
@@ -573,13 +601,12 @@ class Searcher:
         size); the report fields count distinct reports holding a matching passage.
         """
         index = self.lexical_index()
-        return self._facets_at(index.positions(np.asarray(rowids, dtype=np.int64)))
+        return self._facets_at(index, index.positions(np.asarray(rowids, dtype=np.int64)))
 
-    def _facets_at(self, pos: np.ndarray) -> dict[str, dict[str, int]]:
+    def _facets_at(self, index: LexicalIndex, pos: np.ndarray) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {name: {} for name in FACET_UNITS}
         if not len(pos):
             return out
-        index = self.lexical_index()
         counts = (index.theme_conf[pos] > 0).sum(axis=0)
         ranked = sorted(
             ((t, int(c)) for t, c in zip(index.theme_ids, counts, strict=True) if c),

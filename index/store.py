@@ -866,6 +866,20 @@ class Store:
             params,
         )
 
+    def passage_rowids(self) -> np.ndarray:
+        """Every stored passage's rowid, in no set order: SQLite reads them from its
+        smallest index (a tenth of a second at 300k passages; in rowid order it would read
+        the whole table, several times slower)."""
+        rows = self.execute("SELECT rowid FROM passages")
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def passages_kept_upto(self, rowid: int) -> int:
+        """How many stored passages have a rowid of at most ``rowid`` (rowids are never
+        reused: fewer than were there means some were deleted). Milliseconds at 300k."""
+        total = self.execute("SELECT COUNT(*) FROM passages")[0][0]
+        newer = self.execute("SELECT COUNT(*) FROM passages WHERE rowid > ?", (rowid,))[0][0]
+        return int(total) - int(newer)
+
     def filtered_rowids(self, filters: SearchFilters) -> np.ndarray:
         sql, params = self.filter_sql(filters)
         rows = self.execute(sql, params)

@@ -75,6 +75,7 @@ def ingest(
 ) -> None:
     """Extract, structure, tag and index report files (PDF, DOCX, HTML, text)."""
     from scrkb.services.ingest import ingest_paths
+    from scrkb.services.jobs import recorded_job
 
     settings = _settings(home)
     logging.basicConfig(level=logging.WARNING)
@@ -98,9 +99,21 @@ def ingest(
             progress.update(task, advance=1, description=escape(path.name[:60]))
 
         try:
-            summary = ingest_paths(
-                paths, settings, on_file=done, on_start=started, on_reembed=_reembed_task(progress)
-            )
+            params = {"paths": [str(p) for p in paths], "from": "command line"}
+            with recorded_job(settings, "ingest", params) as job:
+                summary = ingest_paths(
+                    paths,
+                    settings,
+                    on_file=done,
+                    on_start=started,
+                    on_reembed=_reembed_task(progress),
+                )
+                job.result = summary.as_dict()
+                job.message = (
+                    f"{summary.documents} document(s) ingested, {len(summary.failures)} failed"
+                )
+                if summary.failures:
+                    job.status = "partial" if summary.documents else "failed"
         except ScrkbError as exc:
             raise _fail(exc.message, _exit_code_for(exc)) from exc
 
@@ -349,12 +362,16 @@ def _skipped(lineno: int, reason: str) -> None:
 @app.command()
 def retag(home: HomeOpt = None) -> None:
     """Re-tag every passage and re-extract metadata after a taxonomy or model change."""
+    from scrkb.services.jobs import recorded_job
     from scrkb.services.retag import retag_store
 
     settings = _settings(home)
     if not settings.db_path.exists():
         raise _fail(f"no knowledge base in {settings.home}: run `scrkb ingest` first", 3)
-    with _stage_progress() as progress:
+    with (
+        _stage_progress() as progress,
+        recorded_job(settings, "retag", {"from": "command line"}) as job,
+    ):
         task = progress.add_task("", total=None, stage="retag")
         reembed = _reembed_task(progress)
         result = retag_store(
@@ -363,6 +380,10 @@ def retag(home: HomeOpt = None) -> None:
             on_report=lambda _rid: progress.update(task, advance=1),
             on_reembed=reembed,
         )
+        job.result = result
+        job.message = f"re-tagged {result['reports']} reports, {len(result['failed'])} failed"
+        if result["failed"]:
+            job.status = "partial"
     out.print(
         f"re-tagged {result['reports']} reports, {result['passages']} passages: "
         f"{result['tags']} theme tags (tagger {result['tagger']})"

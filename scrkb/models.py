@@ -858,7 +858,7 @@ class Briefing(BaseModel):
 
 
 # --------------------------------------------------------------------------- jobs
-JobKind = Literal["ingest", "crawl"]
+JobKind = Literal["ingest", "crawl", "retag"]  # retag: only from the command line
 # partial: some files of an ingest failed (the job's result lists each with its reason).
 JobStatus = Literal["queued", "running", "succeeded", "partial", "failed"]
 
@@ -876,7 +876,8 @@ class CrawlRequest(BaseModel):
 
 
 class Job(BaseModel):
-    """A background ingest or crawl, as recorded in the store."""
+    """A background ingest or crawl, or a command-line ingest or retag, as recorded in
+    the store."""
 
     id: str
     kind: JobKind

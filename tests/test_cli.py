@@ -155,6 +155,18 @@ def test_cli_ingest_exit_code_is_one_when_a_file_fails(tmp_path):
     assert "documents: 1" in result.output
     assert "failures: 1" in result.output
     assert "broken.pdf" in result.output
+    # the run is recorded as a job of the home, so a server on it holds its indexes
+    from scrkb.config import Settings
+    from scrkb.index.store import Store
+    from scrkb.services.jobs import Jobs
+
+    settings = Settings(home=tmp_path / "h")
+    with Store(settings.db_path) as store:
+        (job,) = Jobs(store, settings).recent()
+    assert (job.kind, job.status) == ("ingest", "partial")
+    assert job.params["paths"] == [str(good), str(bad)]
+    assert job.message == "1 document(s) ingested, 1 failed"
+    assert job.result is not None and job.result["documents"] == 1
 
 
 def test_cli_search_batch_reports_a_bad_query_and_carries_on(sample_home, tmp_path):

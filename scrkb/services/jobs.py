@@ -21,7 +21,9 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +33,7 @@ from scrkb.index.search import Searcher
 from scrkb.index.store import Store
 from scrkb.index.userdata import JobTable
 from scrkb.index.vectors import VectorIndex
-from scrkb.models import Job, JobKind
+from scrkb.models import Job, JobKind, JobStatus
 
 log = logging.getLogger(__name__)
 
@@ -185,6 +187,46 @@ class Jobs:
             time.sleep(0.05)
 
 
+@dataclass
+class RecordedJob:
+    """How a recorded job ends, as the work says (``recorded_job``)."""
+
+    id: str | None
+    status: JobStatus = "succeeded"
+    message: str | None = None
+    result: dict[str, Any] | None = None
+
+
+@contextmanager
+def recorded_job(
+    settings: Settings, kind: JobKind, params: dict[str, Any]
+) -> Iterator[RecordedJob]:
+    """Record work this process does itself (a command-line ingest or retag) as a running
+    job of the home, so that a server on the same home treats it as its own jobs: it keeps
+    the indexes it has while the work writes, rather than rebuilding them after every
+    report (minutes at 300k passages), and lists it. The job ends as the work sets the
+    ``RecordedJob`` it is given (``succeeded`` unless told otherwise), or ``failed`` with
+    the error it raised; a process killed outright leaves a row that reads as failed once
+    its pid is gone (``Jobs.get``). Nothing is recorded in a read-only home: the work
+    itself refuses it."""
+    if settings.is_read_only():
+        yield RecordedJob(None)
+        return
+    with Store(settings.db_path) as store:
+        table = JobTable(store)
+        job = RecordedJob("j" + secrets.token_urlsafe(12))
+        assert job.id is not None
+        table.insert(job.id, kind, params, os.getpid(), _host())
+        table.mark_running(job.id)
+        try:
+            yield job
+        except BaseException as exc:
+            message = f"{type(exc).__name__}: {exc}".rstrip(": ")
+            table.finish(job.id, "failed", message=message)
+            raise
+        table.finish(job.id, job.status, message=job.message, result=job.result)
+
+
 def _orphaned(pid: int | None, host: str | None) -> bool:
     """A job whose process (on this host) is gone will never finish."""
     if host != _host() or pid is None or pid == os.getpid():
@@ -235,7 +277,8 @@ class ServingSearcher(Searcher):
     Ingest commits one report at a time and bumps the store generation each time; the
     plain ``Searcher`` would rebuild its FAISS index after every commit. While any job is
     active this one keeps the vector and BM25 indexes it has (new passages wait; replaced
-    ones drop out at hydration), and loads the indexes the job saved once the job ends:
+    ones are left out of ranking and counts: ``Searcher.live_mask``), and loads the
+    indexes the job saved once the job ends:
     the swap is one reference assignment, so no search ever sees a half-built index.
     """
 

@@ -243,3 +243,30 @@ def test_search_vector_index_is_saved_atomically_and_rebuilt_when_stale(home, se
     assert results.hits[0].report_id == "rc"
     assert VectorIndex.load(home.vectors_dir).generation == generation
     assert LexicalIndex.load(home.home / LEXICAL_DIR).generation == generation
+
+
+def test_search_uses_one_lexical_index_even_when_it_is_swapped_mid_query(home, tmp_path):
+    """A job's end (or a write) swaps the searcher's index between a query's steps: every
+    position the query holds must still be read against the index it was scored on."""
+    import shutil
+
+    # the swapped-in index lacks report ra, so its positions mean other passages
+    copy = tmp_path / "scrkb.sqlite"
+    shutil.copy(home.db_path, copy)
+    with Store(copy) as store:
+        store.delete_report("ra")
+        smaller = LexicalIndex.build(store)
+
+    class Swapping(Searcher):
+        calls = 0
+
+        def lexical_index(self) -> LexicalIndex:
+            Swapping.calls += 1
+            return super().lexical_index() if Swapping.calls == 1 else smaller
+
+    query = SearchQuery(text="bruise on the baby's cheek", k=3, per_report=0)
+    expected = Searcher(home).search(query)
+    got = Swapping(home).search(query)
+    assert expected.hits and expected.hits[0].report_id == "ra"
+    assert [h.passage_id for h in got.hits] == [h.passage_id for h in expected.hits]
+    assert got.total == expected.total

@@ -12,8 +12,8 @@ import pytest
 
 from scrkb.config import Settings
 from scrkb.index.store import Store, utcnow
-from scrkb.models import ReportMetadata, ThemeTag
-from scrkb.services.jobs import ServingSearcher
+from scrkb.models import ReportMetadata, SearchQuery, ThemeTag
+from scrkb.services.jobs import ServingSearcher, recorded_job
 from tests.factories import embed, embedding_form, make_passage, make_report
 
 pytestmark = pytest.mark.slow
@@ -56,4 +56,90 @@ def test_a_retag_during_a_job_reaches_search_when_the_job_ends_never_midway(tmp_
     after = searcher.lexical_index()
     assert after is not before
     assert after.theme_conf[:, column].astype(bool).tolist() == [False, True, False]
+    searcher.store.close()
+
+
+# Two fictional reviews that both speak of bruising; one is re-ingested mid-job.
+FIRST = [
+    "Bruising to the baby's cheek was seen by the GP and put down to teething.",
+    "The bruise on the baby's arm was not referred to children's social care.",
+    "A second bruise was seen at nursery; the nursery manager spoke to the mother.",
+]
+SECOND = [
+    "The health visitor noted a bruise on the infant's forehead at the home visit.",
+    "Bruising in a non-mobile baby was not discussed at the strategy meeting.",
+]
+
+
+def test_passages_a_job_replaced_are_neither_counted_nor_leave_a_page_short(tmp_path) -> None:
+    settings = Settings(home=tmp_path)
+    with Store(tmp_path / "scrkb.sqlite") as store:
+        for rid, texts in (("ra", FIRST), ("rb", SECOND)):
+            passages = [make_passage(rid, i, t) for i, t in enumerate(texts)]
+            store.replace_report(make_report(rid), passages, embed(texts), form=embedding_form())
+    searcher = ServingSearcher(settings)
+    query = SearchQuery(text="bruise on a baby", k=3, per_report=0)
+    assert searcher.search(query).total == 5
+    loaded = searcher.lexical_index()
+    with searcher.store.transaction() as conn:  # an ingest job of this server, running
+        conn.execute(
+            "INSERT INTO jobs (id, kind, status, params_json, pid, host, created_at) "
+            "VALUES ('jingest', 'ingest', 'running', ?, ?, ?, ?)",
+            (json.dumps({}), os.getpid(), socket.gethostname(), utcnow()),
+        )
+    # the job adds a review: nothing the index holds was deleted, so nothing is masked
+    added = ["The bruise was photographed and shown to the paediatrician (fictional)."]
+    searcher.store.replace_report(
+        make_report("rc"), [make_passage("rc", 0, added[0])], embed(added), form=embedding_form()
+    )
+    assert searcher.live_mask(loaded) is None
+    assert searcher.search(query).total == 5, "the new review waits for the job's end"
+    # the job re-reads review A from a new copy of its file: its passages are replaced
+    renewed = ["The review found no record of the bruise in the GP notes (fictional)."]
+    searcher.store.replace_report(
+        make_report("ra"),
+        [make_passage("ra", 0, renewed[0])],
+        embed(renewed),
+        form=embedding_form(),
+    )
+    assert searcher.lexical_index() is loaded  # mid-job: no rebuild
+
+    results = searcher.search(query)
+    assert results.total == 2, "only review B's passages are still stored and indexed"
+    assert [h.report_id for h in results.hits] == ["rb", "rb"]
+    assert all(h.text in SECOND for h in results.hits)
+    second_page = searcher.search(query.model_copy(update={"offset": 3}))
+    assert (second_page.total, second_page.hits) == (2, [])
+
+    with searcher.store.transaction() as conn:
+        conn.execute("UPDATE jobs SET status = 'done' WHERE id = 'jingest'")
+    after = searcher.search(query)
+    assert after.total == 4 and {h.report_id for h in after.hits} <= {"ra", "rb", "rc"}
+    searcher.store.close()
+
+
+def test_command_line_work_recorded_as_a_job_holds_a_servers_indexes(tmp_path) -> None:
+    settings = Settings(home=tmp_path)
+    with Store(tmp_path / "scrkb.sqlite") as store:
+        passages = [make_passage("rk", i, t) for i, t in enumerate(TEXTS)]
+        store.replace_report(make_report("rk"), passages, embed(TEXTS), form=embedding_form())
+    searcher = ServingSearcher(settings)
+    loaded = searcher.lexical_index()
+    with recorded_job(settings, "retag", {"from": "command line"}) as job:
+        assert searcher.jobs.active() == 1
+        searcher.store.replace_annotations("rk", ReportMetadata(), [], {})
+        assert searcher.lexical_index() is loaded  # held, as for the server's own jobs
+        job.message = "re-tagged 1 reports, 0 failed"
+    (done,) = searcher.jobs.recent()
+    assert (done.kind, done.status, done.message) == (
+        "retag",
+        "succeeded",
+        "re-tagged 1 reports, 0 failed",
+    )
+    assert searcher.jobs.active() == 0 and searcher.lexical_index() is not loaded
+
+    with pytest.raises(KeyboardInterrupt), recorded_job(settings, "ingest", {}):
+        raise KeyboardInterrupt
+    (stopped,) = [j for j in searcher.jobs.recent() if j.kind == "ingest"]
+    assert (stopped.status, stopped.message) == ("failed", "KeyboardInterrupt")
     searcher.store.close()
