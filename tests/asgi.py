@@ -13,6 +13,7 @@ import asyncio
 import json
 import re
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,8 +45,18 @@ def call(
     query: str = "",
     scheme: str = "http",
 ) -> Answer:
-    """Send one request; ``chunks`` is the body, offered one chunk per ``receive``."""
-    return asyncio.run(_call(app, method, path, headers or {}, iter(chunks), query, scheme))
+    """Send one request; ``chunks`` is the body, offered one chunk per ``receive``.
+
+    Run on a thread of its own when this one already has a running event loop: the web
+    tests' session-wide Playwright (sync API) keeps one running in the main thread, and
+    ``asyncio.run`` refuses to start inside it."""
+    request = (app, method, path, headers or {}, iter(chunks), query, scheme)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(_call(*request))
+    with ThreadPoolExecutor(1, thread_name_prefix="asgi-call") as pool:
+        return pool.submit(lambda: asyncio.run(_call(*request))).result()
 
 
 async def _call(
