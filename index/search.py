@@ -220,6 +220,7 @@ class Searcher:
         else every stored rowid."""
         generation = self.store.generation()
         if index.generation == generation:
+            self._live = None  # the index it held for may be gone: never keep it alive
             return None
         cached = self._live
         if cached is not None and cached[0] is index and cached[1] == generation:

@@ -876,9 +876,12 @@ class Store:
     def passages_kept_upto(self, rowid: int) -> int:
         """How many stored passages have a rowid of at most ``rowid`` (rowids are never
         reused: fewer than were there means some were deleted). Milliseconds at 300k."""
-        total = self.execute("SELECT COUNT(*) FROM passages")[0][0]
-        newer = self.execute("SELECT COUNT(*) FROM passages WHERE rowid > ?", (rowid,))[0][0]
-        return int(total) - int(newer)
+        # one statement, so one snapshot: a write between two counts could hide a deletion
+        sql = (
+            "SELECT (SELECT COUNT(*) FROM passages)"
+            " - (SELECT COUNT(*) FROM passages WHERE rowid > ?)"
+        )
+        return int(self.execute(sql, (rowid,))[0][0])
 
     def filtered_rowids(self, filters: SearchFilters) -> np.ndarray:
         sql, params = self.filter_sql(filters)

@@ -150,9 +150,10 @@ class IsolatedExtractor(InProcessExtractor):
             return
         line = self._read_line(time.monotonic() + self.limits.seconds + self.grace_seconds)
         try:
-            ready = line is not None and json.loads(line).get("status") == "ready"
+            answer = json.loads(line) if line is not None else None
         except ValueError:
-            ready = False
+            answer = None
+        ready = isinstance(answer, dict) and answer.get("status") == "ready"
         if not ready:
             self._overran = False
             self._stop()

@@ -112,8 +112,9 @@ def ingest(
                 job.message = (
                     f"{summary.documents} document(s) ingested, {len(summary.failures)} failed"
                 )
-                if summary.failures:
-                    job.status = "partial" if summary.documents else "failed"
+                if summary.failures:  # as the server's own ingest jobs end
+                    every = len(summary.failures) == len(summary.outcomes)
+                    job.status = "failed" if every else "partial"
         except ScrkbError as exc:
             raise _fail(exc.message, _exit_code_for(exc)) from exc
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -54,7 +55,7 @@ class Jobs:
     def get(self, job_id: str) -> Job:
         job, pid, host = self.table.get(job_id)
         if job.status in ("queued", "running") and _orphaned(pid, host):
-            message = "the server process running this job exited"
+            message = "the process running this job exited"
             if self.table.store.readonly:  # say so without writing it down
                 return job.model_copy(update={"status": "failed", "message": message})
             self.table.finish(job_id, "failed", message=message)
@@ -212,7 +213,7 @@ def recorded_job(
     if settings.is_read_only():
         yield RecordedJob(None)
         return
-    with Store(settings.db_path) as store:
+    with Store(settings.db_path) as store, _signals_raise():
         table = JobTable(store)
         job = RecordedJob("j" + secrets.token_urlsafe(12))
         assert job.id is not None
@@ -225,6 +226,39 @@ def recorded_job(
             table.finish(job.id, "failed", message=message)
             raise
         table.finish(job.id, job.status, message=job.message, result=job.result)
+
+
+class Terminated(SystemExit):
+    """The process was asked to stop (SIGTERM, SIGHUP): exits quietly, with 128 + signal."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(128 + signum)
+        self.signal_name = signal.Signals(signum).name
+
+    def __str__(self) -> str:
+        return f"stopped by {self.signal_name}"
+
+
+@contextmanager
+def _signals_raise() -> Iterator[None]:
+    """While a recorded job runs on the main thread, SIGTERM and SIGHUP raise
+    ``Terminated`` there, so the job's row says it stopped instead of staying
+    ``running`` (a row from another host is never found orphaned, and would hold a
+    server's indexes for good). SIGKILL cannot be caught: ``Jobs.get`` retires such a
+    row on this host once its pid is gone."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: object) -> None:
+        raise Terminated(signum)
+
+    before = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
 
 
 def _orphaned(pid: int | None, host: str | None) -> bool:

@@ -124,3 +124,18 @@ def test_isolate_start_of_a_child_that_cannot_answer_leaves_the_error_to_the_fil
         with pytest.raises(ExtractionError) as err:
             extractor.extract(_files(tmp_path)[1])
     assert err.value.reason == "unreadable" and "exit status 7" in err.value.message
+
+
+class _OddAnswer(IsolatedExtractor):
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-c",
+            "import sys; sys.stdin.readline(); print('[1, 2]', flush=True)",
+        ]
+
+
+def test_isolate_start_with_an_answer_that_is_not_ready_stops_the_child_quietly() -> None:
+    with _OddAnswer(max_bytes=MB, max_pages=10) as extractor:
+        extractor.start()  # JSON, but not the "ready" object: no exception, no child kept
+        assert extractor._proc is None

@@ -13,7 +13,7 @@ import pytest
 from scrkb.config import Settings
 from scrkb.index.store import Store, utcnow
 from scrkb.models import ReportMetadata, SearchQuery, ThemeTag
-from scrkb.services.jobs import ServingSearcher, recorded_job
+from scrkb.services.jobs import Jobs, ServingSearcher, recorded_job
 from tests.factories import embed, embedding_form, make_passage, make_report
 
 pytestmark = pytest.mark.slow
@@ -52,7 +52,7 @@ def test_a_retag_during_a_job_reaches_search_when_the_job_ends_never_midway(tmp_
     assert searcher.lexical_index() is before  # mid-job: what is loaded, no rebuild
 
     with searcher.store.transaction() as conn:
-        conn.execute("UPDATE jobs SET status = 'done' WHERE id = 'jingest'")
+        conn.execute("UPDATE jobs SET status = 'succeeded' WHERE id = 'jingest'")
     after = searcher.lexical_index()
     assert after is not before
     assert after.theme_conf[:, column].astype(bool).tolist() == [False, True, False]
@@ -112,9 +112,10 @@ def test_passages_a_job_replaced_are_neither_counted_nor_leave_a_page_short(tmp_
     assert (second_page.total, second_page.hits) == (2, [])
 
     with searcher.store.transaction() as conn:
-        conn.execute("UPDATE jobs SET status = 'done' WHERE id = 'jingest'")
+        conn.execute("UPDATE jobs SET status = 'succeeded' WHERE id = 'jingest'")
     after = searcher.search(query)
     assert after.total == 4 and {h.report_id for h in after.hits} <= {"ra", "rb", "rc"}
+    assert searcher._live is None, "the index the mask was for is not kept alive"
     searcher.store.close()
 
 
@@ -143,3 +144,26 @@ def test_command_line_work_recorded_as_a_job_holds_a_servers_indexes(tmp_path) -
     (stopped,) = [j for j in searcher.jobs.recent() if j.kind == "ingest"]
     assert (stopped.status, stopped.message) == ("failed", "KeyboardInterrupt")
     searcher.store.close()
+
+
+def test_a_recorded_job_stopped_by_sigterm_says_so(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import os, signal, sys\n"
+        "from scrkb.config import Settings\n"
+        "from scrkb.services.jobs import recorded_job\n"
+        "with recorded_job(Settings(home=sys.argv[1]), 'retag', {}):\n"
+        "    os.kill(os.getpid(), signal.SIGTERM)\n"
+        "    signal.pause()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], timeout=60)
+    assert done.returncode == 128 + 15
+    with Store(tmp_path / "scrkb.sqlite") as store:
+        (job,) = Jobs(store, Settings(home=tmp_path)).recent()
+    assert (job.kind, job.status, job.message) == (
+        "retag",
+        "failed",
+        "Terminated: stopped by SIGTERM",
+    )
