@@ -440,8 +440,12 @@ def reembed(
         raise _fail(f"unknown form {form!r}: use one of {', '.join(FORMS)}", 2)
     if not settings.db_path.exists():
         raise _fail(f"no knowledge base in {settings.home}: run `scrkb ingest` first", 3)
-    with _stage_progress() as progress:
+    from scrkb.services.jobs import recorded_job
+
+    params = {"form": form, "from": "command line"}
+    with _stage_progress() as progress, recorded_job(settings, "reembed", params) as job:
         result = reembed_home(settings, form=form, on_progress=_reembed_task(progress))  # type: ignore[arg-type]
+        job.result = result
     count, before, now = result["passages"], result["before"], result["now"]
     if count:
         out.print(f"re-embedded {count} passages: {before} → {now}")
@@ -665,6 +669,7 @@ def crawl(
 ) -> None:
     """Find and fetch published case reviews, politely and incrementally, then ingest them."""
     from scrkb.services.crawl import crawl_and_ingest
+    from scrkb.services.jobs import recorded_job
 
     settings = _settings(home)
     if check:
@@ -704,18 +709,23 @@ def crawl(
             done["n"] += 1
             progress.update(done["task"], stats=f"{done['n']}/{done['total']} {outcome.status}")
 
+        params = {"source": source, "limit": limit, "from": "command line"}
         try:
-            outcome = crawl_and_ingest(
-                source,
-                settings,
-                start_url=start_url,
-                limit=limit,
-                since=since,
-                ingest=not no_ingest,
-                on_crawl=on_crawl,
-                on_file=on_file,
-                on_start=on_start,
-            )
+            with recorded_job(settings, "crawl", params) as job:
+                outcome = crawl_and_ingest(
+                    source,
+                    settings,
+                    start_url=start_url,
+                    limit=limit,
+                    since=since,
+                    ingest=not no_ingest,
+                    on_crawl=on_crawl,
+                    on_file=on_file,
+                    on_start=on_start,
+                )
+                job.result = outcome.as_dict()
+                if outcome.failed:
+                    job.status = "partial"
         except ScrkbError as exc:
             raise _fail(exc.message) from None
     if as_json:

@@ -858,7 +858,7 @@ class Briefing(BaseModel):
 
 
 # --------------------------------------------------------------------------- jobs
-JobKind = Literal["ingest", "crawl", "retag"]  # retag: only from the command line
+JobKind = Literal["ingest", "crawl", "retag", "reembed"]  # the last two: command line only
 # partial: some files of an ingest failed (the job's result lists each with its reason).
 JobStatus = Literal["queued", "running", "succeeded", "partial", "failed"]
 

@@ -82,6 +82,10 @@ def test_cli_crawl_site_ingests_and_reports_are_searchable_immediately(
     assert report.provenance["sha256"] == report.sha256
     # the review, the DOCX executive summary and the legacy .doc overview report
     assert len(store.report_ids()) == 3
+    from scrkb.services.jobs import Jobs
+
+    (job,) = Jobs(store, settings).recent()  # recorded: a server on the home holds its indexes
+    assert (job.kind, job.status, job.params["source"]) == ("crawl", "succeeded", "site")
     old_word = Searcher(settings).search(SearchQuery(text="quokka-loving boy", k=3)).hits
     assert old_word and old_word[0].source_url.endswith("scr-child-v-overview.doc")
 

@@ -29,6 +29,7 @@ from scrkb.index.vectors import VectorIndex
 from scrkb.models import SearchQuery
 from scrkb.nlp.embedding import embedding_text, get_embedder
 from scrkb.services.ingest import Ingestor, ingest_paths
+from scrkb.services.jobs import Jobs
 from scrkb.services.pipeline import InlineExecutor, StageSeconds, Unit, Workers, run_units
 from scrkb.services.retag import retag_store
 from tests.hostile import docx_entity_bomb, html_deep, pdf_flate_bomb
@@ -220,6 +221,9 @@ def test_pipeline_a_store_of_another_form_is_reembedded_never_mixed(tmp_path):
     fp32 = get_embedder(Settings().resolved_model_path(), form="fp32")
     assert np.array_equal(again, fp32.encode(texts))
     assert VectorIndex.load(home / "vectors").form == "fp32"  # the index was rebuilt
+    with Store(home / "scrkb.sqlite") as store:  # recorded: a server holds its indexes
+        (job,) = Jobs(store, Settings(home=home)).recent()
+    assert (job.kind, job.status, job.params["form"]) == ("reembed", "succeeded", "fp32")
 
     # with the form unset, a store keeps the one it holds: no surprise re-embedding
     third = render_text(_review("c", "Child C"), tmp_path / "c.txt")
