@@ -38,6 +38,12 @@ ASCENT = 0.8
 _FORCE_BOLD = 1 << 18  # PDF font descriptor flag
 _BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demibold|,b\b", re.I)
 _DROP = {0, 0xFFFE, 0xFFFF}
+# FPDFText_GetTextObject with the text object's address as a plain integer (None for
+# none): comparing addresses needs no ctypes.cast per character.
+_TEXT_OBJECT = ctypes.cast(
+    pdfium_c.FPDFText_GetTextObject,
+    ctypes.CFUNCTYPE(ctypes.c_void_p, pdfium_c.FPDF_TEXTPAGE, ctypes.c_int),
+)
 
 
 @dataclass
@@ -266,18 +272,32 @@ def _fits_columns(runs: list[_Run], gutter: tuple[float, float], height: float) 
 
 def _char_runs(textpage: pdfium.PdfTextPage) -> list[_Run]:
     """Walk the characters in pdfium's order, starting a run at each line break pdfium
-    generated or where the baseline jumps. Font queries happen once per text object."""
+    generated or where the baseline jumps. Font queries happen once per text object.
+
+    This loop runs once per character of every PDF (a third of a 60-page report's
+    ingest CPU before it was tuned): pdfium's functions are bound once, text objects are
+    compared by address (``_TEXT_OBJECT`` returns a plain integer), and a run's counts are
+    kept inline rather than through ``_Run.add``, with the same results."""
     raw = textpage.raw
     n = pdfium_c.FPDFText_CountChars(raw)
+    get_unicode = pdfium_c.FPDFText_GetUnicode
+    text_object = _TEXT_OBJECT
+    get_origin = pdfium_c.FPDFText_GetCharOrigin
+    get_box = pdfium_c.FPDFText_GetCharBox
     runs: list[_Run] = []
     run = _Run()
     x, y = ctypes.c_double(), ctypes.c_double()
     box = [ctypes.c_double() for _ in range(4)]  # left, right, bottom, top
+    x_ref, y_ref = ctypes.byref(x), ctypes.byref(y)
+    box_refs = [ctypes.byref(b) for b in box]
+    right_edge = box[1]
     last_obj: int | None = None
     size, bold = 0.0, False
+    size_key = 0.0  # round(size, 1): the key a run counts its characters' sizes under
+    jump, gap_width = 0.6, 3.6  # a baseline jump and a gap that start a run, at this size
     for i in range(n):
-        code = pdfium_c.FPDFText_GetUnicode(raw, i)
-        if code in (0x0D, 0x0A):
+        code = get_unicode(raw, i)
+        if code == 0x0D or code == 0x0A:
             if run.ink_chars:
                 runs.append(run)
             run = _Run()
@@ -285,29 +305,36 @@ def _char_runs(textpage: pdfium.PdfTextPage) -> list[_Run]:
         if code in _DROP:
             continue
         ch = "-" if code == 0x02 else chr(code)  # pdfium marks a line-end hyphen as 0x02
-        obj = pdfium_c.FPDFText_GetTextObject(raw, i)
-        obj_id = ctypes.cast(obj, ctypes.c_void_p).value if obj else None
+        obj_id = text_object(raw, i)
         if obj_id != last_obj or obj_id is None:
             size, bold = _font(raw, i)
+            size_key = round(size, 1)
+            jump, gap_width = max(size, 1.0) * 0.6, max(size, 4.0) * 0.9
             last_obj = obj_id
         if ch.isspace():
-            if run.chars and not run.chars[-1].isspace():
-                run.chars.append(" ")
+            chars = run.chars
+            if chars and not chars[-1].isspace():
+                chars.append(" ")
             continue
-        pdfium_c.FPDFText_GetCharOrigin(raw, i, x, y)
-        pdfium_c.FPDFText_GetCharBox(raw, i, *box)
-        jumped = run.baseline is not None and abs(y.value - run.baseline) > max(size, 1.0) * 0.6
+        get_origin(raw, i, x_ref, y_ref)
+        get_box(raw, i, *box_refs)
+        baseline = run.baseline
+        jumped = baseline is not None and abs(y.value - baseline) > jump
         # A wide gap on one baseline is a column gutter or a table's cell gap: a new run,
         # so that columns can be told apart (and merged back when they are not columns).
-        gap = run.right is not None and x.value - run.right > max(size, 4.0) * 0.9
+        gap = run.right is not None and x.value - run.right > gap_width
         if jumped or gap:
             runs.append(run)
             run = _Run()
         if run.baseline is None:
             run.baseline = y.value
             run.left = x.value  # the pen position: the same for every line of a margin
-        run.add(ch, size, bold)
-        run.right = max(run.right or box[1].value, box[1].value)
+        run.chars.append(ch)  # what _Run.add does for a character with ink
+        run.ink_chars += 1
+        run.bold_chars += bold
+        run.sizes[size_key] += 1
+        right, furthest = right_edge.value, run.right
+        run.right = right if not furthest or right > furthest else furthest
     if run.ink_chars:
         runs.append(run)
     return runs
