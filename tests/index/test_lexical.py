@@ -161,3 +161,39 @@ def test_lexical_index_follows_a_retag_without_a_new_generation(tmp_path):
         assert after.generation == before.generation  # the vector index need not move
         assert after.theme_conf[:, column].astype(bool).tolist() == [False, True, False, False]
         assert LexicalIndex.load(directory).current_for(store)
+
+
+def test_lexical_two_threads_finding_it_stale_build_it_once(tmp_path, monkeypatch):
+    """Two requests that both find the saved index out of date: the second waits for the
+    first's build and loads it, rather than spending minutes building it again."""
+    import threading
+
+    passages = [make_passage("rs", i, t) for i, t in enumerate(TEXTS)]
+    directory = tmp_path / LEXICAL_DIR
+    with Store(tmp_path / "scrkb.sqlite") as store:
+        store.replace_report(make_report("rs"), passages, embed(TEXTS), form=embedding_form())
+        sync_lexical_index(store, directory)  # saved, then made stale by a write
+        store.replace_report(
+            make_report("rs"), passages[:2], embed(TEXTS[:2]), form=embedding_form()
+        )
+        builds, real_build = [], LexicalIndex.build
+        started = threading.Barrier(2)
+
+        def counted(store_: Store) -> LexicalIndex:
+            builds.append(1)
+            return real_build(store_)
+
+        monkeypatch.setattr(LexicalIndex, "build", staticmethod(counted))
+        found: list[LexicalIndex] = []
+
+        def search() -> None:
+            started.wait()
+            found.append(sync_lexical_index(store, directory))
+
+        threads = [threading.Thread(target=search) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert len(builds) == 1
+    assert [index.size for index in found] == [2, 2]

@@ -66,6 +66,17 @@ def test_retag_restores_tags_and_metadata_without_touching_passages(tmp_path):
     assert report.metadata.child_code == "Baby N"
     assert [r.number for r in report.recommendations] == ["1"]
     assert "non_mobile_injury" in report.recommendations[0].themes
+    # the retag rebuilt the BM25 index (it holds the tags) before it ended, and was a job
+    from scrkb.index.lexical import LEXICAL_DIR, LexicalIndex
+    from scrkb.services.jobs import Jobs
+
+    with Store(settings.db_path) as store:
+        saved = LexicalIndex.load(settings.home / LEXICAL_DIR)
+        assert saved is not None and saved.current_for(store)
+        column = saved.theme_ids.index("non_mobile_injury")
+        assert saved.theme_conf[:, column].any()
+        jobs = {job.kind: job for job in Jobs(store, settings).recent()}
+    assert (jobs["retag"].status, jobs["retag"].params) == ("succeeded", {"from": "command line"})
 
 
 def test_retag_reads_kept_copies_as_ingest_reads_files(tmp_path, monkeypatch):
