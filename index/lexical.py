@@ -522,10 +522,9 @@ def sync_lexical_index(store: Store, directory: Path) -> LexicalIndex:
     if loaded is not None and loaded.current_for(store):
         return loaded
     with _LOCK:
-        if loaded is not None:  # another thread may have built it while this one waited
-            again = LexicalIndex.load(directory)
-            if again is not None and again.current_for(store):
-                return again
+        again = LexicalIndex.load(directory)  # another thread may have built it meanwhile
+        if again is not None and again.current_for(store):
+            return again
         built = LexicalIndex.build(store)
         if not store.readonly:
             built.save(directory)
