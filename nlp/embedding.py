@@ -155,6 +155,13 @@ class OnnxEmbedder(Embedder):
         return vec / max(float(np.linalg.norm(vec)), 1e-12)
 
     def _encode(self, texts: list[str], batch_size: int | None, threads: int | None) -> np.ndarray:
+        # A text repeated in a batch (a partnership's standard paragraph in each of its
+        # reports) is run once: each text runs alone, so its copies' vectors are the same.
+        unique = list(dict.fromkeys(texts))
+        if len(unique) < len(texts):
+            where = {text: i for i, text in enumerate(unique)}
+            vectors = self._encode(unique, batch_size, threads)
+            return vectors[[where[text] for text in texts]]
         if threads is not None and threads > 1 and len(texts) > 1:
             with self._pools_lock:
                 pool = self._pools.get(threads) or self._pools.setdefault(

@@ -54,6 +54,17 @@ def test_embedding_a_text_gets_one_vector_whatever_its_batch_or_cores():
         assert np.array_equal(embedder.encode_query(PASSAGES[2]), a[2])
 
 
+def test_embedding_a_text_repeated_in_a_batch_is_run_once(monkeypatch):
+    embedder = get_embedder(default_model_path(), form="int8")
+    alone = embedder.encode(PASSAGES)
+    calls: list[str] = []
+    run_one = embedder._one
+    monkeypatch.setattr(embedder, "_one", lambda text: calls.append(text) or run_one(text))
+    repeated = embedder.encode([PASSAGES[0], PASSAGES[3], PASSAGES[0]], threads=2)
+    assert sorted(calls) == sorted([PASSAGES[0], PASSAGES[3]])
+    assert np.array_equal(repeated, alone[[0, 3, 0]])
+
+
 def test_embedding_int8_is_close_to_fp32_and_still_finds_the_paraphrase():
     fp32 = get_embedder(default_model_path(), form="fp32").encode(PASSAGES)
     int8 = get_embedder(default_model_path(), form="int8")
