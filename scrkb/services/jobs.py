@@ -253,7 +253,13 @@ def _signals_raise() -> Iterator[None]:
     def stop(signum: int, _frame: object) -> None:
         raise Terminated(signum)
 
-    before = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    # Only where the signal would end the process anyway: under ``nohup`` SIGHUP is
+    # ignored, and a national ingest left running that way must survive the hang-up.
+    before = {
+        sig: signal.signal(sig, stop)
+        for sig in (signal.SIGTERM, signal.SIGHUP)
+        if signal.getsignal(sig) is signal.SIG_DFL
+    }
     try:
         yield
     finally:

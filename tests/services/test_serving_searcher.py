@@ -167,3 +167,23 @@ def test_a_recorded_job_stopped_by_sigterm_says_so(tmp_path) -> None:
         "failed",
         "Terminated: stopped by SIGTERM",
     )
+
+
+def test_a_recorded_job_under_nohup_survives_a_hangup(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import os, signal, sys\n"
+        "signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as nohup leaves it\n"
+        "from scrkb.config import Settings\n"
+        "from scrkb.services.jobs import recorded_job\n"
+        "with recorded_job(Settings(home=sys.argv[1]), 'ingest', {}) as job:\n"
+        "    os.kill(os.getpid(), signal.SIGHUP)\n"
+        "    job.message = 'carried on'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], timeout=60)
+    assert done.returncode == 0
+    with Store(tmp_path / "scrkb.sqlite") as store:
+        (job,) = Jobs(store, Settings(home=tmp_path)).recent()
+    assert (job.status, job.message) == ("succeeded", "carried on")
