@@ -521,10 +521,12 @@ def sync_lexical_index(store: Store, directory: Path) -> LexicalIndex:
     loaded = LexicalIndex.load(directory)
     if loaded is not None and loaded.current_for(store):
         return loaded
+    del loaded  # a stale index is as large as the one about to be built
     with _LOCK:
         again = LexicalIndex.load(directory)  # another thread may have built it meanwhile
         if again is not None and again.current_for(store):
             return again
+        del again
         built = LexicalIndex.build(store)
         if not store.readonly:
             built.save(directory)

@@ -313,8 +313,8 @@ class Store:
         if self.readonly:
             raise ReadOnly(f"{self.path} is open read-only: nothing can be changed")
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
+            try:  # BEGIN inside: an exception raised by a signal handler just after it rolls back
+                self._conn.execute("BEGIN IMMEDIATE")
                 yield self._conn
                 self._conn.execute("COMMIT")
             except BaseException:

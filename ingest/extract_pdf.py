@@ -349,6 +349,8 @@ def _font(raw: pdfium_c.FPDF_TEXTPAGE, i: int) -> tuple[float, bool]:
         scale = math.sqrt(abs(matrix.a * matrix.d - matrix.b * matrix.c))
         if scale > 0:
             size *= scale
+    if not math.isfinite(size):  # a hostile matrix (0 x inf): no size rather than NaN
+        size = 0.0
     weight = pdfium_c.FPDFText_GetFontWeight(raw, i)
     flags = ctypes.c_int()
     buf = ctypes.create_string_buffer(128)

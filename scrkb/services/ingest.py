@@ -704,9 +704,12 @@ class Ingestor:
                 seconds=self.seconds,
                 on_done=done,
             )
-        finally:
-            if owned:
-                pool.close()
+        except BaseException:
+            if owned:  # interrupted or failed: files in flight are not waited for
+                pool.abort()
+            raise
+        if owned:
+            pool.close()
 
 
 def _duplicate(shown: str, report_id: str, title: str) -> FileOutcome:

@@ -213,14 +213,15 @@ def recorded_job(
     if settings.is_read_only():
         yield RecordedJob(None)
         return
-    with Store(settings.db_path) as store, _signals_raise():
+    with Store(settings.db_path) as store:
         table = JobTable(store)
         job = RecordedJob("j" + secrets.token_urlsafe(12))
         assert job.id is not None
         table.insert(job.id, kind, params, os.getpid(), _host())
         table.mark_running(job.id)
         try:
-            yield job
+            with _signals_raise():  # the handlers are gone again before the row is finished
+                yield job
         except BaseException as exc:
             message = f"{type(exc).__name__}: {exc}".rstrip(": ")
             table.finish(job.id, "failed", message=message)

@@ -188,6 +188,20 @@ class Workers:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
+    def abort(self) -> None:
+        """Stop at once (a batch interrupted by Ctrl-C or SIGTERM): calls not started are
+        cancelled and the worker processes terminated, not waited for; each worker's
+        extraction child ends when its input closes."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        processes = list(pool._processes.values()) if pool._processes else []  # noqa: SLF001 - no public way before Python 3.14
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=10)
+
 
 # --------------------------------------------------------------------------- the tag stage
 @dataclass

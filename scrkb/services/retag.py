@@ -193,6 +193,9 @@ def retag_store(
                 seconds=StageSeconds(),
                 on_done=lambda unit: on_report(unit.report_id) if on_report else None,  # type: ignore[attr-defined]
             )
+        except BaseException:
+            workers.abort()  # interrupted or failed: reports in flight are not waited for
+            raise
         finally:
             workers.close()
             close_worker_extractor()  # the child that read the copies here, if any

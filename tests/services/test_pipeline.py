@@ -337,3 +337,23 @@ def test_retag_on_the_parallel_path_gives_the_same_tags_for_the_same_vectors(
         assert np.allclose(_confidences(after[source]), _confidences(before[source]), atol=2e-4)
     with Store(settings.db_path) as store:
         assert store.generation() == generation  # nothing re-embedded
+
+
+def test_pipeline_workers_abort_stops_calls_in_flight_without_waiting(tmp_path):
+    """An interrupted batch (Ctrl-C, SIGTERM) must not wait for the files in flight: a
+    file can take minutes to read, and a service manager kills what outlives its stop."""
+    workers = Workers(Settings(home=tmp_path), 2)
+    pool = workers.executor()
+    pids = {pool.submit(os.getpid).result() for _ in range(8)}
+    stuck = [pool.submit(time.sleep, 120) for _ in range(2)]
+    time.sleep(0.5)  # both sleeping now
+    started = time.monotonic()
+    workers.abort()
+    assert time.monotonic() - started < 15, "abort waited for the calls in flight"
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    from concurrent.futures import wait as wait_for
+
+    assert not wait_for(stuck, timeout=10).not_done, "the calls in flight were ended too"
+    workers.close()  # nothing left to close: a no-op
