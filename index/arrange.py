@@ -11,6 +11,7 @@ only orders and folds the list that ranking produced.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,6 +61,8 @@ class ArrayArrangement:
     scores: np.ndarray
     bounds: np.ndarray  # unit i is hits bounds[i]:bounds[i + 1]
     matches: dict[str, int]
+    # Units in all, where only the leading ones are laid out (``arrange_leading``).
+    count: int | None = None
 
     @property
     def reports(self) -> int:
@@ -67,7 +70,7 @@ class ArrayArrangement:
 
     @property
     def unit_count(self) -> int:
-        return len(self.bounds) - 1
+        return len(self.bounds) - 1 if self.count is None else self.count
 
     @property
     def units(self) -> list[list[Scored]]:
@@ -76,7 +79,7 @@ class ArrayArrangement:
 
     def page(self, offset: int, k: int) -> tuple[list[Scored], int]:
         """The page's hits in order, and the rank (1-based, across pages) of the first."""
-        n = self.unit_count
+        n = len(self.bounds) - 1
         start = int(self.bounds[min(offset, n)])
         end = int(self.bounds[min(offset + k, n)])
         return self._hits(start, end), start + 1
@@ -186,12 +189,8 @@ def arrange_matches(
     hit_codes = codes[order].astype(np.int64)
     counts = np.bincount(hit_codes, minlength=len(names))
     matches = {names[c]: int(counts[c]) for c in np.flatnonzero(counts).tolist()}
-    if limit:  # each hit's place among its report's hits so far (0, 1, 2 ...)
-        by_report = np.argsort(hit_codes, kind="stable")
-        starts = np.concatenate(([0], np.cumsum(counts)))[hit_codes[by_report]]
-        seen = np.empty(len(order), dtype=np.int64)
-        seen[by_report] = np.arange(len(order)) - starts
-        order = order[seen < limit]
+    if limit:
+        order = order[_place_in_report(hit_codes, counts) < limit]
     if view == "reports":  # each report's hits together, reports in order of their best
         first = np.full(len(names) + 1, len(order), dtype=np.int64)
         np.minimum.at(first, codes[order], np.arange(len(order)))
@@ -204,6 +203,60 @@ def arrange_matches(
     return ArrayArrangement(
         rowids=rowids[order], scores=scores[order], bounds=bounds, matches=matches
     )
+
+
+def arrange_leading(
+    first: Callable[[int], np.ndarray],
+    rowids: np.ndarray,
+    scores: np.ndarray,
+    codes: np.ndarray,
+    names: list[str],
+    *,
+    per_report: int | None = 0,
+    upto: int,
+) -> ArrayArrangement:
+    """The first ``upto`` units of ``arrange_matches(..., sort="relevance",
+    view="passages")`` without ordering every match.
+
+    The matches are given in any order (``rowids``, ``scores`` and report ``codes`` into
+    ``names``, index for index); ``first(n)`` returns the indices of the best ``n``, best
+    first. Counts (``matches``, ``unit_count``) are over every match and need no order.
+    With a limit per report, a longer run of the best is taken until it holds ``upto``
+    units (each report's first ``per_report``), four times longer each time: the places
+    within a report are the same in a leading run as in the whole order."""
+    limit = per_report or 0
+    total = len(rowids)
+    counts = np.bincount(codes.astype(np.int64), minlength=len(names))
+    matches = {names[c]: int(counts[c]) for c in np.flatnonzero(counts).tolist()}
+    units = int(np.minimum(counts, limit).sum()) if limit else total
+    want = max(0, min(upto, units))
+    n = want if not limit else min(total, max(2 * want, 64))
+    while True:
+        lead = first(n)
+        if limit:
+            hit_codes = codes[lead].astype(np.int64)
+            lead = lead[_place_in_report(hit_codes, np.bincount(hit_codes)) < limit]
+        if len(lead) >= want or n >= total:
+            break
+        n = min(total, 4 * n)
+    lead = lead[:want]
+    return ArrayArrangement(
+        rowids=rowids[lead],
+        scores=scores[lead],
+        bounds=np.arange(len(lead) + 1),
+        matches=matches,
+        count=units,
+    )
+
+
+def _place_in_report(hit_codes: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Each hit's place among its report's hits so far (0, 1, 2 ...), hits in order;
+    ``counts`` is ``np.bincount(hit_codes)`` (any length that covers the codes)."""
+    by_report = np.argsort(hit_codes, kind="stable")
+    starts = np.concatenate(([0], np.cumsum(counts)))[hit_codes[by_report]]
+    seen = np.empty(len(hit_codes), dtype=np.int64)
+    seen[by_report] = np.arange(len(hit_codes)) - starts
+    return seen
 
 
 def _report_years(store: Store, rowids: list[int]) -> dict[int, tuple[str, int | None]]:

@@ -31,7 +31,7 @@ import numpy as np
 
 from scrkb.config import Settings
 from scrkb.errors import InvalidQuery
-from scrkb.index.arrange import arrange, arrange_matches
+from scrkb.index.arrange import ArrayArrangement, arrange, arrange_leading, arrange_matches
 from scrkb.index.lexical import (
     LEXICAL_DIR,
     STEMMER,
@@ -122,22 +122,33 @@ class Ranking:
     arm_ranks: dict[str, tuple[np.ndarray, np.ndarray]]  # arm -> (cand indices best first, scores)
     total: int
 
-    def page(self, start: int, stop: int) -> np.ndarray:
-        """Positions of places start..stop-1: passages any arm ranked first, by fused
-        score, then the other matches by cosine, ties by position. Only what the page
-        needs is sorted: the unranked tail of a large match set is left alone."""
+    def order(self, count: int | None = None) -> np.ndarray:
+        """Indices into ``cand`` of the first ``count`` places (every match: None): passages
+        any arm ranked first, by fused score, then the other matches by cosine (BM25 in
+        bm25 mode), ties by position. Only what is asked for is sorted: the unranked tail of
+        a large match set is partitioned, and a tie at the cut is broken by position, so the
+        first ``count`` are those of the whole order."""
+        total = len(self.cand)
+        count = total if count is None else max(0, min(int(count), total))
         ranked = np.flatnonzero(self.fused > 0)
         head = ranked[np.lexsort((ranked, -self.tiebreak[ranked], -self.fused[ranked]))]
-        if stop <= len(head):
-            return self.cand[head[start:stop]]
+        if count <= len(head):
+            return head[:count]
         rest = np.flatnonzero(self.fused <= 0)
-        need = min(stop - len(head), len(rest))
+        keys = -self.tiebreak[rest]
+        need = count - len(head)
         if need < len(rest):
-            rest = (
-                rest[np.argpartition(-self.tiebreak[rest], need - 1)[:need]] if need else rest[:0]
-            )
-        tail = rest[np.lexsort((rest, -self.tiebreak[rest]))][:need]
-        return self.cand[np.concatenate([head, tail])[start:stop]]
+            kth = np.partition(keys, need - 1)[need - 1]
+            below = np.flatnonzero(keys < kth)
+            at = np.flatnonzero(keys == kth)[: need - len(below)]
+            chosen = np.sort(np.concatenate([below, at]))
+            rest, keys = rest[chosen], keys[chosen]
+        tail = rest[np.argsort(keys, kind="stable")]  # rest ascends: ties by position
+        return np.concatenate([head, tail])
+
+    def page(self, start: int, stop: int) -> np.ndarray:
+        """Positions of places start..stop-1 (see ``order``)."""
+        return self.cand[self.order(stop)[start:stop]]
 
     def parts(self, positions: np.ndarray) -> dict[int, ScoreParts]:
         """Each arm's rank and score and the fused score, for the given positions."""
@@ -308,9 +319,7 @@ class Searcher:
     def _dense_all(self, text: str, index: LexicalIndex) -> tuple[np.ndarray, dict[str, float]]:
         """Cosine of the query with every passage (by lexical position), and with each theme."""
         vec = self._encode(text)
-        ids, matrix = self.vectors().matrix()
-        with _one_thread():
-            scores = matrix @ vec if len(ids) else np.zeros(0, dtype=np.float32)
+        ids, scores = self.vectors().inner_products(vec)
         if len(ids) == index.size and np.array_equal(ids, index.rowids):
             cosine = np.asarray(scores, dtype=np.float32)
         else:  # passages without a vector score -1 (never a dense match)
@@ -381,6 +390,37 @@ class Searcher:
         )
         return Ranking(cand=cand, fused=fused, tiebreak=tiebreak, arm_ranks=arm_ranks, total=total)
 
+    def _arrange(
+        self, ranking: Ranking, index: LexicalIndex, query: SearchQuery
+    ) -> ArrayArrangement:
+        """Lay the matches out for reading. By relevance, passage by passage (the default),
+        only the places up to the page's end are ordered: a common query at national scale
+        matches tens of thousands of passages, and ordering them all cost more than the
+        rest of the search. Other sorts and the reports view order every match."""
+        rowids = index.rowids[ranking.cand]
+        codes = index.report_of[ranking.cand]
+        if query.sort == "relevance" and query.view == "passages":
+            return arrange_leading(
+                ranking.order,
+                rowids,
+                ranking.fused,
+                codes,
+                index.report_ids,
+                per_report=query.per_report,
+                upto=query.offset + query.k,
+            )
+        ordered = ranking.order()
+        return arrange_matches(
+            self.store,
+            rowids[ordered],
+            ranking.fused[ordered],
+            codes[ordered],
+            index.report_ids,
+            sort=query.sort,
+            per_report=query.per_report,
+            view=query.view,
+        )
+
     def named_themes(self, arms: Arms, fusion: Fusion) -> dict[str, float]:
         """Themes the query names closely enough (its cosine with the theme's name,
         definition or typical wording), strongest first, at most three."""
@@ -416,8 +456,6 @@ class Searcher:
             timings["rank"] = _ms(t)
             index = arms.index
             total = ranking.total
-            ordered = ranking.page(0, total)  # every match, best first: arranging needs all
-            scores = ranking.fused[np.searchsorted(ranking.cand, ordered)]
             parts = {}
             match_positions = ranking.cand
             named = self.named_themes(arms, self.fusion) if mode == "hybrid" else {}
@@ -427,16 +465,7 @@ class Searcher:
             ]
         t = time.perf_counter()
         if text:
-            arranged = arrange_matches(
-                self.store,
-                index.rowids[ordered],
-                scores,
-                index.report_of[ordered],
-                index.report_ids,
-                sort=query.sort,
-                per_report=query.per_report,
-                view=query.view,
-            )
+            arranged = self._arrange(ranking, index, query)
         else:
             arranged = arrange(
                 self.store, ranked, sort=query.sort, per_report=query.per_report, view=query.view
@@ -660,19 +689,6 @@ def _top(scores: np.ndarray, depth: int) -> np.ndarray:
     else:
         part = np.arange(len(scores))
     return part[np.lexsort((part, -scores[part]))]
-
-
-@lru_cache(maxsize=1)
-def _blas():  # noqa: ANN202
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController()  # finds the BLAS libraries once (about 14 ms)
-
-
-def _one_thread():  # noqa: ANN202
-    """One BLAS thread for a single query's matrix-vector product: beside other busy
-    processes, threads that wait on each other cost more than they save."""
-    return _blas().limit(limits=1, user_api="blas")
 
 
 @lru_cache(maxsize=2)

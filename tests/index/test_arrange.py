@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import pytest
 
-from scrkb.index.arrange import arrange
+from scrkb.index.arrange import arrange, arrange_leading, arrange_matches
+from scrkb.index.search import Ranking
 from scrkb.index.store import Store
 from tests.factories import embed, embedding_form, make_passage, make_report
 
@@ -58,3 +60,55 @@ def test_arrange_with_reports_known_matches_the_plain_path(store, sort, view, pe
         years = [YEARS[of[rowid]] for rowid, _ in shown]
         dated = [y for y in years if y is not None]
         assert dated == sorted(dated, reverse=True) and years[-1] is None
+
+
+@pytest.mark.parametrize("per_report", [0, 1, 2, 4])
+def test_arrange_leading_gives_the_first_units_of_the_whole_arrangement(store, per_report):
+    """Search's default layout (by relevance, passage by passage) orders only up to the
+    page's end; every page it can show, and every count, is that of ordering all."""
+    rows = store.execute("SELECT rowid, report_id FROM passages")
+    names = sorted(YEARS)
+    rng = random.Random(per_report)
+    rng.shuffle(rows)  # the matches in no particular order
+    rowids = np.asarray([r[0] for r in rows], dtype=np.int64)
+    codes = np.asarray([names.index(r[1]) for r in rows], dtype=np.int64)
+    scores = np.asarray([rng.random() for _ in rows])
+    best_first = np.argsort(-scores, kind="stable")
+    asked: list[int] = []
+
+    def first(n: int) -> np.ndarray:
+        asked.append(n)
+        return best_first[:n]
+
+    whole = arrange_matches(
+        store,
+        rowids[best_first],
+        scores[best_first],
+        codes[best_first],
+        names,
+        per_report=per_report,
+    )
+    for offset, k in [(0, 1), (0, 5), (3, 4), (whole.unit_count - 2, 10), (40, 10)]:
+        lead = arrange_leading(
+            first, rowids, scores, codes, names, per_report=per_report, upto=offset + k
+        )
+        assert lead.page(offset, k) == whole.page(offset, k)
+        assert lead.unit_count == whole.unit_count and lead.matches == whole.matches
+    if not per_report:  # no limit: exactly the places asked for are ordered
+        assert asked[:2] == [1, 5]
+
+
+def test_ranking_order_is_a_prefix_of_the_whole_order_with_ties_cut_by_position():
+    rng = np.random.default_rng(7)
+    n = 500
+    fused = np.where(rng.random(n) < 0.1, rng.integers(1, 4, n) / 100, 0.0)  # ties in both
+    tiebreak = rng.integers(0, 20, n) / 20.0
+    ranking = Ranking(
+        cand=np.arange(0, 2 * n, 2), fused=fused, tiebreak=tiebreak, arm_ranks={}, total=n
+    )
+    idx = np.arange(n)
+    whole = idx[np.lexsort((idx, -tiebreak, -fused))]
+    assert np.array_equal(ranking.order(), whole)
+    for count in (0, 1, 10, 49, 50, 51, 137, 499, 500, 900):
+        assert np.array_equal(ranking.order(count), whole[:count])
+    assert np.array_equal(ranking.page(20, 30), ranking.cand[whole[20:30]])
