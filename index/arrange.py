@@ -213,40 +213,78 @@ def arrange_leading(
     names: list[str],
     *,
     per_report: int | None = 0,
+    view: ResultView = "passages",
     upto: int,
 ) -> ArrayArrangement:
-    """The first ``upto`` units of ``arrange_matches(..., sort="relevance",
-    view="passages")`` without ordering every match.
+    """The first ``upto`` units of ``arrange_matches(..., sort="relevance")`` without
+    ordering every match.
 
     The matches are given in any order (``rowids``, ``scores`` and report ``codes`` into
     ``names``, index for index); ``first(n)`` returns the indices of the best ``n``, best
     first. Counts (``matches``, ``unit_count``) are over every match and need no order.
-    With a limit per report, a longer run of the best is taken until it holds ``upto``
-    units (each report's first ``per_report``), four times longer each time: the places
-    within a report are the same in a leading run as in the whole order."""
+    A leading run of the best is taken, four times longer each time, until it holds what
+    the units need: in the passages view ``upto`` hits that are among their report's first
+    ``per_report``; in the reports view ``upto`` reports (a report's place is that of its
+    best hit) with each one's first ``per_report`` hits (all of them without a limit). A
+    leading run orders these as the whole order does, so the units are the same."""
     limit = per_report or 0
     total = len(rowids)
-    counts = np.bincount(codes.astype(np.int64), minlength=len(names))
+    codes = codes.astype(np.int64, copy=False)
+    counts = np.bincount(codes, minlength=len(names))
     matches = {names[c]: int(counts[c]) for c in np.flatnonzero(counts).tolist()}
-    units = int(np.minimum(counts, limit).sum()) if limit else total
+    if view == "reports":
+        units = len(matches)
+    else:
+        units = int(np.minimum(counts, limit).sum()) if limit else total
     want = max(0, min(upto, units))
-    n = want if not limit else min(total, max(2 * want, 64))
+    n = want if not limit and view == "passages" else min(total, max(4 * want, 64))
     while True:
         lead = first(n)
-        if limit:
-            hit_codes = codes[lead].astype(np.int64)
-            lead = lead[_place_in_report(hit_codes, np.bincount(hit_codes)) < limit]
-        if len(lead) >= want or n >= total:
+        lead, bounds, enough = (_leading_reports if view == "reports" else _leading_hits)(
+            lead, codes[lead], counts, limit, want
+        )
+        if enough or n >= total:
             break
         n = min(total, 4 * n)
-    lead = lead[:want]
     return ArrayArrangement(
-        rowids=rowids[lead],
-        scores=scores[lead],
-        bounds=np.arange(len(lead) + 1),
-        matches=matches,
-        count=units,
+        rowids=rowids[lead], scores=scores[lead], bounds=bounds, matches=matches, count=units
     )
+
+
+def _leading_hits(
+    lead: np.ndarray, hit_codes: np.ndarray, counts: np.ndarray, limit: int, want: int
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Passages view: the first ``want`` hits of a leading run that are among their
+    report's first ``limit``; whether the run held that many."""
+    if limit:
+        lead = lead[_place_in_report(hit_codes, np.bincount(hit_codes)) < limit]
+    lead = lead[:want]
+    return lead, np.arange(len(lead) + 1), len(lead) >= want
+
+
+def _leading_reports(
+    lead: np.ndarray, hit_codes: np.ndarray, counts: np.ndarray, limit: int, want: int
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Reports view: the first ``want`` reports of a leading run, in order of their best
+    hit, each with its first ``limit`` hits (all without a limit) grouped; whether the run
+    held all of them."""
+    seen, first_at = np.unique(hit_codes, return_index=True)
+    chosen = seen[np.argsort(first_at, kind="stable")][:want]
+    held = np.bincount(hit_codes, minlength=len(counts))[chosen]
+    needed = np.minimum(counts[chosen], limit) if limit else counts[chosen]
+    enough = len(chosen) >= want and bool(np.all(held >= needed))
+    place = np.full(len(counts), len(chosen), dtype=np.int64)
+    place[chosen] = np.arange(len(chosen))
+    keep = place[hit_codes] < len(chosen)
+    lead, hit_codes = lead[keep], hit_codes[keep]
+    if limit:
+        kept = _place_in_report(hit_codes, np.bincount(hit_codes)) < limit
+        lead, hit_codes = lead[kept], hit_codes[kept]
+    grouped = np.argsort(place[hit_codes], kind="stable")  # by report, best first within
+    lead, hit_codes = lead[grouped], hit_codes[grouped]
+    change = np.flatnonzero(hit_codes[1:] != hit_codes[:-1]) + 1
+    bounds = np.concatenate(([0], change, [len(lead)])) if len(lead) else np.zeros(1, np.int64)
+    return lead, bounds.astype(np.int64), enough
 
 
 def _place_in_report(hit_codes: np.ndarray, counts: np.ndarray) -> np.ndarray:

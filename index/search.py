@@ -136,6 +136,7 @@ class Ranking:
             return head[:count]
         rest = np.flatnonzero(self.fused <= 0)
         keys = -self.tiebreak[rest]
+        keys[np.isnan(keys)] = np.inf  # a NaN (a corrupt vector) goes last, never lost
         need = count - len(head)
         if need < len(rest):
             kth = np.partition(keys, need - 1)[need - 1]
@@ -393,13 +394,13 @@ class Searcher:
     def _arrange(
         self, ranking: Ranking, index: LexicalIndex, query: SearchQuery
     ) -> ArrayArrangement:
-        """Lay the matches out for reading. By relevance, passage by passage (the default),
-        only the places up to the page's end are ordered: a common query at national scale
-        matches tens of thousands of passages, and ordering them all cost more than the
-        rest of the search. Other sorts and the reports view order every match."""
+        """Lay the matches out for reading. By relevance (the default), only the places the
+        page needs are ordered: a common query at national scale matches tens of thousands
+        of passages, and ordering them all cost more than the rest of the search. By date,
+        every match is ordered."""
         rowids = index.rowids[ranking.cand]
         codes = index.report_of[ranking.cand]
-        if query.sort == "relevance" and query.view == "passages":
+        if query.sort == "relevance":
             return arrange_leading(
                 ranking.order,
                 rowids,
@@ -407,6 +408,7 @@ class Searcher:
                 codes,
                 index.report_ids,
                 per_report=query.per_report,
+                view=query.view,
                 upto=query.offset + query.k,
             )
         ordered = ranking.order()

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from scrkb.index.arrange import arrange, arrange_leading, arrange_matches
-from scrkb.index.search import Ranking
+from scrkb.index.search import Ranking, Searcher
 from scrkb.index.store import Store
-from tests.factories import embed, embedding_form, make_passage, make_report
+from scrkb.models import SearchQuery
+from tests.factories import embed, embedding_form, make_passage, make_report, make_settings
 
 # Fictional reports: some share a year, one states none.
 YEARS = {"ra": 2019, "rb": 2022, "rc": None, "rd": 2019, "re": 2024}
@@ -62,18 +63,19 @@ def test_arrange_with_reports_known_matches_the_plain_path(store, sort, view, pe
         assert dated == sorted(dated, reverse=True) and years[-1] is None
 
 
+@pytest.mark.parametrize("view", ["passages", "reports"])
 @pytest.mark.parametrize("per_report", [0, 1, 2, 4])
-def test_arrange_leading_gives_the_first_units_of_the_whole_arrangement(store, per_report):
-    """Search's default layout (by relevance, passage by passage) orders only up to the
-    page's end; every page it can show, and every count, is that of ordering all."""
-    rows = store.execute("SELECT rowid, report_id FROM passages")
-    names = sorted(YEARS)
-    rng = random.Random(per_report)
-    rng.shuffle(rows)  # the matches in no particular order
-    rowids = np.asarray([r[0] for r in rows], dtype=np.int64)
-    codes = np.asarray([names.index(r[1]) for r in rows], dtype=np.int64)
-    scores = np.asarray([rng.random() for _ in rows])
-    best_first = np.argsort(-scores, kind="stable")
+def test_arrange_leading_gives_the_first_units_of_the_whole_arrangement(store, per_report, view):
+    """By relevance, search orders only what a page needs; every page it can show, and
+    every count, is that of ordering all."""
+    names = [*sorted(YEARS), "no matches"]
+    rng = np.random.default_rng(per_report + 10 * (view == "reports"))
+    n = 3000  # far more than a first run of 64: the run must grow
+    rowids = rng.permutation(n).astype(np.int64) + 1  # opaque to both paths
+    # one report holds most matches, as one long report can; ties in the scores
+    codes = rng.choice(5, size=n, p=[0.9, 0.04, 0.03, 0.02, 0.01]).astype(np.int64)
+    scores = np.round(rng.random(n), 2)
+    best_first = np.lexsort((np.arange(n), -scores))
     asked: list[int] = []
 
     def first(n: int) -> np.ndarray:
@@ -87,15 +89,18 @@ def test_arrange_leading_gives_the_first_units_of_the_whole_arrangement(store, p
         codes[best_first],
         names,
         per_report=per_report,
+        view=view,
     )
-    for offset, k in [(0, 1), (0, 5), (3, 4), (whole.unit_count - 2, 10), (40, 10)]:
+    for offset, k in [(0, 1), (0, 5), (3, 4), (whole.unit_count - 2, 10), (2990, 20)]:
         lead = arrange_leading(
-            first, rowids, scores, codes, names, per_report=per_report, upto=offset + k
+            first, rowids, scores, codes, names, per_report=per_report, view=view, upto=offset + k
         )
         assert lead.page(offset, k) == whole.page(offset, k)
         assert lead.unit_count == whole.unit_count and lead.matches == whole.matches
-    if not per_report:  # no limit: exactly the places asked for are ordered
+    if not per_report and view == "passages":  # no limit: only the places asked for
         assert asked[:2] == [1, 5]
+    if per_report == 1:  # the first reports' hits lie deep in the order: the run grew
+        assert max(asked) > 64
 
 
 def test_ranking_order_is_a_prefix_of_the_whole_order_with_ties_cut_by_position():
@@ -112,3 +117,44 @@ def test_ranking_order_is_a_prefix_of_the_whole_order_with_ties_cut_by_position(
     for count in (0, 1, 10, 49, 50, 51, 137, 499, 500, 900):
         assert np.array_equal(ranking.order(count), whole[:count])
     assert np.array_equal(ranking.page(20, 30), ranking.cand[whole[20:30]])
+    # a NaN tiebreak (a corrupt stored vector) goes last and is never lost from a page
+    tiebreak[5:12] = np.nan
+    whole = idx[np.lexsort((idx, -tiebreak, -fused))]  # lexsort puts NaN last
+    for count in (14, 300, 500):
+        assert np.array_equal(ranking.order(count), whole[:count])
+
+
+class _OrderingAll(Searcher):
+    """Search as it was: every match ordered, then arranged."""
+
+    def _arrange(self, ranking, index, query):
+        ordered = ranking.order()
+        return arrange_matches(
+            self.store,
+            index.rowids[ranking.cand][ordered],
+            ranking.fused[ordered],
+            index.report_of[ranking.cand][ordered],
+            index.report_ids,
+            sort=query.sort,
+            per_report=query.per_report,
+            view=query.view,
+        )
+
+
+@pytest.mark.parametrize("view", ["passages", "reports"])
+@pytest.mark.parametrize("per_report", [0, 1, 2])
+def test_search_shows_what_ordering_every_match_would(store, view, per_report):
+    """Through the searcher, with the real model and indexes: every hit, rank, count and
+    score part is that of ordering all (30 matching passages in 5 reports)."""
+    settings = make_settings(store.path.parent)
+    fast, full = Searcher(settings), _OrderingAll(settings)
+    totals = []
+    for text in ("bruise referral", "health visitor recorded the bruise", "referral not made"):
+        for mode in ("hybrid", "bm25", "dense"):
+            for offset, k in [(0, 1), (0, 4), (3, 5), (9, 10), (60, 5)]:
+                q = SearchQuery(text=text, k=k, offset=offset, view=view, per_report=per_report)
+                a, b = fast.search(q, mode=mode), full.search(q, mode=mode)
+                assert (a.total, a.page_total, a.reports) == (b.total, b.page_total, b.reports)
+                assert [h.model_dump() for h in a.hits] == [h.model_dump() for h in b.hits]
+                totals.append(b.total)
+    assert max(totals) == 30 and min(totals) > 0  # every query matched, some all
