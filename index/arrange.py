@@ -251,6 +251,73 @@ def arrange_leading(
     )
 
 
+def arrange_by_date(
+    store: Store,
+    ordered: Callable[[np.ndarray], np.ndarray],
+    rowids: np.ndarray,
+    scores: np.ndarray,
+    codes: np.ndarray,
+    names: list[str],
+    *,
+    sort: SortOrder,
+    per_report: int | None = 0,
+    view: ResultView = "passages",
+    upto: int,
+) -> ArrayArrangement:
+    """The first ``upto`` units of ``arrange_matches(..., sort="newest" | "oldest")``,
+    ordering only the years the page reaches.
+
+    The matches are given in any order, as for ``arrange_leading``; ``ordered(indices)``
+    returns those indices best first. A year's matches come together in either order, and
+    a report's hits all share its year, so each year's units (its hits among their
+    report's first ``per_report``, or its reports) are counted without ordering; only the
+    years up to the one holding unit ``upto`` are ordered. Only stored reports' years are
+    read, one row a report, and a report deleted meanwhile drops out."""
+    limit = per_report or 0
+    codes = codes.astype(np.int64, copy=False)
+    counts = np.bincount(codes, minlength=len(names))
+    present = np.flatnonzero(counts)
+    years_of = _years(store, [names[c] for c in present.tolist()])
+    key = np.full(len(names), np.nan)  # a report's place among the years; NaN: not stored
+    for c in present.tolist():
+        if names[c] in years_of:
+            year = years_of[names[c]]
+            key[c] = np.inf if year is None else (-year if sort == "newest" else year)
+    counts[np.isnan(key)] = 0
+    matches = {names[c]: int(counts[c]) for c in np.flatnonzero(counts).tolist()}
+    reports = np.flatnonzero(counts)
+    if view == "reports":
+        report_units = np.ones(len(reports), dtype=np.int64)
+    else:
+        report_units = np.minimum(counts[reports], limit) if limit else counts[reports]
+    years, year_of_report = np.unique(key[reports], return_inverse=True)  # undated last
+    year_units = np.bincount(year_of_report, weights=report_units, minlength=len(years))
+    units = int(report_units.sum())
+    want = max(0, min(upto, units))
+    reached = int(np.searchsorted(np.cumsum(year_units), want)) + 1 if want else 0
+    year_of = np.full(len(names), len(years), dtype=np.int64)
+    year_of[reports] = year_of_report
+    match_year = year_of[codes]
+    by_year = np.argsort(match_year, kind="stable")
+    starts = np.searchsorted(match_year[by_year], np.arange(reached + 1))
+    leads: list[np.ndarray] = []
+    bounds: list[np.ndarray] = [np.zeros(1, dtype=np.int64)]
+    laid = 0
+    take = _leading_reports if view == "reports" else _leading_hits
+    for y in range(min(reached, len(years))):
+        members = ordered(by_year[starts[y] : starts[y + 1]])
+        lead, year_bounds, _ = take(members, codes[members], counts, limit, len(members))
+        leads.append(lead)
+        bounds.append(year_bounds[1:] + laid)
+        laid += len(lead)
+    lead = np.concatenate(leads) if leads else np.zeros(0, dtype=np.int64)
+    bound = np.concatenate(bounds)[: want + 1]
+    lead = lead[: int(bound[-1])]
+    return ArrayArrangement(
+        rowids=rowids[lead], scores=scores[lead], bounds=bound, matches=matches, count=units
+    )
+
+
 def _leading_hits(
     lead: np.ndarray, hit_codes: np.ndarray, counts: np.ndarray, limit: int, want: int
 ) -> tuple[np.ndarray, np.ndarray, bool]:

@@ -31,7 +31,12 @@ import numpy as np
 
 from scrkb.config import Settings
 from scrkb.errors import InvalidQuery
-from scrkb.index.arrange import ArrayArrangement, arrange, arrange_leading, arrange_matches
+from scrkb.index.arrange import (
+    ArrayArrangement,
+    arrange,
+    arrange_by_date,
+    arrange_leading,
+)
 from scrkb.index.lexical import (
     LEXICAL_DIR,
     STEMMER,
@@ -146,6 +151,12 @@ class Ranking:
             rest, keys = rest[chosen], keys[chosen]
         tail = rest[np.argsort(keys, kind="stable")]  # rest ascends: ties by position
         return np.concatenate([head, tail])
+
+    def ordered(self, indices: np.ndarray) -> np.ndarray:
+        """``indices`` (into ``cand``) in the order of ``order``."""
+        tiebreak = self.tiebreak[indices]
+        tiebreak = np.where(np.isnan(tiebreak), -np.inf, tiebreak)  # NaN last, as order
+        return indices[np.lexsort((indices, -tiebreak, -self.fused[indices]))]
 
     def page(self, start: int, stop: int) -> np.ndarray:
         """Positions of places start..stop-1 (see ``order``)."""
@@ -394,10 +405,10 @@ class Searcher:
     def _arrange(
         self, ranking: Ranking, index: LexicalIndex, query: SearchQuery
     ) -> ArrayArrangement:
-        """Lay the matches out for reading. By relevance (the default), only the places the
-        page needs are ordered: a common query at national scale matches tens of thousands
-        of passages, and ordering them all cost more than the rest of the search. By date,
-        every match is ordered."""
+        """Lay the matches out for reading, ordering only what the page needs: a common
+        query at national scale matches tens of thousands of passages, and ordering them
+        all cost more than the rest of the search. By relevance, a leading run of the best;
+        by date, the years up to the page's end."""
         rowids = index.rowids[ranking.cand]
         codes = index.report_of[ranking.cand]
         if query.sort == "relevance":
@@ -411,16 +422,17 @@ class Searcher:
                 view=query.view,
                 upto=query.offset + query.k,
             )
-        ordered = ranking.order()
-        return arrange_matches(
+        return arrange_by_date(
             self.store,
-            rowids[ordered],
-            ranking.fused[ordered],
-            codes[ordered],
+            ranking.ordered,
+            rowids,
+            ranking.fused,
+            codes,
             index.report_ids,
             sort=query.sort,
             per_report=query.per_report,
             view=query.view,
+            upto=query.offset + query.k,
         )
 
     def named_themes(self, arms: Arms, fusion: Fusion) -> dict[str, float]:

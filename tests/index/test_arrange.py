@@ -7,7 +7,7 @@ import random
 import numpy as np
 import pytest
 
-from scrkb.index.arrange import arrange, arrange_leading, arrange_matches
+from scrkb.index.arrange import arrange, arrange_by_date, arrange_leading, arrange_matches
 from scrkb.index.search import Ranking, Searcher
 from scrkb.index.store import Store
 from scrkb.models import SearchQuery
@@ -141,9 +141,10 @@ class _OrderingAll(Searcher):
         )
 
 
+@pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
 @pytest.mark.parametrize("view", ["passages", "reports"])
 @pytest.mark.parametrize("per_report", [0, 1, 2])
-def test_search_shows_what_ordering_every_match_would(store, view, per_report):
+def test_search_shows_what_ordering_every_match_would(store, view, per_report, sort):
     """Through the searcher, with the real model and indexes: every hit, rank, count and
     score part is that of ordering all (30 matching passages in 5 reports)."""
     settings = make_settings(store.path.parent)
@@ -152,9 +153,61 @@ def test_search_shows_what_ordering_every_match_would(store, view, per_report):
     for text in ("bruise referral", "health visitor recorded the bruise", "referral not made"):
         for mode in ("hybrid", "bm25", "dense"):
             for offset, k in [(0, 1), (0, 4), (3, 5), (9, 10), (60, 5)]:
-                q = SearchQuery(text=text, k=k, offset=offset, view=view, per_report=per_report)
+                q = SearchQuery(
+                    text=text, k=k, offset=offset, view=view, per_report=per_report, sort=sort
+                )
                 a, b = fast.search(q, mode=mode), full.search(q, mode=mode)
                 assert (a.total, a.page_total, a.reports) == (b.total, b.page_total, b.reports)
                 assert [h.model_dump() for h in a.hits] == [h.model_dump() for h in b.hits]
                 totals.append(b.total)
     assert max(totals) == 30 and min(totals) > 0  # every query matched, some all
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+@pytest.mark.parametrize("view", ["passages", "reports"])
+@pytest.mark.parametrize("per_report", [0, 1, 3])
+def test_arrange_by_date_orders_only_the_years_a_page_reaches(store, sort, view, per_report):
+    """Two reports share 2019 and one states no year; a report deleted meanwhile drops
+    out. Every page and count is that of ordering every match."""
+    names = [*sorted(YEARS), "gone", "no matches"]
+    rng = np.random.default_rng(per_report + 10 * (view == "reports") + 100 * (sort == "newest"))
+    n = 3000
+    rowids = rng.permutation(n).astype(np.int64) + 1
+    codes = rng.choice(6, size=n, p=[0.5, 0.2, 0.1, 0.1, 0.05, 0.05]).astype(np.int64)
+    scores = np.round(rng.random(n), 2)
+    best_first = np.lexsort((np.arange(n), -scores))
+    sorted_sets: list[int] = []
+
+    def ordered(indices: np.ndarray) -> np.ndarray:
+        sorted_sets.append(len(indices))
+        return indices[np.lexsort((indices, -scores[indices]))]
+
+    whole = arrange_matches(
+        store,
+        rowids[best_first],
+        scores[best_first],
+        codes[best_first],
+        names,
+        sort=sort,
+        per_report=per_report,
+        view=view,
+    )
+    assert "gone" not in whole.matches
+    for offset, k in [(0, 1), (0, 5), (3, 4), (whole.unit_count - 2, 10), (2990, 20)]:
+        sorted_sets.clear()
+        dated = arrange_by_date(
+            store,
+            ordered,
+            rowids,
+            scores,
+            codes,
+            names,
+            sort=sort,
+            per_report=per_report,
+            view=view,
+            upto=offset + k,
+        )
+        assert dated.page(offset, k) == whole.page(offset, k)
+        assert dated.unit_count == whole.unit_count and dated.matches == whole.matches
+        if offset == 0 and k == 1:  # the first page orders one year's matches, not all
+            assert len(sorted_sets) == 1 and sorted_sets[0] < n - int((codes == 5).sum())
