@@ -207,6 +207,7 @@ def arrange_matches(
 
 def arrange_leading(
     first: Callable[[int], np.ndarray],
+    ordered: Callable[[np.ndarray], np.ndarray],
     rowids: np.ndarray,
     scores: np.ndarray,
     codes: np.ndarray,
@@ -215,40 +216,69 @@ def arrange_leading(
     per_report: int | None = 0,
     view: ResultView = "passages",
     upto: int,
+    kept: np.ndarray | None = None,
 ) -> ArrayArrangement:
     """The first ``upto`` units of ``arrange_matches(..., sort="relevance")`` without
     ordering every match.
 
     The matches are given in any order (``rowids``, ``scores`` and report ``codes`` into
     ``names``, index for index); ``first(n)`` returns the indices of the best ``n``, best
-    first. Counts (``matches``, ``unit_count``) are over every match and need no order.
-    A leading run of the best is taken, four times longer each time, until it holds what
-    the units need: in the passages view ``upto`` hits that are among their report's first
-    ``per_report``; in the reports view ``upto`` reports (a report's place is that of its
-    best hit) with each one's first ``per_report`` hits (all of them without a limit). A
-    leading run orders these as the whole order does, so the units are the same."""
+    first, and ``ordered(indices)`` puts any of them in that order. ``kept`` says which
+    reports are still stored (None: all); the others' matches drop out, as in
+    ``arrange_matches``. Counts (``matches``, ``unit_count``) need no order. A leading run
+    of the best is taken, four times longer each time, until it holds the page: in the
+    passages view ``upto`` hits among their report's first ``per_report``; in the reports
+    view ``upto`` reports (a report's place is that of its best hit), whose hits are then
+    gathered and ordered. A leading run orders these as the whole order does, so the units
+    are the same."""
     limit = per_report or 0
     total = len(rowids)
     codes = codes.astype(np.int64, copy=False)
+    kept = np.ones(len(names), dtype=bool) if kept is None else kept
     counts = np.bincount(codes, minlength=len(names))
+    counts[~kept] = 0
     matches = {names[c]: int(counts[c]) for c in np.flatnonzero(counts).tolist()}
     if view == "reports":
         units = len(matches)
     else:
-        units = int(np.minimum(counts, limit).sum()) if limit else total
+        units = int(np.minimum(counts, limit).sum()) if limit else int(counts.sum())
     want = max(0, min(upto, units))
     n = want if not limit and view == "passages" else min(total, max(4 * want, 64))
     while True:
         lead = first(n)
-        lead, bounds, enough = (_leading_reports if view == "reports" else _leading_hits)(
-            lead, codes[lead], counts, limit, want
-        )
+        lead = lead[kept[codes[lead]]]
+        if view == "reports":
+            chosen = _first_reports(codes[lead], want)
+            enough = len(chosen) >= want
+        else:
+            if limit:
+                lead = lead[_place_in_report(codes[lead], np.bincount(codes[lead])) < limit]
+            enough = len(lead) >= want
         if enough or n >= total:
             break
         n = min(total, 4 * n)
+    if view == "reports":
+        wanted = np.zeros(len(names), dtype=bool)
+        wanted[chosen] = True
+        members = ordered(np.flatnonzero(wanted[codes]))
+        lead, bounds = _report_units(members, codes[members], chosen, limit)
+    else:
+        lead = lead[:want]
+        bounds = np.arange(len(lead) + 1)
     return ArrayArrangement(
         rowids=rowids[lead], scores=scores[lead], bounds=bounds, matches=matches, count=units
     )
+
+
+def stored_reports(store: Store, names: list[str], codes: np.ndarray) -> np.ndarray:
+    """Which of ``names`` are still stored, by code, asking only about ``codes`` (the
+    reports that have matches; the others count as gone): one row a report."""
+    present = np.unique(codes).tolist()
+    found = _years(store, [names[c] for c in present])
+    kept = np.zeros(len(names), dtype=bool)
+    for c in present:
+        kept[c] = names[c] in found
+    return kept
 
 
 def arrange_by_date(
@@ -298,15 +328,22 @@ def arrange_by_date(
     year_of = np.full(len(names), len(years), dtype=np.int64)
     year_of[reports] = year_of_report
     match_year = year_of[codes]
-    by_year = np.argsort(match_year, kind="stable")
+    reaching = np.flatnonzero(match_year < reached)  # only these are ordered
+    by_year = reaching[np.argsort(match_year[reaching], kind="stable")]
     starts = np.searchsorted(match_year[by_year], np.arange(reached + 1))
     leads: list[np.ndarray] = []
     bounds: list[np.ndarray] = [np.zeros(1, dtype=np.int64)]
     laid = 0
-    take = _leading_reports if view == "reports" else _leading_hits
     for y in range(min(reached, len(years))):
         members = ordered(by_year[starts[y] : starts[y + 1]])
-        lead, year_bounds, _ = take(members, codes[members], counts, limit, len(members))
+        member_codes = codes[members]
+        if view == "reports":
+            chosen = _first_reports(member_codes, len(members))
+            lead, year_bounds = _report_units(members, member_codes, chosen, limit)
+        else:
+            if limit:
+                members = members[_place_in_report(member_codes, np.bincount(member_codes)) < limit]
+            lead, year_bounds = members, np.arange(len(members) + 1)
         leads.append(lead)
         bounds.append(year_bounds[1:] + laid)
         laid += len(lead)
@@ -318,40 +355,31 @@ def arrange_by_date(
     )
 
 
-def _leading_hits(
-    lead: np.ndarray, hit_codes: np.ndarray, counts: np.ndarray, limit: int, want: int
-) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Passages view: the first ``want`` hits of a leading run that are among their
-    report's first ``limit``; whether the run held that many."""
-    if limit:
-        lead = lead[_place_in_report(hit_codes, np.bincount(hit_codes)) < limit]
-    lead = lead[:want]
-    return lead, np.arange(len(lead) + 1), len(lead) >= want
-
-
-def _leading_reports(
-    lead: np.ndarray, hit_codes: np.ndarray, counts: np.ndarray, limit: int, want: int
-) -> tuple[np.ndarray, np.ndarray, bool]:
-    """Reports view: the first ``want`` reports of a leading run, in order of their best
-    hit, each with its first ``limit`` hits (all without a limit) grouped; whether the run
-    held all of them."""
+def _first_reports(hit_codes: np.ndarray, want: int) -> np.ndarray:
+    """The first ``want`` distinct reports of hits in order, in order of their first hit."""
     seen, first_at = np.unique(hit_codes, return_index=True)
-    chosen = seen[np.argsort(first_at, kind="stable")][:want]
-    held = np.bincount(hit_codes, minlength=len(counts))[chosen]
-    needed = np.minimum(counts[chosen], limit) if limit else counts[chosen]
-    enough = len(chosen) >= want and bool(np.all(held >= needed))
-    place = np.full(len(counts), len(chosen), dtype=np.int64)
+    return seen[np.argsort(first_at, kind="stable")][:want]
+
+
+def _report_units(
+    hits: np.ndarray, hit_codes: np.ndarray, chosen: np.ndarray, limit: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Reports-view units: of ``hits`` in order (holding every hit of the ``chosen``
+    reports), each chosen report's first ``limit`` (all without a limit), grouped report by
+    report in the order of ``chosen``; with where each unit starts."""
+    size = int(max(hit_codes.max(initial=0), chosen.max(initial=0))) + 1
+    place = np.full(size, len(chosen), dtype=np.int64)  # a report's unit; len: not chosen
     place[chosen] = np.arange(len(chosen))
     keep = place[hit_codes] < len(chosen)
-    lead, hit_codes = lead[keep], hit_codes[keep]
+    hits, hit_codes = hits[keep], hit_codes[keep]
     if limit:
         kept = _place_in_report(hit_codes, np.bincount(hit_codes)) < limit
-        lead, hit_codes = lead[kept], hit_codes[kept]
+        hits, hit_codes = hits[kept], hit_codes[kept]
     grouped = np.argsort(place[hit_codes], kind="stable")  # by report, best first within
-    lead, hit_codes = lead[grouped], hit_codes[grouped]
+    hits, hit_codes = hits[grouped], hit_codes[grouped]
     change = np.flatnonzero(hit_codes[1:] != hit_codes[:-1]) + 1
-    bounds = np.concatenate(([0], change, [len(lead)])) if len(lead) else np.zeros(1, np.int64)
-    return lead, bounds.astype(np.int64), enough
+    bounds = np.concatenate(([0], change, [len(hits)])) if len(hits) else np.zeros(1, np.int64)
+    return hits, bounds.astype(np.int64)
 
 
 def _place_in_report(hit_codes: np.ndarray, counts: np.ndarray) -> np.ndarray:

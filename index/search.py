@@ -36,6 +36,7 @@ from scrkb.index.arrange import (
     arrange,
     arrange_by_date,
     arrange_leading,
+    stored_reports,
 )
 from scrkb.index.lexical import (
     LEXICAL_DIR,
@@ -136,12 +137,12 @@ class Ranking:
         total = len(self.cand)
         count = total if count is None else max(0, min(int(count), total))
         ranked = np.flatnonzero(self.fused > 0)
-        head = ranked[np.lexsort((ranked, -self.tiebreak[ranked], -self.fused[ranked]))]
+        tiebreak = self._tiebreak()
+        head = ranked[np.lexsort((ranked, -tiebreak[ranked], -self.fused[ranked]))]
         if count <= len(head):
             return head[:count]
-        rest = np.flatnonzero(self.fused <= 0)
-        keys = -self.tiebreak[rest]
-        keys[np.isnan(keys)] = np.inf  # a NaN (a corrupt vector) goes last, never lost
+        rest = np.flatnonzero(~(self.fused > 0))  # a NaN fused score counts as none
+        keys = -tiebreak[rest]
         need = count - len(head)
         if need < len(rest):
             kth = np.partition(keys, need - 1)[need - 1]
@@ -154,9 +155,16 @@ class Ranking:
 
     def ordered(self, indices: np.ndarray) -> np.ndarray:
         """``indices`` (into ``cand``) in the order of ``order``."""
-        tiebreak = self.tiebreak[indices]
-        tiebreak = np.where(np.isnan(tiebreak), -np.inf, tiebreak)  # NaN last, as order
-        return indices[np.lexsort((indices, -tiebreak, -self.fused[indices]))]
+        fused = self.fused[indices]
+        fused = np.where(fused > 0, fused, 0.0)  # unranked (or NaN): by tiebreak alone
+        return indices[np.lexsort((indices, -self._tiebreak()[indices], -fused))]
+
+    def _tiebreak(self) -> np.ndarray:
+        """The tiebreak with a NaN (a corrupt stored vector) as -inf: last, never lost."""
+        tiebreak = self.tiebreak
+        if np.isnan(tiebreak).any():
+            tiebreak = np.where(np.isnan(tiebreak), -np.inf, tiebreak)
+        return tiebreak
 
     def page(self, start: int, stop: int) -> np.ndarray:
         """Positions of places start..stop-1 (see ``order``)."""
@@ -412,8 +420,12 @@ class Searcher:
         rowids = index.rowids[ranking.cand]
         codes = index.report_of[ranking.cand]
         if query.sort == "relevance":
+            kept = None  # with no write since the index was made, every report is stored
+            if self.store.generation() != index.generation:
+                kept = stored_reports(self.store, index.report_ids, codes)
             return arrange_leading(
                 ranking.order,
+                ranking.ordered,
                 rowids,
                 ranking.fused,
                 codes,
@@ -421,6 +433,7 @@ class Searcher:
                 per_report=query.per_report,
                 view=query.view,
                 upto=query.offset + query.k,
+                kept=kept,
             )
         return arrange_by_date(
             self.store,

@@ -58,13 +58,17 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, description="Reciprocal rank fusion constant.")
     bm25_weight: float = Field(
         1.0,
+        ge=0,
         description="Weight of the BM25 arm in rank fusion (each BM25 hit also counts in "
         "proportion to its query-term coverage to the power SCRKB_COVERAGE_POWER); chosen "
         "by leave-one-writer-out cross-validation (bench/retrieval_quality.py --tune).",
     )
-    dense_weight: float = Field(1.0, description="Weight of the embedding arm in rank fusion.")
+    dense_weight: float = Field(
+        1.0, ge=0, description="Weight of the embedding arm in rank fusion."
+    )
     theme_weight: float = Field(
         0.25,
+        ge=0,
         description="Weight of the theme arm in rank fusion: passages tagged with a theme the "
         "query names in its own words (cross-validated like SCRKB_BM25_WEIGHT).",
     )

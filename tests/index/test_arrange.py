@@ -7,7 +7,13 @@ import random
 import numpy as np
 import pytest
 
-from scrkb.index.arrange import arrange, arrange_by_date, arrange_leading, arrange_matches
+from scrkb.index.arrange import (
+    arrange,
+    arrange_by_date,
+    arrange_leading,
+    arrange_matches,
+    stored_reports,
+)
 from scrkb.index.search import Ranking, Searcher
 from scrkb.index.store import Store
 from scrkb.models import SearchQuery
@@ -63,44 +69,81 @@ def test_arrange_with_reports_known_matches_the_plain_path(store, sort, view, pe
         assert dated == sorted(dated, reverse=True) and years[-1] is None
 
 
+# Report codes of the generated matches: the five stored reports, one deleted meanwhile
+# ("gone", still in the index), and one with no matches.
+NAMES = [*sorted(YEARS), "gone", "no matches"]
+PAGES = [(0, 1), (0, 5), (3, 4), (40, 10), (2990, 20)]
+
+
+def _matches(seed: int, n: int = 3000):
+    """``n`` generated matches in no particular order, most in one report (as one long
+    report can hold), scores with ties; and the whole order, best first."""
+    rng = np.random.default_rng(seed)
+    rowids = rng.permutation(n).astype(np.int64) + 1  # opaque to every path
+    codes = rng.choice(6, size=n, p=[0.8, 0.06, 0.05, 0.04, 0.02, 0.03]).astype(np.int64)
+    scores = np.round(rng.random(n), 2)
+    return rowids, codes, scores, np.lexsort((np.arange(n), -scores))
+
+
+def _whole(store, rowids, codes, scores, best_first, **layout):
+    """The arrangement of every match, ordered: what search did before."""
+    return arrange_matches(
+        store, rowids[best_first], scores[best_first], codes[best_first], NAMES, **layout
+    )
+
+
 @pytest.mark.parametrize("view", ["passages", "reports"])
 @pytest.mark.parametrize("per_report", [0, 1, 2, 4])
 def test_arrange_leading_gives_the_first_units_of_the_whole_arrangement(store, per_report, view):
     """By relevance, search orders only what a page needs; every page it can show, and
-    every count, is that of ordering all."""
-    names = [*sorted(YEARS), "no matches"]
-    rng = np.random.default_rng(per_report + 10 * (view == "reports"))
-    n = 3000  # far more than a first run of 64: the run must grow
-    rowids = rng.permutation(n).astype(np.int64) + 1  # opaque to both paths
-    # one report holds most matches, as one long report can; ties in the scores
-    codes = rng.choice(5, size=n, p=[0.9, 0.04, 0.03, 0.02, 0.01]).astype(np.int64)
-    scores = np.round(rng.random(n), 2)
-    best_first = np.lexsort((np.arange(n), -scores))
+    every count, is that of ordering all, and a report deleted meanwhile drops out."""
+    rowids, codes, scores, best_first = _matches(per_report + 10 * (view == "reports"))
     asked: list[int] = []
 
     def first(n: int) -> np.ndarray:
         asked.append(n)
         return best_first[:n]
 
-    whole = arrange_matches(
-        store,
-        rowids[best_first],
-        scores[best_first],
-        codes[best_first],
-        names,
-        per_report=per_report,
-        view=view,
-    )
-    for offset, k in [(0, 1), (0, 5), (3, 4), (whole.unit_count - 2, 10), (2990, 20)]:
+    def ordered(indices: np.ndarray) -> np.ndarray:
+        return indices[np.lexsort((indices, -scores[indices]))]
+
+    whole = _whole(store, rowids, codes, scores, best_first, per_report=per_report, view=view)
+    kept = stored_reports(store, NAMES, codes)
+    assert kept.tolist() == [True] * 5 + [False, False] and "gone" not in whole.matches
+    for offset, k in [*PAGES, (whole.unit_count - 2, 10)]:
         lead = arrange_leading(
-            first, rowids, scores, codes, names, per_report=per_report, view=view, upto=offset + k
+            first,
+            ordered,
+            rowids,
+            scores,
+            codes,
+            NAMES,
+            per_report=per_report,
+            view=view,
+            upto=offset + k,
+            kept=kept,
         )
         assert lead.page(offset, k) == whole.page(offset, k)
         assert lead.unit_count == whole.unit_count and lead.matches == whole.matches
-    if not per_report and view == "passages":  # no limit: only the places asked for
-        assert asked[:2] == [1, 5]
-    if per_report == 1:  # the first reports' hits lie deep in the order: the run grew
+    if per_report == 1 and view == "passages":  # the reports' first hits lie deep: it grew
         assert max(asked) > 64
+    if view == "reports":  # the page's reports are among the first matches: no full order
+        assert max(asked) < len(rowids)
+
+
+@pytest.mark.parametrize("view", ["passages", "reports"])
+def test_no_matches_arrange_to_no_units(store, view):
+    empty = np.zeros(0, dtype=np.int64)
+    for arranged in (
+        arrange_leading(
+            lambda n: empty[:n], lambda i: i, empty, empty * 1.0, empty, NAMES, view=view, upto=10
+        ),
+        arrange_by_date(
+            store, lambda i: i, empty, empty * 1.0, empty, NAMES, sort="newest", view=view, upto=10
+        ),
+    ):
+        assert arranged.page(0, 10) == ([], 1)
+        assert (arranged.unit_count, arranged.reports, arranged.matches) == (0, 0, {})
 
 
 def test_ranking_order_is_a_prefix_of_the_whole_order_with_ties_cut_by_position():
@@ -122,6 +165,24 @@ def test_ranking_order_is_a_prefix_of_the_whole_order_with_ties_cut_by_position(
     whole = idx[np.lexsort((idx, -tiebreak, -fused))]  # lexsort puts NaN last
     for count in (14, 300, 500):
         assert np.array_equal(ranking.order(count), whole[:count])
+
+
+def test_ranking_ordered_puts_any_matches_in_the_order_of_order():
+    """Date sorting and the reports view order subsets with ``ordered``: it must agree
+    with ``order`` everywhere, NaN scores (a corrupt vector) and unranked matches too."""
+    rng = np.random.default_rng(3)
+    n = 400
+    fused = np.where(rng.random(n) < 0.2, rng.integers(1, 4, n) / 100, 0.0)
+    fused[rng.choice(n, 5, replace=False)] = np.nan
+    tiebreak = rng.integers(0, 10, n) / 10.0
+    tiebreak[rng.choice(n, 20, replace=False)] = np.nan
+    tiebreak[rng.choice(n, 5, replace=False)] = -np.inf
+    ranking = Ranking(cand=np.arange(n), fused=fused, tiebreak=tiebreak, arm_ranks={}, total=n)
+    whole = ranking.order()
+    assert sorted(whole.tolist()) == list(range(n))  # nothing lost
+    for subset in (np.arange(n), rng.choice(n, 50, replace=False), np.zeros(0, np.int64)):
+        expected = whole[np.isin(whole, subset)]
+        assert np.array_equal(ranking.ordered(np.sort(subset)), expected)
 
 
 class _OrderingAll(Searcher):
@@ -169,45 +230,52 @@ def test_search_shows_what_ordering_every_match_would(store, view, per_report, s
 def test_arrange_by_date_orders_only_the_years_a_page_reaches(store, sort, view, per_report):
     """Two reports share 2019 and one states no year; a report deleted meanwhile drops
     out. Every page and count is that of ordering every match."""
-    names = [*sorted(YEARS), "gone", "no matches"]
-    rng = np.random.default_rng(per_report + 10 * (view == "reports") + 100 * (sort == "newest"))
-    n = 3000
-    rowids = rng.permutation(n).astype(np.int64) + 1
-    codes = rng.choice(6, size=n, p=[0.5, 0.2, 0.1, 0.1, 0.05, 0.05]).astype(np.int64)
-    scores = np.round(rng.random(n), 2)
-    best_first = np.lexsort((np.arange(n), -scores))
+    seed = per_report + 10 * (view == "reports") + 100 * (sort == "newest")
+    rowids, codes, scores, best_first = _matches(seed)
     sorted_sets: list[int] = []
 
     def ordered(indices: np.ndarray) -> np.ndarray:
         sorted_sets.append(len(indices))
         return indices[np.lexsort((indices, -scores[indices]))]
 
-    whole = arrange_matches(
-        store,
-        rowids[best_first],
-        scores[best_first],
-        codes[best_first],
-        names,
-        sort=sort,
-        per_report=per_report,
-        view=view,
-    )
+    layout = {"sort": sort, "per_report": per_report, "view": view}
+    whole = _whole(store, rowids, codes, scores, best_first, **layout)
     assert "gone" not in whole.matches
-    for offset, k in [(0, 1), (0, 5), (3, 4), (whole.unit_count - 2, 10), (2990, 20)]:
+    for offset, k in [*PAGES, (whole.unit_count - 2, 10)]:
         sorted_sets.clear()
         dated = arrange_by_date(
-            store,
-            ordered,
-            rowids,
-            scores,
-            codes,
-            names,
-            sort=sort,
-            per_report=per_report,
-            view=view,
-            upto=offset + k,
+            store, ordered, rowids, scores, codes, NAMES, upto=offset + k, **layout
         )
         assert dated.page(offset, k) == whole.page(offset, k)
         assert dated.unit_count == whole.unit_count and dated.matches == whole.matches
         if offset == 0 and k == 1:  # the first page orders one year's matches, not all
-            assert len(sorted_sets) == 1 and sorted_sets[0] < n - int((codes == 5).sum())
+            assert len(sorted_sets) == 1 and sorted_sets[0] < int((codes != 5).sum())
+
+
+@pytest.mark.parametrize("view", ["passages", "reports"])
+def test_a_report_deleted_between_ranking_and_arranging_drops_out(tmp_path, view):
+    """The narrow race: a job deletes a report after a query's arms were scored. Its
+    matches must not be counted or shown, as when every match was ordered."""
+    settings = make_settings(tmp_path)
+    with Store(settings.db_path) as s:
+        for report_id in ("ra", "rb", "rc"):
+            passages = [make_passage(report_id, i, f"{TEXT} {i}") for i in range(4)]
+            s.replace_report(
+                make_report(report_id, year=2020),
+                passages,
+                embed([p.text for p in passages]),
+                form=embedding_form(),
+            )
+    searcher = Searcher(settings)
+    arms = searcher.arms("bruise referral")
+    searcher.store.delete_report("rb")
+    ranking = searcher.rank(arms, searcher.fusion)
+    assert ranking.total == 12  # scored before the delete
+    query = SearchQuery(text="bruise referral", k=10, view=view)
+    arranged = searcher._arrange(ranking, arms.index, query)
+    assert arranged.matches == {"ra": 4, "rc": 4}
+    assert arranged.unit_count == (2 if view == "reports" else 8)
+    hits, _ = arranged.page(0, 10)
+    shown = [rowid for rowid, _ in hits]
+    stored = {r[0] for r in searcher.store.execute("SELECT rowid FROM passages")}
+    assert len(shown) == 8 and set(shown) <= stored
