@@ -21,6 +21,7 @@ import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -29,6 +30,14 @@ from scrkb.api.app import create_app
 from scrkb.config import Settings
 from tests.api.conftest import ADMIN_TOKEN
 from tests.asgi import form_token
+
+# Hypothesis imports its random-number strategy on the first draw of one, and pytest
+# rewrites the asserts of plugin packages such as Hypothesis as it imports them, parsing
+# their source with ``ast``. Drawn deep inside schemathesis's recursive strategies (the
+# negative cases), that parse hit CPython gh-106905 too ("AST constructor recursion depth
+# mismatch", one CI run in about twenty). Building the strategy here imports it at once,
+# at a shallow depth.
+st.randoms().validate()
 
 MAX_EXAMPLES = 20
 # A crawl would start a real subprocess per example: its validation and its running
