@@ -5,8 +5,8 @@ queries people wrote for passages (the team's set and the writers' graded quotes
 2 or more), each with one hard negative (a passage that search as shipped ranks 10th to
 30th for the query and nobody judged relevant), trained with in-batch negatives
 (multiple-negatives ranking loss) for two epochs on the CPU (about 3.5 minutes), the
-embeddings and lower layers frozen to keep it small. The held-out writer's queries are never seen; its
-nDCG@10 is compared with the bundled model's, for the dense arm alone and for search as
+embeddings and lower layers frozen to keep it small. The held-out writer's queries are
+never seen; its nDCG@10 is compared with the bundled model's, for the dense arm alone and for search as
 configured (the dense arm's cosines replaced).
 
     .venv/bin/python bench/encoder_adaptation.py --holdout qc [--epochs 2] [--json]

@@ -171,15 +171,7 @@ def arrange_matches(
     passages: only the reports' years are read, one row a report, and only the hits kept
     for the pages become Python objects."""
     limit = per_report or 0
-    present = np.unique(codes)
-    years_of = _years(store, [names[c] for c in present.tolist()])
-    stored = np.zeros(len(names) + 1, dtype=bool)
-    year = np.full(len(names) + 1, np.nan)
-    for c in present.tolist():
-        if names[c] in years_of:
-            stored[c] = True
-            if years_of[names[c]] is not None:
-                year[c] = years_of[names[c]]
+    stored, year = report_years(store, names, codes)
     order = np.flatnonzero(stored[codes])  # a report deleted meanwhile drops out
     if sort != "relevance" and len(order):
         y = year[codes[order]]
@@ -190,7 +182,7 @@ def arrange_matches(
     counts = np.bincount(hit_codes, minlength=len(names))
     matches = {names[c]: int(counts[c]) for c in np.flatnonzero(counts).tolist()}
     if limit:
-        order = order[_place_in_report(hit_codes, counts) < limit]
+        order = order[_within_limit(hit_codes, limit)]
     if view == "reports":  # each report's hits together, reports in order of their best
         first = np.full(len(names) + 1, len(order), dtype=np.int64)
         np.minimum.at(first, codes[order], np.arange(len(order)))
@@ -252,7 +244,7 @@ def arrange_leading(
             enough = len(chosen) >= want
         else:
             if limit:
-                lead = lead[_place_in_report(codes[lead], np.bincount(codes[lead])) < limit]
+                lead = lead[_within_limit(codes[lead], limit)]
             enough = len(lead) >= want
         if enough or n >= total:
             break
@@ -270,15 +262,22 @@ def arrange_leading(
     )
 
 
-def stored_reports(store: Store, names: list[str], codes: np.ndarray) -> np.ndarray:
-    """Which of ``names`` are still stored, by code, asking only about ``codes`` (the
-    reports that have matches; the others count as gone): one row a report."""
+def report_years(
+    store: Store, names: list[str], codes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each of ``names`` (by code): whether it is still stored, and its year (NaN when
+    it states none or is gone). Only the reports in ``codes`` (those with matches) are
+    read, one row a report; the others count as gone."""
     present = np.unique(codes).tolist()
-    found = _years(store, [names[c] for c in present])
-    kept = np.zeros(len(names), dtype=bool)
+    years_of = _years(store, [names[c] for c in present])
+    stored = np.zeros(len(names), dtype=bool)
+    year = np.full(len(names), np.nan)
     for c in present:
-        kept[c] = names[c] in found
-    return kept
+        if names[c] in years_of:
+            stored[c] = True
+            if years_of[names[c]] is not None:
+                year[c] = years_of[names[c]]
+    return stored, year
 
 
 def arrange_by_date(
@@ -306,14 +305,10 @@ def arrange_by_date(
     limit = per_report or 0
     codes = codes.astype(np.int64, copy=False)
     counts = np.bincount(codes, minlength=len(names))
-    present = np.flatnonzero(counts)
-    years_of = _years(store, [names[c] for c in present.tolist()])
-    key = np.full(len(names), np.nan)  # a report's place among the years; NaN: not stored
-    for c in present.tolist():
-        if names[c] in years_of:
-            year = years_of[names[c]]
-            key[c] = np.inf if year is None else (-year if sort == "newest" else year)
-    counts[np.isnan(key)] = 0
+    stored, year = report_years(store, names, codes)
+    # a report's place among the years: newest or oldest first, undated last
+    key = np.where(np.isnan(year), np.inf, -year if sort == "newest" else year)
+    counts[~stored] = 0
     matches = {names[c]: int(counts[c]) for c in np.flatnonzero(counts).tolist()}
     reports = np.flatnonzero(counts)
     if view == "reports":
@@ -342,7 +337,7 @@ def arrange_by_date(
             lead, year_bounds = _report_units(members, member_codes, chosen, limit)
         else:
             if limit:
-                members = members[_place_in_report(member_codes, np.bincount(member_codes)) < limit]
+                members = members[_within_limit(member_codes, limit)]
             lead, year_bounds = members, np.arange(len(members) + 1)
         leads.append(lead)
         bounds.append(year_bounds[1:] + laid)
@@ -373,7 +368,7 @@ def _report_units(
     keep = place[hit_codes] < len(chosen)
     hits, hit_codes = hits[keep], hit_codes[keep]
     if limit:
-        kept = _place_in_report(hit_codes, np.bincount(hit_codes)) < limit
+        kept = _within_limit(hit_codes, limit)
         hits, hit_codes = hits[kept], hit_codes[kept]
     grouped = np.argsort(place[hit_codes], kind="stable")  # by report, best first within
     hits, hit_codes = hits[grouped], hit_codes[grouped]
@@ -382,14 +377,14 @@ def _report_units(
     return hits, bounds.astype(np.int64)
 
 
-def _place_in_report(hit_codes: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Each hit's place among its report's hits so far (0, 1, 2 ...), hits in order;
-    ``counts`` is ``np.bincount(hit_codes)`` (any length that covers the codes)."""
+def _within_limit(hit_codes: np.ndarray, limit: int) -> np.ndarray:
+    """Which hits (in order, given by report code) are among their report's first
+    ``limit``: each hit's place among its report's hits so far (0, 1, 2 ...) is below it."""
     by_report = np.argsort(hit_codes, kind="stable")
-    starts = np.concatenate(([0], np.cumsum(counts)))[hit_codes[by_report]]
-    seen = np.empty(len(hit_codes), dtype=np.int64)
-    seen[by_report] = np.arange(len(hit_codes)) - starts
-    return seen
+    starts = np.concatenate(([0], np.cumsum(np.bincount(hit_codes))))[hit_codes[by_report]]
+    place = np.empty(len(hit_codes), dtype=np.int64)
+    place[by_report] = np.arange(len(hit_codes)) - starts
+    return place < limit
 
 
 def _report_years(store: Store, rowids: list[int]) -> dict[int, tuple[str, int | None]]:

@@ -36,7 +36,7 @@ from scrkb.index.arrange import (
     arrange,
     arrange_by_date,
     arrange_leading,
-    stored_reports,
+    report_years,
 )
 from scrkb.index.lexical import (
     LEXICAL_DIR,
@@ -422,7 +422,7 @@ class Searcher:
         if query.sort == "relevance":
             kept = None  # with no write since the index was made, every report is stored
             if self.store.generation() != index.generation:
-                kept = stored_reports(self.store, index.report_ids, codes)
+                kept, _ = report_years(self.store, index.report_ids, codes)
             return arrange_leading(
                 ranking.order,
                 ranking.ordered,

@@ -73,9 +73,9 @@ class VectorIndex:
     def matrix(self) -> tuple[np.ndarray, np.ndarray]:
         """(rowids, vectors): the flat index's own storage as numpy, without a copy.
 
-        Search scores every passage in one matrix-vector product over this: the same
-        single scan of memory an exact FAISS search makes, but it yields every cosine, so
-        a similarity floor and an exact count of the passages above it cost nothing more.
+        Search scores every passage in one scan over this (``inner_products``): the same
+        scan of memory an exact FAISS search makes, but it yields every cosine, so a
+        similarity floor and an exact count of the passages above it cost nothing more.
         """
         import faiss
 

@@ -12,7 +12,7 @@ from scrkb.index.arrange import (
     arrange_by_date,
     arrange_leading,
     arrange_matches,
-    stored_reports,
+    report_years,
 )
 from scrkb.index.search import Ranking, Searcher
 from scrkb.index.store import Store
@@ -108,7 +108,7 @@ def test_arrange_leading_gives_the_first_units_of_the_whole_arrangement(store, p
         return indices[np.lexsort((indices, -scores[indices]))]
 
     whole = _whole(store, rowids, codes, scores, best_first, per_report=per_report, view=view)
-    kept = stored_reports(store, NAMES, codes)
+    kept, _ = report_years(store, NAMES, codes)
     assert kept.tolist() == [True] * 5 + [False, False] and "gone" not in whole.matches
     for offset, k in [*PAGES, (whole.unit_count - 2, 10)]:
         lead = arrange_leading(
