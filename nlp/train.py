@@ -43,6 +43,10 @@ class TrainConfig:
     """Hyper-parameters, chosen by leave-one-writer-out on the writers named in docs/tagger.md."""
 
     epochs: int = 100
+    # 0: each epoch is one full-batch step (the shipped regime); else mini-batches of this
+    # size. Mini-batches of 128 fit the writers far better and real text worse
+    # (docs/tagger.md, "Tried and not shipped: longer, less regularised training").
+    batch_size: int = 0
     learning_rate: float = 0.02
     l2_dense: float = 1e-4
     l2_lexical: float = 1e-4
@@ -136,6 +140,27 @@ def fit_vectoriser(lemmas: list[str], min_df: int) -> LexicalVectoriser:
     return LexicalVectoriser(vocabulary, vec.idf_.astype(np.float32))
 
 
+def _batches(n: int, size: int, rng: np.random.Generator) -> list[np.ndarray | None]:
+    """One epoch's row batches: [None] (every row, one step) when ``size`` is 0."""
+    if size <= 0 or size >= n:
+        return [None]
+    order = rng.permutation(n)
+    return [order[start : start + size] for start in range(0, n, size)]
+
+
+def _sparse_rows(rows):  # noqa: ANN001, ANN202 (scipy CSR in, torch sparse out)
+    """TF-IDF rows as a coalesced torch sparse tensor for ``torch.sparse.mm``."""
+    import torch
+
+    coo = rows.tocoo()
+    return torch.sparse_coo_tensor(
+        np.vstack([coo.row, coo.col]),
+        coo.data.astype(np.float32),
+        coo.shape,
+        check_invariants=False,
+    ).coalesce()
+
+
 def _fit_weights(
     data: TrainingSet, lexical: LexicalVectoriser, theme_ids: list[str], config: TrainConfig
 ) -> TaggerModel:
@@ -151,13 +176,7 @@ def _fit_weights(
     y = torch.tensor(labels, dtype=torch.float32)
     n, n_themes = y.shape
     x = torch.tensor(data.vectors, dtype=torch.float32)
-    lex = lexical.transform(data.lemmas).tocoo()
-    x_lex = torch.sparse_coo_tensor(
-        np.vstack([lex.row, lex.col]),
-        lex.data.astype(np.float32),
-        lex.shape,
-        check_invariants=False,
-    ).coalesce()
+    lex = lexical.transform(data.lemmas).tocsr()
     rules = torch.tensor(rule_input, dtype=torch.float32)
     positives = y.sum(0).clamp(min=1)
     # sqrt of the imbalance: full balancing over-tags the no-theme passages
@@ -175,24 +194,32 @@ def _fit_weights(
     params["bias"] = torch.nn.Parameter(torch.logit(positives / n).clone())
     optimiser = torch.optim.Adam(params.values(), lr=config.learning_rate)
     loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight)
+    every_row = _sparse_rows(lex)  # the full-batch regime's input, built once
+    order_rng = np.random.default_rng(config.seed)
     for _ in range(config.epochs):
-        optimiser.zero_grad()
-        h = x
-        if config.hidden:
-            h = torch.relu(x @ params["w_hidden"] + params["b_hidden"])
-        z = (
-            h @ params["w_dense"]
-            + torch.sparse.mm(x_lex, params["w_lexical"])
-            + (rules * params["w_rules"]).sum(-1)
-            + params["bias"]
-        )
-        penalty = config.l2_dense * (params["w_dense"] ** 2).sum()
-        penalty = penalty + config.l2_lexical * (params["w_lexical"] ** 2).sum()
-        if config.hidden:
-            penalty = penalty + config.l2_dense * (params["w_hidden"] ** 2).sum()
-        loss = loss_fn(z, y) + penalty
-        loss.backward()
-        optimiser.step()
+        for batch in _batches(n, config.batch_size, order_rng):
+            rows = slice(None) if batch is None else batch
+            share = 1.0 if batch is None else len(batch) / n
+            optimiser.zero_grad()
+            h = x[rows]
+            if config.hidden:
+                h = torch.relu(h @ params["w_hidden"] + params["b_hidden"])
+            z = (
+                h @ params["w_dense"]
+                + torch.sparse.mm(
+                    every_row if batch is None else _sparse_rows(lex[batch]), params["w_lexical"]
+                )
+                + (rules[rows] * params["w_rules"]).sum(-1)
+                + params["bias"]
+            )
+            penalty = config.l2_dense * (params["w_dense"] ** 2).sum()
+            penalty = penalty + config.l2_lexical * (params["w_lexical"] ** 2).sum()
+            if config.hidden:
+                penalty = penalty + config.l2_dense * (params["w_hidden"] ** 2).sum()
+            # the whole set's penalty, spread over an epoch's batches
+            loss = loss_fn(z, y[rows]) + penalty * share
+            loss.backward()
+            optimiser.step()
     arrays = {k: v.detach().numpy().copy() for k, v in params.items()}
     k = len(theme_ids)
     gate = {}

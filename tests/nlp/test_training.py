@@ -142,3 +142,29 @@ def test_scores_and_baselines_are_computed_as_documented(small_set):
     )
     j = tagger.theme_ids.index("threshold_disputes")
     assert baseline[0, j] and not baseline[1].any()
+
+
+def test_mini_batches_cover_every_row_once_per_epoch():
+    from scrkb.nlp.train import _batches
+
+    rng = np.random.default_rng(0)
+    assert _batches(10, 0, rng) == [None]  # the full-batch regime: one step of every row
+    assert _batches(10, 64, rng) == [None]
+    batches = _batches(300, 128, rng)
+    assert [len(b) for b in batches] == [128, 128, 44]
+    assert sorted(np.concatenate(batches).tolist()) == list(range(300))
+
+
+@pytest.mark.slow
+def test_mini_batch_regime_learns_what_transfers_to_an_unseen_writer(small_set):
+    from scrkb.nlp.train import TrainConfig, fit, predict
+
+    tagger, data = small_set
+    train_idx = np.flatnonzero(data.writers != "w5")
+    config = TrainConfig(epochs=8, batch_size=64, learning_rate=0.01, threshold_folds=2)
+    model = fit(data.subset(train_idx), tagger.theme_ids, config)
+    held = data.subset(np.flatnonzero(data.writers == "w5"))
+    pred = predict(model, held) >= model.thresholds
+    tp = int((pred & (held.labels == 1)).sum())
+    assert tp / max(1, int(pred.sum())) > 0.3
+    assert tp / max(1, int(held.labels.sum())) > 0.2
