@@ -198,17 +198,17 @@ def _fit_weights(
     order_rng = np.random.default_rng(config.seed)
     for _ in range(config.epochs):
         for batch in _batches(n, config.batch_size, order_rng):
-            rows = slice(None) if batch is None else batch
-            share = 1.0 if batch is None else len(batch) / n
+            if batch is None:
+                rows, lex_rows, share = slice(None), every_row, 1.0
+            else:
+                rows, lex_rows, share = batch, _sparse_rows(lex[batch]), len(batch) / n
             optimiser.zero_grad()
             h = x[rows]
             if config.hidden:
                 h = torch.relu(h @ params["w_hidden"] + params["b_hidden"])
             z = (
                 h @ params["w_dense"]
-                + torch.sparse.mm(
-                    every_row if batch is None else _sparse_rows(lex[batch]), params["w_lexical"]
-                )
+                + torch.sparse.mm(lex_rows, params["w_lexical"])
                 + (rules[rows] * params["w_rules"]).sum(-1)
                 + params["bias"]
             )
