@@ -13,7 +13,8 @@ One learned model over three views of a passage, then the coding frame's hard ru
 The three are fitted together, one multi-label model (``nlp/train.py``), on passages from
 several independent writers; the decision threshold of each theme is chosen on writers
 the model was not fitted to, so it holds for a new writer rather than for the training
-text. Then the **hard vetoes** of the coding frame bind whatever the model says: a theme
+text, then lowered by a factor chosen on real published text, which the model scores less
+confidently than any writer's (``TrainConfig.threshold_scale``). Then the **hard vetoes** of the coding frame bind whatever the model says: a theme
 mentioned only in negated or ruled-out form is not carried, and nothing is carried by a
 contents list, terms of reference, glossary or methodology (by section or by how the text
 reads).

@@ -11,6 +11,9 @@ without each group and scores it, and the thresholds are read off those out-of-g
 scores (shrunk towards one global threshold where a theme has few positives). Fitting
 thresholds on the training passages themselves would set them for text the model has
 already learned, and every new writer would then look under-confident or over-tagged.
+Real published reviews sit further still from the writers' text: the model scores them
+less confidently, so every threshold is then multiplied by ``threshold_scale`` (0.7),
+chosen on one real-text set and checked on another (docs/tagger.md).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from scrkb.nlp.rules import PassageAnalysis
 from scrkb.nlp.themes import (
     MODEL_PATH,
     RULE_FEATURES,
+    VETO_CAP,
     LexicalVectoriser,
     Tagger,
     TaggerModel,
@@ -40,21 +44,25 @@ THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.025), 3)
 
 @dataclass
 class TrainConfig:
-    """Hyper-parameters, chosen by leave-one-writer-out on the writers named in docs/tagger.md."""
+    """Hyper-parameters: the model's form chosen by leave-one-writer-out over the writers,
+    the L2 penalty and the threshold scale on real published text (docs/tagger.md,
+    "Training regime and threshold scale")."""
 
-    # passes over the data: 24 mini-batch passes of 128 (about 1,350 Adam steps). The
+    # passes over the data: 24 mini-batch passes of 128 (about 1,370 Adam steps). The
     # earlier regime, 100 full-batch steps at 0.02 (batch_size=0, epochs=100,
-    # learning_rate=0.02), under-fitted the writers; at L2 1e-5 the fit over-learnt their
-    # wording and lost recall on real text (docs/tagger.md, "Training regime")
+    # learning_rate=0.02, threshold_scale=1), under-fitted the writers; at L2 1e-5 the fit
+    # over-learnt their wording and lost recall on real text (docs/tagger.md)
     epochs: int = 24
     batch_size: int = 128  # 0: each epoch is one full-batch step
     learning_rate: float = 0.01
     l2_dense: float = 1e-4
     l2_lexical: float = 1e-4
-    # every theme's threshold times this. Thresholds read off the writers' out-of-group
-    # scores sit too high for real reviews, which the model scores less confidently than
-    # the writers' cleaner text. Chosen on the second real-text set and writer w7, checked
-    # on a third real-text set it never saw (docs/tagger.md)
+    # every chosen threshold times this (a model fitted without writer groups keeps its
+    # flat 0.5). Thresholds read off the writers' out-of-group scores sit too high for
+    # real reviews, which the model scores less confidently than the writers' cleaner
+    # text. Chosen on the second real-text set and writer w7, checked on a third
+    # real-text set (docs/tagger.md). Kept high enough that a vetoed theme's capped
+    # probability stays under every threshold (see __post_init__)
     threshold_scale: float = 0.7
     hidden: int = 0  # 0: linear in the vector; else a ReLU layer of this width
     min_df: int = 2
@@ -68,6 +76,17 @@ class TrainConfig:
     # passages of unseen writers (out-of-group scores) would still carry a theme
     no_theme_target: float = 0.14
     seed: int = 13
+
+    def __post_init__(self) -> None:
+        if not 0 < self.threshold_scale * THRESHOLD_GRID.max() < 1:
+            raise ValueError(
+                f"threshold_scale {self.threshold_scale} puts thresholds outside (0, 1)"
+            )
+        if self.threshold_scale * THRESHOLD_GRID.min() <= VETO_CAP:
+            raise ValueError(
+                f"threshold_scale {self.threshold_scale} lets a vetoed theme's capped "
+                f"probability ({VETO_CAP}) reach the lowest threshold"
+            )
 
 
 @dataclass

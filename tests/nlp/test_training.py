@@ -85,11 +85,14 @@ def test_training_fits_thresholds_on_unseen_writers_and_round_trips(small_set, t
 
     tagger, data = small_set
     train_idx = np.flatnonzero(data.writers != "w5")
-    config = TrainConfig(threshold_folds=2, gate=True)  # the shipped regime, two groups
+    config = TrainConfig(threshold_folds=2, gate=True)  # shipped training, two groups, a gate
     model = fit(data.subset(train_idx), tagger.theme_ids, config)
     assert model.info["writers"] == ["team", "w1"]  # the held-out writer was never seen
-    low, high = 0.1 * config.threshold_scale, 0.9 * config.threshold_scale
-    assert ((model.thresholds >= low - 1e-6) & (model.thresholds <= high + 1e-6)).all()
+    # each threshold is the scale times a grid point or the midpoint of two (the shrink)
+    unscaled = model.thresholds / config.threshold_scale
+    assert ((unscaled >= 0.1 - 1e-6) & (unscaled <= 0.9 + 1e-6)).all()
+    steps = unscaled / 0.0125
+    assert np.allclose(steps, np.round(steps), atol=1e-3)
     held = data.subset(np.flatnonzero(data.writers == "w5"))
     probs = predict(model, held)
     path = tmp_path / "themes.npz"
@@ -178,25 +181,50 @@ def test_threshold_scale_moves_only_the_thresholds(small_set):
     from scrkb.nlp.train import TrainConfig, fit
 
     tagger, data = small_set
+    scale = TrainConfig().threshold_scale
+    assert 0 < scale < 1  # the shipped setting lowers thresholds
     plain = fit(data, tagger.theme_ids, TrainConfig(epochs=4, threshold_folds=2, threshold_scale=1))
     scaled = fit(data, tagger.theme_ids, TrainConfig(epochs=4, threshold_folds=2))
-    assert scaled.info["config"]["threshold_scale"] == 0.7
-    assert np.allclose(scaled.thresholds, 0.7 * plain.thresholds, atol=1e-6)
+    assert scaled.info["config"]["threshold_scale"] == scale
+    assert np.allclose(scaled.thresholds, scale * plain.thresholds, atol=1e-6)
     assert np.array_equal(scaled.w_lexical, plain.w_lexical)
     assert np.array_equal(scaled.w_dense, plain.w_dense)
 
 
 @pytest.mark.slow
-def test_full_batch_regime_is_still_available(small_set):
+def test_full_batch_regime_is_still_available(small_set, monkeypatch):
     """batch_size=0 is the earlier regime (one step of every row per epoch), kept to
     reproduce the figures measured with it."""
+    from scrkb.nlp import train as training
     from scrkb.nlp.train import TrainConfig, fit, predict
 
+    steps: list[list] = []
+    real_batches = training._batches
+    monkeypatch.setattr(
+        training,
+        "_batches",
+        lambda n, size, rng: steps.append(real_batches(n, size, rng)) or steps[-1],
+    )
     tagger, data = small_set
     train_idx = np.flatnonzero(data.writers != "w5")
-    config = TrainConfig(epochs=40, batch_size=0, learning_rate=0.02, threshold_folds=2)
+    config = TrainConfig(
+        epochs=40, batch_size=0, learning_rate=0.02, threshold_folds=2, threshold_scale=1
+    )
     model = fit(data.subset(train_idx), tagger.theme_ids, config)
+    assert len(steps) == 3 * 40  # two group fits and the final one, 40 epochs each...
+    assert all(epoch == [None] for epoch in steps)  # ...each one step of every row
     held = data.subset(np.flatnonzero(data.writers == "w5"))
     pred = predict(model, held) >= model.thresholds
     tp = int((pred & (held.labels == 1)).sum())
     assert tp / max(1, int(pred.sum())) > 0.3
+
+
+def test_threshold_scale_that_would_let_vetoed_themes_through_is_refused():
+    from scrkb.nlp.themes import VETO_CAP
+    from scrkb.nlp.train import THRESHOLD_GRID, TrainConfig
+
+    with pytest.raises(ValueError, match="vetoed theme"):
+        TrainConfig(threshold_scale=VETO_CAP / THRESHOLD_GRID.min())
+    with pytest.raises(ValueError, match="outside"):
+        TrainConfig(threshold_scale=0)
+    assert TrainConfig(threshold_scale=1).threshold_scale == 1
