@@ -257,15 +257,26 @@ def holdout(
     )
 
 
-def evaluate_file(path: Path, tagger: Tagger | None = None) -> dict:
-    """The shipped model on a labelled JSONL file (``{"id","text","themes",...}`` lines)."""
+def evaluate_file(
+    path: Path, tagger: Tagger | None = None, *, model_path: Path | None = None
+) -> dict:
+    """A model on a labelled JSONL file (``{"id","text","themes",...}`` lines): the shipped
+    one, or the weights at ``model_path`` (an earlier release's ``themes.npz``), so a
+    change of model can be compared on the same passages with one command."""
+    if model_path is not None:
+        if not model_path.is_file():
+            raise OSError(2, "No such file", str(model_path))
+        tagger = Tagger(model_path=model_path)
+        if tagger.model is None:
+            raise ValueError(f"{model_path} is not a tagger model for these themes")
     tagger = tagger or Tagger()
     if tagger.model is None:
         raise ValueError("no trained tagger model: run `scrkb train-tagger`")
     items = load_labelled(path, valid_themes=set(tagger.theme_ids))
     data = prepare(items, tagger, processes=1)
     pred = predict(tagger.model, data) >= tagger.thresholds()[None, :]
-    return _report(f"shipped model on {path.name}", items, pred, data, tagger)
+    which = f"model {model_path.name}" if model_path is not None else "shipped model"
+    return _report(f"{which} on {path.name}", items, pred, data, tagger)
 
 
 def agreement(gold_dir: Path = GOLD_DIR, theme_ids: list[str] | None = None) -> dict:

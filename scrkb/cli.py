@@ -513,6 +513,14 @@ def evaluate_cmd(
         Path | None,
         typer.Option("--file", help="Score the shipped model on this labelled JSONL file."),
     ] = None,
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            "--model",
+            help="With --file: score these tagger weights (a themes.npz, e.g. an earlier "
+            "release's) instead of the shipped ones.",
+        ),
+    ] = None,
     agreement: Annotated[
         bool, typer.Option("--agreement", help="Inter-annotator agreement per theme.")
     ] = False,
@@ -534,9 +542,11 @@ def evaluate_cmd(
                     f"  {theme:30} kappa {row['kappa']:.3f}  positives {row['positives_final']}"
                 )
         return
+    if model is not None and file is None:
+        raise _fail("--model needs --file: it scores given weights on a labelled file")
     try:
         if file is not None:
-            result = ev.evaluate_file(file)
+            result = ev.evaluate_file(file, model_path=model)
         elif holdout:
             result = ev.holdout(held_out=holdout)
         else:

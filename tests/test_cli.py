@@ -211,6 +211,51 @@ def test_cli_eval_file_bad_data_is_a_one_line_error(tmp_path):
     assert "cannot read" in result.output
 
 
+@pytest.mark.slow
+def test_cli_eval_file_scores_the_weights_it_is_given(tmp_path):
+    """--model swaps the weights scored: a copy of the shipped model whose thresholds no
+    confidence reaches tags nothing, where the shipped one finds the labelled themes."""
+    from scrkb.nlp.themes import MODEL_PATH, TaggerModel
+
+    labelled = tmp_path / "mine.jsonl"  # fictional passages in the register of a review
+    rows = [
+        (
+            "p1",
+            "Baby Jay, aged eight weeks, had a bruise to his ear that the health visitor "
+            "noticed; he was not referred under the bruising protocol for non-mobile babies.",
+            ["non_mobile_injury"],
+        ),
+        (
+            "p2",
+            "Police were called to the home four times for domestic abuse incidents "
+            "between the parents, and each was risk assessed as standard on the DASH.",
+            ["domestic_abuse"],
+        ),
+        ("p3", "The panel met on three occasions and thanks the family for their time.", []),
+    ]
+    labelled.write_text(
+        "".join(json.dumps({"id": i, "text": t, "themes": th}) + "\n" for i, t, th in rows)
+    )
+    shipped = json.loads(_run("eval", "--file", str(labelled), "--json").stdout)
+    assert shipped["evaluation"] == "shipped model on mine.jsonl"
+    assert shipped["tagger"]["micro"]["recall"] > 0
+
+    strict = TaggerModel.load(MODEL_PATH)
+    strict.thresholds[:] = 0.999
+    strict.save(tmp_path / "strict.npz")
+    result = _run(
+        "eval", "--file", str(labelled), "--model", str(tmp_path / "strict.npz"), "--json"
+    )
+    scored = json.loads(result.stdout)
+    assert scored["evaluation"] == "model strict.npz on mine.jsonl"
+    assert scored["tagger"]["micro"]["recall"] == 0.0
+
+    missing = _run("eval", "--file", str(labelled), "--model", str(tmp_path / "none.npz"))
+    assert missing.exit_code == 2 and "cannot read" in missing.output
+    alone = _run("eval", "--model", str(tmp_path / "strict.npz"))
+    assert alone.exit_code == 2 and "--model needs --file" in alone.output
+
+
 def test_cli_search_shows_a_few_per_report_grouped_explained(sample_home):
     home = ["--home", str(sample_home.home)]
     query = "bruise on a baby not referred"
