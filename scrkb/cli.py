@@ -75,7 +75,7 @@ def ingest(
 ) -> None:
     """Extract, structure, tag and index report files (PDF, DOCX, HTML, text)."""
     from scrkb.services.ingest import ingest_paths
-    from scrkb.services.jobs import recorded_job
+    from scrkb.services.jobs import recorded_job, shown_ingest_result, shown_path
 
     settings = _settings(home)
     logging.basicConfig(level=logging.WARNING)
@@ -99,7 +99,8 @@ def ingest(
             progress.update(task, advance=1, description=escape(path.name[:60]))
 
         try:
-            params = {"paths": [str(p) for p in paths], "from": "command line"}
+            # the record names what was given, not where it sits on the server's disks
+            params = {"paths": [shown_path(p, paths) for p in paths], "from": "command line"}
             with recorded_job(settings, "ingest", params) as job:
                 summary = ingest_paths(
                     paths,
@@ -108,7 +109,7 @@ def ingest(
                     on_start=started,
                     on_reembed=_reembed_task(progress),
                 )
-                job.result = summary.as_dict()
+                job.result = shown_ingest_result(summary.as_dict(), paths)
                 job.message = (
                     f"{summary.documents} document(s) ingested, {len(summary.failures)} failed"
                 )

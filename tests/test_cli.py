@@ -142,7 +142,9 @@ def test_cli_tag_jsonl_reports_bad_lines_and_carries_on(tmp_path):
 
 
 def test_cli_ingest_exit_code_is_one_when_a_file_fails(tmp_path):
-    good = tmp_path / "note.txt"
+    folder = tmp_path / "reviews"
+    (folder / "2019").mkdir(parents=True)
+    good = folder / "2019" / "note.txt"
     good.write_text(
         "Serious Case Review: Child Q (fictional)\n\n1.1 The school shared its "
         "concerns with children's social care on the same day, and a strategy "
@@ -150,7 +152,7 @@ def test_cli_ingest_exit_code_is_one_when_a_file_fails(tmp_path):
     )
     bad = tmp_path / "broken.pdf"
     bad.write_bytes(b"%PDF-1.4\n%garbage")
-    result = runner.invoke(app, ["ingest", str(good), str(bad), "--home", str(tmp_path / "h")])
+    result = runner.invoke(app, ["ingest", str(folder), str(bad), "--home", str(tmp_path / "h")])
     assert result.exit_code == 1
     assert "documents: 1" in result.output
     assert "failures: 1" in result.output
@@ -164,9 +166,13 @@ def test_cli_ingest_exit_code_is_one_when_a_file_fails(tmp_path):
     with Store(settings.db_path) as store:
         (job,) = Jobs(store, settings).recent()
     assert (job.kind, job.status) == ("ingest", "partial")
-    assert job.params["paths"] == [str(good), str(bad)]
     assert job.message == "1 document(s) ingested, 1 failed"
     assert job.result is not None and job.result["documents"] == 1
+    # API clients list jobs: the record names what was given, from there down, and never
+    # the server's directories above it
+    assert job.params["paths"] == ["reviews", "broken.pdf"]
+    assert {f["path"] for f in job.result["files"]} == {"reviews/2019/note.txt", "broken.pdf"}
+    assert str(tmp_path) not in job.model_dump_json()
 
 
 def test_cli_search_batch_reports_a_bad_query_and_carries_on(sample_home, tmp_path):

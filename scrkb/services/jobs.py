@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -186,6 +186,27 @@ class Jobs:
             if job.status in ("succeeded", "partial", "failed") or time.monotonic() > deadline:
                 return job
             time.sleep(0.05)
+
+
+def shown_path(path: str | Path, roots: Sequence[Path]) -> str:
+    """A path as a job record shows it: from the folder or file the user named down
+    (``reports/2019/child-a.pdf``), never the directories above it. Job records are
+    listed to every API client (``GET /api/jobs``), and a command-line ingest must not
+    tell them how the server's disks are laid out."""
+    given = Path(path)
+    for root in roots:
+        for base, candidate in ((root, given), (root.resolve(), given.resolve())):
+            anchor = base.parent if base.name else base
+            if candidate == base or base in candidate.parents:
+                return candidate.relative_to(anchor).as_posix()
+    return given.name
+
+
+def shown_ingest_result(result: dict[str, Any], roots: Sequence[Path]) -> dict[str, Any]:
+    """An ingest summary (``IngestSummary.as_dict``) with every file's path as
+    ``shown_path`` gives it, for a job record."""
+    files = [{**outcome, "path": shown_path(outcome["path"], roots)} for outcome in result["files"]]
+    return {**result, "files": files}
 
 
 @dataclass
