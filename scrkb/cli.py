@@ -734,7 +734,7 @@ def crawl(
                     on_file=on_file,
                     on_start=on_start,
                 )
-                job.result = outcome.as_dict()
+                job.result = outcome.as_job_result(settings)
                 if outcome.failed:
                     job.status = "partial"
         except ScrkbError as exc:

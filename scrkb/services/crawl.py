@@ -25,7 +25,7 @@ from scrkb.config import Settings, settings_for
 from scrkb.errors import ConfigError, ScrkbError
 from scrkb.index.store import Store
 from scrkb.ingest.crawl.runner import ALL_SOURCES, Event, crawl, provenance_for
-from scrkb.ingest.crawl.settings import state_path
+from scrkb.ingest.crawl.settings import crawl_dir, state_path
 from scrkb.ingest.crawl.state import CrawlState, RunSummary
 from scrkb.services.ingest import IngestSummary, ingest_paths
 
@@ -105,6 +105,16 @@ class CrawlOutcome:
             "crawls": [s.as_dict() for s in self.crawls],
             "ingest": self.ingest.as_dict() if self.ingest else None,
         }
+
+    def as_job_result(self, settings: Settings) -> dict[str, Any]:
+        """``as_dict`` for a job record, which every API client can list: downloaded files
+        named from the home's crawl folder down (``crawl/files/…``), not by server path."""
+        from scrkb.services.jobs import shown_ingest_result
+
+        result = self.as_dict()
+        if result["ingest"] is not None:
+            result["ingest"] = shown_ingest_result(result["ingest"], [crawl_dir(settings)])
+        return result
 
 
 def crawl_and_ingest(

@@ -86,6 +86,10 @@ def test_cli_crawl_site_ingests_and_reports_are_searchable_immediately(
 
     (job,) = Jobs(store, settings).recent()  # recorded: a server on the home holds its indexes
     assert (job.kind, job.status, job.params["source"]) == ("crawl", "succeeded", "site")
+    # downloads named from the home's crawl folder down, not by the server's path to it
+    files = job.result["ingest"]["files"]
+    assert len(files) == 3 and all(f["path"].startswith("crawl/") for f in files), files
+    assert str(tmp_path) not in job.model_dump_json()
     old_word = Searcher(settings).search(SearchQuery(text="quokka-loving boy", k=3)).hits
     assert old_word and old_word[0].source_url.endswith("scr-child-v-overview.doc")
 
