@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -296,7 +297,7 @@ class Tagger:
             return None
         try:
             model = TaggerModel.load(path)
-        except (KeyError, ValueError, OSError) as exc:
+        except (KeyError, ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
             log.warning(
                 "tagger model %s cannot be read (%s); retrain it with `scrkb train-tagger`",
                 path,

@@ -512,7 +512,9 @@ def evaluate_cmd(
     ] = None,
     file: Annotated[
         Path | None,
-        typer.Option("--file", help="Score the shipped model on this labelled JSONL file."),
+        typer.Option(
+            "--file", help="Score the shipped model (or --model) on this labelled JSONL file."
+        ),
     ] = None,
     model: Annotated[
         Path | None,

@@ -247,7 +247,7 @@ def test_cli_eval_file_scores_the_weights_it_is_given(tmp_path):
     assert shipped["tagger"]["micro"]["recall"] > 0
 
     strict = TaggerModel.load(MODEL_PATH)
-    strict.thresholds[:] = 0.999
+    strict.thresholds[:] = 1.01  # no confidence reaches it
     strict.save(tmp_path / "strict.npz")
     result = _run(
         "eval", "--file", str(labelled), "--model", str(tmp_path / "strict.npz"), "--json"
@@ -258,6 +258,11 @@ def test_cli_eval_file_scores_the_weights_it_is_given(tmp_path):
 
     missing = _run("eval", "--file", str(labelled), "--model", str(tmp_path / "none.npz"))
     assert missing.exit_code == 2 and "cannot read" in missing.output
+    for damaged in (b"", b"PK\x03\x04 truncated", b"not a model"):
+        (tmp_path / "bad.npz").write_bytes(damaged)
+        bad = _run("eval", "--file", str(labelled), "--model", str(tmp_path / "bad.npz"))
+        assert bad.exit_code == 2, bad.output
+        assert "bad.npz cannot be read as a tagger model" in bad.output
     alone = _run("eval", "--model", str(tmp_path / "strict.npz"))
     assert alone.exit_code == 2 and "--model needs --file" in alone.output
 

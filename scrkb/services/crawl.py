@@ -160,26 +160,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--home", type=Path, default=None)
     parser.add_argument("--limit", type=int, default=None)
     args = parser.parse_args(argv)
+    settings = settings_for(args.home)
+    from scrkb.services.jobs import hide_home
+
+    def say(line: str) -> None:  # the job's output tail is listed over the API
+        print(hide_home(line, settings), flush=True)
 
     def on_crawl(name: str) -> Callable[[Event], None]:
-        print(f"crawl {name}", flush=True)
-        return lambda event: print(json.dumps(event), flush=True)
+        say(f"crawl {name}")
+        return lambda event: say(json.dumps(event))
 
     def on_file(path: Path, outcome: Any) -> None:
-        print(f"ingest {outcome.status}: {path.name}", flush=True)
+        say(f"ingest {outcome.status}: {path.name}")
 
     try:
         outcome = crawl_and_ingest(
-            args.source,
-            settings_for(args.home),
-            limit=args.limit,
-            on_crawl=on_crawl,
-            on_file=on_file,
+            args.source, settings, limit=args.limit, on_crawl=on_crawl, on_file=on_file
         )
     except ScrkbError as exc:
-        print(f"error: {exc.message}", flush=True)
+        say(f"error: {exc.message}")
         return 2
-    print(json.dumps(outcome.as_dict()), flush=True)
+    say(json.dumps(outcome.as_job_result(settings)))
     return 1 if outcome.failed else 0
 
 

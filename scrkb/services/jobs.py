@@ -191,15 +191,29 @@ class Jobs:
 def shown_path(path: str | Path, roots: Sequence[Path]) -> str:
     """A path as a job record shows it: from the folder or file the user named down
     (``reports/2019/child-a.pdf``), never the directories above it. Job records are
-    listed to every API client (``GET /api/jobs``), and a command-line ingest must not
-    tell them how the server's disks are laid out."""
-    given = Path(path)
+    listed over the API (``GET /api/jobs``, to admin-token holders, who need not have the
+    server's shell), and a command-line ingest should not tell them how its disks are
+    laid out. Paths are compared with ``..`` folded away, so one that leaves its root is
+    shown by its name."""
+    given = Path(os.path.normpath(path))
     for root in roots:
-        for base, candidate in ((root, given), (root.resolve(), given.resolve())):
-            anchor = base.parent if base.name else base
+        for base, candidate in (
+            (Path(os.path.normpath(root)), given),
+            (root.resolve(), given.resolve()),
+        ):
+            anchor = base if base.name in ("", "..") else base.parent
             if candidate == base or base in candidate.parents:
                 return candidate.relative_to(anchor).as_posix()
     return given.name
+
+
+def hide_home(text: str, settings: Settings) -> str:
+    """``text`` with the home's absolute path written ``<home>``: error messages and
+    crawl output kept in job records name files under it."""
+    for prefix in sorted({str(settings.home.resolve()), str(settings.home)}, key=len, reverse=True):
+        if prefix not in ("", ".", "/"):
+            text = text.replace(prefix, "<home>")
+    return text
 
 
 def shown_ingest_result(result: dict[str, Any], roots: Sequence[Path]) -> dict[str, Any]:
@@ -244,7 +258,7 @@ def recorded_job(
             with _signals_raise():  # the handlers are gone again before the row is finished
                 yield job
         except BaseException as exc:
-            message = f"{type(exc).__name__}: {exc}".rstrip(": ")
+            message = hide_home(f"{type(exc).__name__}: {exc}".rstrip(": "), settings)
             table.finish(job.id, "failed", message=message)
             raise
         table.finish(job.id, job.status, message=job.message, result=job.result)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -143,7 +144,40 @@ def test_command_line_work_recorded_as_a_job_holds_a_servers_indexes(tmp_path) -
         raise KeyboardInterrupt
     (stopped,) = [j for j in searcher.jobs.recent() if j.kind == "ingest"]
     assert (stopped.status, stopped.message) == ("failed", "KeyboardInterrupt")
+
+    # a failure that names a file under the home is recorded with the home as <home>
+    log = tmp_path / "crawl" / "logs" / "site.log"
+    with pytest.raises(OSError), recorded_job(settings, "crawl", {}):
+        raise OSError(f"crawl of site failed; log {log}")
+    (failed,) = [j for j in searcher.jobs.recent() if j.kind == "crawl"]
+    assert failed.message == "OSError: crawl of site failed; log <home>/crawl/logs/site.log"
     searcher.store.close()
+
+
+def test_job_records_name_paths_from_what_was_given_down(tmp_path, monkeypatch) -> None:
+    from scrkb.services.jobs import shown_path
+
+    monkeypatch.chdir(tmp_path)
+    nested = tmp_path / "srv" / "reviews" / "2019"
+    nested.mkdir(parents=True)
+    (nested / "a.pdf").write_bytes(b"%PDF")
+    (tmp_path / "secret").mkdir()
+    roots = [Path("srv/reviews")]
+    assert shown_path("srv/reviews/2019/a.pdf", roots) == "reviews/2019/a.pdf"
+    assert shown_path(tmp_path / "srv/reviews/2019/a.pdf", roots) == "reviews/2019/a.pdf"
+    assert shown_path("srv/reviews", roots) == "reviews"
+    assert shown_path("./srv/reviews/2019/a.pdf", [Path("./srv/reviews/")]) == "reviews/2019/a.pdf"
+    # a path that climbs out of its root, or lies outside every root, shows its name only
+    assert shown_path("srv/reviews/../../secret/x.pdf", roots) == "x.pdf"
+    assert shown_path("/etc/passwd", roots) == "passwd"
+    # a root given as "." or through ".." shows paths from the folder it names down
+    assert shown_path("srv/reviews/2019/a.pdf", [Path(".")]) == "srv/reviews/2019/a.pdf"
+    via = [Path("srv/reviews/2019/..")]
+    assert shown_path("srv/reviews/2019/a.pdf", via) == "reviews/2019/a.pdf"
+    monkeypatch.chdir(nested)
+    assert shown_path("../2019/a.pdf", [Path("..")]) == "2019/a.pdf"
+    for shown in ("reviews/2019/a.pdf", "x.pdf", "passwd"):
+        assert not shown.startswith("/") and ".." not in shown
 
 
 def test_a_recorded_job_stopped_by_sigterm_says_so(tmp_path) -> None:
