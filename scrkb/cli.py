@@ -301,17 +301,25 @@ def reindex(home: HomeOpt = None) -> None:
     from scrkb.index.lexical import LEXICAL_DIR, LexicalIndex
     from scrkb.index.store import Store
     from scrkb.index.vectors import rebuild_vector_index
+    from scrkb.services.jobs import recorded_job
 
     settings = _settings(home)
     if not settings.db_path.exists():
         raise _fail(f"no knowledge base in {settings.home}: run `scrkb ingest` first", 3)
     if settings.is_read_only():
         raise _fail(f"{settings.home} is read-only: rebuild the index in a writable copy")
-    with Store(settings.db_path) as store:
+    # recorded like ingest and retag: a server on the home lists it and keeps the indexes
+    # it has loaded until the rebuilt ones are saved
+    with (
+        recorded_job(settings, "reindex", {"from": "command line"}) as job,
+        Store(settings.db_path) as store,
+    ):
         index = rebuild_vector_index(
             store, settings.vectors_dir, model_path=settings.resolved_model_path()
         )
         LexicalIndex.build(store).save(settings.home / LEXICAL_DIR)
+        job.result = {"passages": index.size, "generation": index.generation}
+        job.message = f"indexes rebuilt: {index.size} passages"
     console.print(
         f"vector and BM25 indexes rebuilt: {index.size} passages, "
         f"store generation {index.generation}"

@@ -858,7 +858,8 @@ class Briefing(BaseModel):
 
 
 # --------------------------------------------------------------------------- jobs
-JobKind = Literal["ingest", "crawl", "retag", "reembed"]  # the last two: command line only
+# the last three: command line only
+JobKind = Literal["ingest", "crawl", "retag", "reembed", "reindex"]
 # partial: some files of an ingest failed (the job's result lists each with its reason).
 JobStatus = Literal["queued", "running", "succeeded", "partial", "failed"]
 

@@ -88,6 +88,15 @@ def test_read_only_stale_index_names_the_command_that_rebuilds_it(fresh_home: Pa
     assert listing(fresh_home) == before
     rebuilt = run([], "reindex", "--home", str(fresh_home))
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
+    from scrkb.config import Settings
+    from scrkb.index.store import Store
+    from scrkb.services.jobs import Jobs
+
+    settings = Settings(home=fresh_home)
+    with Store(settings.db_path) as store:  # recorded like ingest: a server lists it
+        (job,) = [j for j in Jobs(store, settings).recent() if j.kind == "reindex"]
+    assert (job.status, job.params) == ("succeeded", {"from": "command line"})
+    assert job.result is not None and job.result["passages"] > 0
     with read_only(fresh_home) as prefix:
         assert run(prefix, "search", "bruise", "--home", str(fresh_home)).returncode == 0
 
