@@ -23,7 +23,7 @@ import numpy as np
 
 from scrkb.nlp.gold import GOLD_DIR, GoldPassage, load_gold, load_labelled
 from scrkb.nlp.taxonomy import Taxonomy
-from scrkb.nlp.themes import Tagger, TaggerModel
+from scrkb.nlp.themes import Tagger
 from scrkb.nlp.train import TrainConfig, TrainingSet, fit, predict, prepare
 
 BOOTSTRAP_SAMPLES = 1000
@@ -266,15 +266,8 @@ def evaluate_file(
     if model_path is not None:
         if not model_path.is_file():
             raise OSError(2, "not a file", str(model_path))
-        try:
-            TaggerModel.load(model_path)
-        except Exception as exc:  # a damaged or foreign file: one line, never a traceback
-            raise ValueError(
-                f"{model_path} cannot be read as a tagger model ({type(exc).__name__})"
-            ) from exc
-        tagger = Tagger(model_path=model_path)
-        if tagger.model is None:
-            raise ValueError(f"{model_path} was trained on other themes or features")
+        tagger = Tagger(model_path=None)  # the file read once, its problem said in one line
+        tagger.use_model(tagger.read_model(model_path))
     tagger = tagger or Tagger()
     if tagger.model is None:
         raise ValueError("no trained tagger model: run `scrkb train-tagger`")

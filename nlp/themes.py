@@ -14,10 +14,10 @@ The three are fitted together, one multi-label model (``nlp/train.py``), on pass
 several independent writers; the decision threshold of each theme is chosen on writers
 the model was not fitted to, so it holds for a new writer rather than for the training
 text, then lowered by a factor chosen on real published text, which the model scores less
-confidently than any writer's (``TrainConfig.threshold_scale``). Then the **hard vetoes** of the coding frame bind whatever the model says: a theme
-mentioned only in negated or ruled-out form is not carried, and nothing is carried by a
-contents list, terms of reference, glossary or methodology (by section or by how the text
-reads).
+confidently than any writer's (``TrainConfig.threshold_scale``). Then the **hard vetoes**
+of the coding frame bind whatever the model says: a theme mentioned only in negated or
+ruled-out form is not carried, and nothing is carried by a contents list, terms of
+reference, glossary or methodology (by section or by how the text reads).
 
 Every tag keeps its **evidence**: the sentence with the rule match, or else the sentence
 whose words contribute most to the theme's score, and the model's confidence.
@@ -284,9 +284,12 @@ class Tagger:
         self.model: TaggerModel | None = None
         self.lexical: LexicalVectoriser | None = None
         if model_path is not None:
-            self.model = self._load_model(Path(model_path))
-        if self.model is not None:
-            self.lexical = LexicalVectoriser(self.model.vocabulary, self.model.idf)
+            self.use_model(self._load_model(Path(model_path)))
+
+    def use_model(self, model: TaggerModel | None) -> None:
+        """Tag with ``model`` (None: rules alone)."""
+        self.model = model
+        self.lexical = None if model is None else LexicalVectoriser(model.vocabulary, model.idf)
 
     def _load_model(self, path: Path) -> TaggerModel | None:
         """The trained model, or None (with the reason logged): rules alone then tag."""
@@ -296,21 +299,22 @@ class Tagger:
             )
             return None
         try:
+            return self.read_model(path)
+        except ValueError as exc:
+            log.warning("%s; retrain it with `scrkb train-tagger`", exc)
+            return None
+
+    def read_model(self, path: Path) -> TaggerModel:
+        """The weights at ``path``, checked against this tagger's themes and rule features;
+        a ValueError saying what is wrong with a damaged or foreign file."""
+        try:
             model = TaggerModel.load(path)
         except (KeyError, ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-            log.warning(
-                "tagger model %s cannot be read (%s); retrain it with `scrkb train-tagger`",
-                path,
-                exc,
-            )
-            return None
+            raise ValueError(
+                f"{path} cannot be read as a tagger model ({type(exc).__name__}: {exc})"
+            ) from exc
         if model.theme_ids != self.theme_ids or model.w_rules.shape[1] != len(RULE_FEATURES):
-            log.warning(
-                "tagger model %s was trained on other themes or features; "
-                "retrain it with `scrkb train-tagger`",
-                path,
-            )
-            return None
+            raise ValueError(f"{path} was trained on other themes or features")
         return model
 
     @property
