@@ -8,13 +8,17 @@ needs no score calibration between the arms, and each hit keeps every arm's rank
 score so the ranking can be explained.
 
 **What counts as a match** is decided apart from ranking, so ``total`` is a count, the
-same on every page: a passage matches when it holds enough of the query's words
-(``SCRKB_MATCH_MIN_COVERAGE``) or its cosine with the query reaches
-``SCRKB_MATCH_MIN_SIMILARITY``, a floor calibrated on judged non-relevant pairs and on
-nonsense queries (bench/retrieval_quality.py --calibrate). Keyboard mash, off-domain
-questions and lone everyday words shared by chance match nothing. Both arms score every
-passage (a sparse column sum and one matrix-vector product), so counting costs nothing
-more than ranking.
+same on every page. A query is *in scope* when some passage holds enough of its words
+(``SCRKB_MATCH_MIN_COVERAGE``) or reaches ``SCRKB_MATCH_MIN_SIMILARITY`` in cosine, a
+floor calibrated on judged non-relevant pairs and on nonsense queries
+(bench/retrieval_quality.py --calibrate): keyboard mash, off-domain questions and lone
+everyday words shared by chance match nothing. For a query in scope the floor relaxes to
+what is *related*: a passage matches when it holds ``SCRKB_MATCH_RELATED_MIN_COVERAGE``
+of the words, or its cosine reaches that floor or is within ``SCRKB_MATCH_RELATED_GAP``
+of the best passage's, never under ``SCRKB_MATCH_RELATED_MIN_SIMILARITY``: a relevant
+passage worded far from the query no longer falls out when nothing is very close. Both
+arms score every passage (a sparse column sum and one matrix-vector product), so counting
+costs nothing more than ranking.
 """
 
 from __future__ import annotations
@@ -83,6 +87,9 @@ class Fusion:
     min_similarity: float
     min_coverage: float
     theme_min_similarity: float
+    related_gap: float = 0.0
+    related_min_similarity: float = 2.0  # with the defaults, only the strict floor counts
+    related_min_coverage: float = 2.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Fusion:
@@ -96,6 +103,9 @@ class Fusion:
             min_similarity=settings.match_min_similarity,
             min_coverage=settings.match_min_coverage,
             theme_min_similarity=settings.theme_min_similarity,
+            related_gap=settings.match_related_gap,
+            related_min_similarity=settings.match_related_min_similarity,
+            related_min_coverage=settings.match_related_min_coverage,
         )
 
 
@@ -360,21 +370,14 @@ class Searcher:
         """The match set, ordered: fused rank over the arms' top ``depth`` matches, then
         the other matches by cosine (or BM25), ties by rowid: one order however the
         results are paged."""
-        n = len(arms.allowed)
-        lex_match = np.zeros(n, dtype=bool)
-        dense_match = np.zeros(n, dtype=bool)
-        if arms.matched is not None and arms.terms:
-            required = max(1, math.ceil(fusion.min_coverage * arms.terms - 1e-9))
-            lex_match = arms.matched >= required
-        if arms.cosine is not None:
-            dense_match = arms.cosine >= fusion.min_similarity
-        if mode == "bm25":
-            match = lex_match
-        elif mode == "dense":
-            match = dense_match
-        else:
-            match = lex_match | dense_match
-        match &= arms.allowed
+        match = _match(arms, mode, fusion.min_coverage, fusion.min_similarity)
+        if match.any():  # in scope: the floor relaxes to what is related
+            floor = fusion.min_similarity
+            if arms.cosine is not None:  # the best of the passages the filters allow
+                best = float(arms.cosine[arms.allowed].max())
+                floor = max(fusion.related_min_similarity, best - fusion.related_gap)
+            coverage = min(fusion.min_coverage, fusion.related_min_coverage)
+            match |= _match(arms, mode, coverage, min(floor, fusion.min_similarity))
         cand = np.flatnonzero(match)
         total = int(len(cand))
         fused = np.zeros(total, dtype=np.float64)
@@ -707,6 +710,19 @@ def mark_terms(text: str, wanted: dict[str, str]) -> tuple[str, list[str]]:
 
 
 _ARM_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="scrkb-dense")
+
+
+def _match(arms: Arms, mode: Mode, coverage: float, similarity: float) -> np.ndarray:
+    """Passages (not filtered out, not contents) holding ``coverage`` of the query's words
+    or reaching ``similarity`` in cosine, by the arms ``mode`` uses."""
+    n = len(arms.allowed)
+    lex_match = np.zeros(n, dtype=bool)
+    dense_match = np.zeros(n, dtype=bool)
+    if mode != "dense" and arms.matched is not None and arms.terms:
+        lex_match = arms.matched >= max(1, math.ceil(coverage * arms.terms - 1e-9))
+    if mode != "bm25" and arms.cosine is not None:
+        dense_match = arms.cosine >= similarity
+    return (lex_match | dense_match) & arms.allowed
 
 
 def _top(scores: np.ndarray, depth: int) -> np.ndarray:

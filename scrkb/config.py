@@ -96,6 +96,22 @@ class Settings(BaseSettings):
         description="A passage matches when it holds at least this share of the query's "
         "content words (rounded up; or its cosine reaches SCRKB_MATCH_MIN_SIMILARITY).",
     )
+    match_related_min_coverage: float = Field(
+        0.5,
+        description="For a query some passage matches by the two settings above, a passage "
+        "also matches when it holds this share of the query's content words (rounded up).",
+    )
+    match_related_gap: float = Field(
+        0.15,
+        description="For such a query, a passage also matches when its cosine is within this "
+        "of the best passage's (not under SCRKB_MATCH_RELATED_MIN_SIMILARITY): relevant "
+        "passages worded far from the query stay in when nothing is very close.",
+    )
+    match_related_min_similarity: float = Field(
+        0.15,
+        description="The lowest cosine SCRKB_MATCH_RELATED_GAP can reach "
+        "(bench/retrieval_quality.py --calibrate chooses the three by query writer).",
+    )
     bm25_max_df: float = Field(
         0.3,
         description="Query terms found in more than this share of passages are left out of "

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
+import numpy as np
 import pytest
 
 from scrkb.errors import InvalidQuery
@@ -151,6 +153,32 @@ def test_search_nonsense_and_off_domain_queries_match_nothing(searcher, query):
     results = searcher.search(SearchQuery(text=query, k=10), with_facets=True)
     assert results.total == 0 and results.hits == []
     assert all(not counts for counts in results.facets.values())
+
+
+def test_search_related_floor_widens_only_a_query_in_scope(searcher):
+    """A query some passage matches strictly is in scope, and its floor relaxes to passages
+    within the gap of the best (never under the related minimum); a query no passage
+    matches strictly matches nothing, however near its passages are to each other."""
+    arms = searcher.arms("a baby with a bruise on his cheek that nobody explained")
+    cosine = np.where(arms.allowed, arms.cosine, -np.inf)
+    ordered = np.sort(cosine[np.isfinite(cosine)])[::-1]
+    best, second, third = (float(v) for v in ordered[:3])
+    assert best > second > third  # real cosines of distinct passages
+    words_off = {"min_coverage": 2.0, "related_min_coverage": 2.0}  # cosine alone decides
+    strict = dataclasses.replace(
+        searcher.fusion,
+        min_similarity=best,
+        related_gap=0.0,
+        related_min_similarity=2.0,
+        **words_off,
+    )
+    assert searcher.rank(arms, strict).total == 1
+    near = dataclasses.replace(strict, related_gap=best - second + 1e-6, related_min_similarity=0.0)
+    assert sorted(cosine[searcher.rank(arms, near).cand].tolist()) == sorted([best, second])
+    bounded = dataclasses.replace(near, related_gap=1.0, related_min_similarity=third)
+    assert searcher.rank(arms, bounded).total == 3
+    out_of_scope = dataclasses.replace(bounded, min_similarity=best + 1e-6)
+    assert searcher.rank(arms, out_of_scope).total == 0
 
 
 def test_search_total_is_the_same_on_every_page(searcher):
