@@ -41,7 +41,13 @@ _PRE_NEGATION = re.compile(
     r"not (?:known|believed|thought|considered) to (?:have|be)|did not (?:identify|disclose|"
     r"report|raise) any|without any|none of the agencies (?:was|were) aware of|nor any|"
     r"never (?:raised|reported|identified|suspected)|denied any|was not a (?:feature|factor|concern)|"
-    r"free from|absence of|ruled out)\b",
+    r"free from|absence of|ruled out|"
+    # "no concerns were raised about ...", "at no point was there any suggestion of ..."
+    r"no (?:concerns?|worries|issues) (?:were|was|had been|have been) (?:raised|identified|"
+    r"noted|recorded|reported|expressed|known) (?:about|regarding|in relation to|over)|"
+    r"at no (?:point|time|stage) (?:was|were|did|had)|"
+    r"(?:was|were) there (?:ever )?any (?:evidence|indication|suggestion|signs?|concerns?|"
+    r"reports?) (?:of|about|regarding|that))\b",
     re.I,
 )
 _POST_NEGATION = re.compile(

@@ -109,6 +109,14 @@ def _ids(tagger, text: str, section: str | None = None) -> set[str]:
             "parental_substance_misuse",
         ),
         (
+            "No concerns were raised about the mother's mental health during the pregnancy.",
+            "parental_mental_health",
+        ),
+        (
+            "At no point was there any suggestion of drug or alcohol misuse by either parent.",
+            "parental_substance_misuse",
+        ),
+        (
             "The health visitor waited at the threshold of the flat while the mother found the red "
             "book, and they talked about feeding.",
             "threshold_disputes",
