@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from scrkb.config import get_settings  # noqa: E402
+from scrkb.nlp.evaluate import label_figures  # noqa: E402
 from scrkb.nlp.gold import load_gold, load_labelled  # noqa: E402
 from scrkb.nlp.themes import Tagger, apply_vetoes  # noqa: E402
 from scrkb.nlp.train import (  # noqa: E402
@@ -107,19 +108,6 @@ def probabilities(model, head, data: TrainingSet) -> np.ndarray:  # noqa: ANN001
     return apply_vetoes(np.vstack(out), data.rules, data.analyses, data.sections)
 
 
-def figures(probs: np.ndarray, thresholds: np.ndarray, labels: np.ndarray) -> dict:
-    pred = probs >= thresholds[None, :]
-    truth = labels == 1
-    tp, fp, fn = (pred & truth).sum(), (pred & ~truth).sum(), (~pred & truth).sum()
-    none = labels.sum(1) == 0
-    return {
-        "micro_f1": round(float(2 * tp / max(1, 2 * tp + fp + fn)), 4),
-        "precision": round(float(tp / max(1, tp + fp)), 4),
-        "recall": round(float(tp / max(1, tp + fn)), 4),
-        "no_theme_tagged": round(float(pred[none].any(1).mean()), 4) if none.any() else None,
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--holdout", default="w7", help="writer that chooses the thresholds")
@@ -152,14 +140,11 @@ def main() -> None:
     for path in args.file:
         labelled = prepare(load_labelled(path, valid_themes=themes), tagger, processes=1)
         tuned = probabilities(model, head, labelled)
-        row = {
-            "passages": len(labelled.items),
-            "shipped": figures(
-                predict(tagger.model, labelled), tagger.thresholds(), labelled.labels
-            ),
-        }
+        shipped = predict(tagger.model, labelled) >= tagger.thresholds()[None, :]
+        row = {"shipped": label_figures(shipped, labelled.labels)}
         for scale in scales:
-            row[f"fine-tuned x{scale}"] = figures(tuned, thresholds * scale, labelled.labels)
+            chosen = tuned >= (thresholds * scale)[None, :]
+            row[f"fine-tuned x{scale}"] = label_figures(chosen, labelled.labels)
         result["files"][str(path)] = row
     print(json.dumps(result, indent=2))
 

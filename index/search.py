@@ -371,13 +371,13 @@ class Searcher:
         the other matches by cosine (or BM25), ties by rowid: one order however the
         results are paged."""
         match = _match(arms, mode, fusion.min_coverage, fusion.min_similarity)
-        if match.any():  # in scope: the floor relaxes to what is related
+        if match.any():  # in scope: the floor relaxes to what is related (a superset)
             floor = fusion.min_similarity
             if arms.cosine is not None:  # the best of the passages the filters allow
                 best = float(arms.cosine[arms.allowed].max())
                 floor = max(fusion.related_min_similarity, best - fusion.related_gap)
             coverage = min(fusion.min_coverage, fusion.related_min_coverage)
-            match |= _match(arms, mode, coverage, min(floor, fusion.min_similarity))
+            match = _match(arms, mode, coverage, min(floor, fusion.min_similarity))
         cand = np.flatnonzero(match)
         total = int(len(cand))
         fused = np.zeros(total, dtype=np.float64)
