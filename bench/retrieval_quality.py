@@ -18,6 +18,9 @@ that returns no hit at all.
     .venv/bin/python bench/retrieval_quality.py --tune [--json]
         leave-one-writer-out: fusion weights and depth chosen on the other writers, nDCG@10
         reported on the held-out one only; prints the choice on all writers (to ship)
+    .venv/bin/python bench/retrieval_quality.py --tune --writers qa,qb,qc --keep-paraphrase
+        the same over some writers only, every grid point that puts one of the team's
+        paraphrase queries (PARAPHRASE_TOP5) out of the top 5 left out of every choice
     .venv/bin/python bench/retrieval_quality.py --calibrate [--json]
         the match floor: cosine of unanswerable queries' nearest passages vs judged pairs,
         then the related floor of an in-scope query, each chosen without the writer scored
@@ -36,7 +39,6 @@ import statistics
 import sys
 from pathlib import Path
 
-import numpy as np
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 from scrkb.config import settings_for  # noqa: E402
 from scrkb.index.search import Arms, Fusion, Searcher  # noqa: E402
+from scrkb.models import SearchQuery  # noqa: E402
 
 QUERIES = ROOT / "samples" / "queries"
 WRITERS = QUERIES / "writers"
@@ -96,6 +99,31 @@ def load_judged(directory: Path = QUERIES) -> list[dict]:
                 r for r in item.get("relevant") or [] if _norm(r["quote"]) not in have
             )
     return out
+
+
+# The team's paraphrase queries (no content word shared with the target passage) whose
+# target search must rank in the top 5: tests/test_relevance.py checks them, and
+# ``--keep-paraphrase`` tuning admits only fusions that keep them.
+PARAPHRASE_TOP5 = [
+    "marks on a youngster unable to talk blamed on impairment",
+    "phoned worries never backed up by email or letter",
+    "expectant mum hiding her bump, scared baby will be taken away",
+    "antenatal appraisal tacked onto older sibling's paperwork by swamped practitioner",
+    "support sessions stopped just because mum said she felt fine",
+    "girl hiding in bedroom from unwell dad's psychosis, never asked",
+    "teen relocated far away, receiving council uninformed for a month",
+    "tooth rot so common locally the clinician never considered it abuse",
+    "neat sisters in class lulling staff about a hidden little brother",
+    "money guidance agreed in plan yet no organisation took ownership",
+    "unsure whether challenge policy covers rows between two councils",
+    "drug clinic staff wrongly believing privacy rules stop disclosure about patients",
+    "drug workers treating clients without thinking about their kids",
+    "youngster thrived as an inpatient yet surgery for tube went ahead",
+    "expelled pupils becoming targets for dealers",
+    "nice manners of mum and dad falsely reassuring workers",
+    "constant staff churn: every newcomer began from scratch",
+    "infant check-ups skipped and nobody chased it up",
+]
 
 
 def rank_of(hits, expect: str) -> int | None:
@@ -235,28 +263,58 @@ GRID = {
 }
 
 
-def grid(base: Fusion) -> list[Fusion]:
-    keys = list(GRID)
+def grid(base: Fusion, coverage_powers: list[float] | None = None) -> list[Fusion]:
+    axes = dict(GRID)
+    if coverage_powers is not None:
+        axes["coverage_power"] = coverage_powers
+    keys = list(axes)
     return [
         dataclasses.replace(base, **dict(zip(keys, values, strict=True)))
-        for values in itertools.product(*(GRID[k] for k in keys))
+        for values in itertools.product(*(axes[k] for k in keys))
     ]
 
 
-def tune(searcher: Searcher, prepared: list[dict]) -> dict:
+def paraphrase_misses(searcher: Searcher, fusion: Fusion) -> int:
+    """How many of PARAPHRASE_TOP5 miss their passage in the top 5 of search (the
+    user's path: per-report limit and all) with ``fusion`` in place of the shipped one."""
+    expected = {q["query"]: q["expect"] for q in load_queries()}
+    shipped, searcher.fusion = searcher.fusion, fusion
+    try:
+        return sum(
+            rank_of(searcher.search(SearchQuery(text=q, k=5)).hits, expected[q]) is None
+            for q in PARAPHRASE_TOP5
+        )
+    finally:
+        searcher.fusion = shipped
+
+
+def tune(
+    searcher: Searcher,
+    prepared: list[dict],
+    *,
+    only: list[str] | None = None,
+    coverage_powers: list[float] | None = None,
+    keep_paraphrase: bool = False,
+) -> dict:
     """Leave one writer out: pick the grid point with the best mean nDCG@10 over the
-    other writers' queries (each writer weighing equally), score it on the held-out one."""
-    writers = by_writer(prepared)
-    candidates = grid(searcher.fusion)
+    other writers' queries (each writer weighing equally), score it on the held-out one.
+    ``only`` limits the writers; ``keep_paraphrase`` admits only the grid points that keep
+    every PARAPHRASE_TOP5 query's passage in the top 5."""
+    writers = {w: qs for w, qs in by_writer(prepared).items() if only is None or w in only}
+    candidates = grid(searcher.fusion, coverage_powers)
+    admitted = list(range(len(candidates)))
+    if keep_paraphrase:
+        admitted = [i for i in admitted if paraphrase_misses(searcher, candidates[i]) == 0]
+        if not admitted:
+            raise SystemExit("no grid point keeps every paraphrase query in the top 5")
     table: dict[str, list[float]] = {}
     for name, qs in writers.items():
         table[name] = [score(searcher, qs, f, "hybrid")["ndcg@10"] or 0.0 for f in candidates]
     systems = variants(searcher)
-    out: dict = {"folds": {}}
+    out: dict = {"grid_points": len(candidates), "admitted": len(admitted), "folds": {}}
     for held in writers:
         others = [w for w in writers if w != held]
-        means = [statistics.fmean(table[w][i] for w in others) for i in range(len(candidates))]
-        best = int(np.argmax(means))
+        best = max(admitted, key=lambda i: statistics.fmean(table[w][i] for w in others))
         qs = writers[held]
         per_query = score(searcher, qs, candidates[best], "hybrid")["per_query"]
         answerable = [q for q in qs if q["answerable"] and q["grades"]]
@@ -269,13 +327,16 @@ def tune(searcher: Searcher, prepared: list[dict]) -> dict:
         }
         out["folds"][held] = {
             "chosen": _params(candidates[best]),
-            "train_ndcg@10": round(means[best], 4),
+            "train_ndcg@10": round(statistics.fmean(table[w][best] for w in others), 4),
             "held_out_ndcg@10": round(table[held][best], 4),
             "held_out_by_form": {f: round(statistics.fmean(v), 4) for f, v in forms.items()},
             "same_writer_other_systems": arms,
         }
-    overall = [statistics.fmean(table[w][i] for w in writers) for i in range(len(candidates))]
-    out["chosen_on_all"] = _params(candidates[int(np.argmax(overall))])
+    out["mean_held_out_ndcg@10"] = round(
+        statistics.fmean(f["held_out_ndcg@10"] for f in out["folds"].values()), 4
+    )
+    on_all = max(admitted, key=lambda i: statistics.fmean(table[w][i] for w in writers))
+    out["chosen_on_all"] = _params(candidates[on_all])
     return out
 
 
@@ -451,6 +512,16 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--tune", action="store_true")
     parser.add_argument("--calibrate", action="store_true")
+    parser.add_argument("--writers", help="tune over these writers only (comma-separated)")
+    parser.add_argument(
+        "--coverage-powers",
+        help="coverage powers to try (comma-separated; default the grid's 0, 1, 2)",
+    )
+    parser.add_argument(
+        "--keep-paraphrase",
+        action="store_true",
+        help="admit only fusions that keep every PARAPHRASE_TOP5 query in the top 5",
+    )
     parser.add_argument(
         "--cache",
         type=Path,
@@ -464,7 +535,17 @@ def main() -> None:
         print(json.dumps(calibrate(searcher, prepared), indent=2))
         return
     if args.tune:
-        result = tune(searcher, prepared)
+        result = tune(
+            searcher,
+            prepared,
+            only=args.writers.split(",") if args.writers else None,
+            coverage_powers=(
+                [float(v) for v in args.coverage_powers.split(",")]
+                if args.coverage_powers
+                else None
+            ),
+            keep_paraphrase=args.keep_paraphrase,
+        )
         print(json.dumps(result, indent=2))
         return
     results: dict[str, dict] = {}

@@ -9,15 +9,21 @@ sets are ``samples/queries/writers/``.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
+import bench.retrieval_quality as quality
 from bench.retrieval_quality import (
+    PARAPHRASE_TOP5,
     by_writer,
     load_judged,
     load_queries,
+    paraphrase_misses,
     prepare,
     rank_of,
     score,
+    tune,
     variants,
 )
 from scrkb.index.search import Searcher
@@ -27,28 +33,7 @@ pytestmark = pytest.mark.slow
 
 QUERIES = {q["query"]: q for q in load_queries()}
 
-# Paraphrase queries (no content word shared with the target passage) whose target
-# hybrid search must rank in the top 5.
-TOP5 = [
-    "marks on a youngster unable to talk blamed on impairment",
-    "phoned worries never backed up by email or letter",
-    "expectant mum hiding her bump, scared baby will be taken away",
-    "antenatal appraisal tacked onto older sibling's paperwork by swamped practitioner",
-    "support sessions stopped just because mum said she felt fine",
-    "girl hiding in bedroom from unwell dad's psychosis, never asked",
-    "teen relocated far away, receiving council uninformed for a month",
-    "tooth rot so common locally the clinician never considered it abuse",
-    "neat sisters in class lulling staff about a hidden little brother",
-    "money guidance agreed in plan yet no organisation took ownership",
-    "unsure whether challenge policy covers rows between two councils",
-    "drug clinic staff wrongly believing privacy rules stop disclosure about patients",
-    "drug workers treating clients without thinking about their kids",
-    "youngster thrived as an inpatient yet surgery for tube went ahead",
-    "expelled pupils becoming targets for dealers",
-    "nice manners of mum and dad falsely reassuring workers",
-    "constant staff churn: every newcomer began from scratch",
-    "infant check-ups skipped and nobody chased it up",
-]
+TOP5 = PARAPHRASE_TOP5
 
 
 @pytest.fixture(scope="module")
@@ -107,3 +92,27 @@ def test_relevance_unanswerable_nonsense_and_off_domain_queries_return_nothing(s
         for qid in sorted(UNANSWERABLE[kind]):
             results = searcher.search(SearchQuery(text=judged[qid]["query"], k=10))
             assert results.total == 0 and not results.hits, (qid, judged[qid]["query"])
+
+
+def test_tuning_with_keep_paraphrase_admits_only_fusions_that_keep_them(searcher, monkeypatch):
+    """``--keep-paraphrase`` tuning never chooses a fusion that loses one of the team's
+    paraphrase queries: without the coverage weight, partial BM25 matches of everyday
+    words crowd them out, so on a grid of coverage 0 and 2 only the second is admitted."""
+    monkeypatch.setattr(
+        quality,
+        "GRID",
+        {
+            "bm25_weight": [1.0],
+            "theme_weight": [0.25],
+            "depth": [100],
+            "coverage_power": [0.0, 2.0],
+            "theme_min_similarity": [0.45],
+        },
+    )
+    out = tune(searcher, prepare(searcher, load_judged()), only=["qa", "qb"], keep_paraphrase=True)
+    assert set(out["folds"]) == {"qa", "qb"}
+    assert out["grid_points"] == 2 and out["admitted"] == 1
+    for fold in out["folds"].values():
+        chosen = dataclasses.replace(searcher.fusion, **fold["chosen"])
+        assert paraphrase_misses(searcher, chosen) == 0
+        assert 0.0 < fold["held_out_ndcg@10"] <= 1.0
