@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import itertools
 import json
 import math
@@ -274,10 +275,16 @@ def grid(base: Fusion, coverage_powers: list[float] | None = None) -> list[Fusio
     ]
 
 
+@functools.cache
+def _paraphrase_targets() -> dict[str, str]:
+    """Each team query's expected quote, read once: tuning checks every grid point."""
+    return {q["query"]: q["expect"] for q in load_queries()}
+
+
 def paraphrase_misses(searcher: Searcher, fusion: Fusion) -> int:
     """How many of PARAPHRASE_TOP5 miss their passage in the top 5 of search (the
     user's path: per-report limit and all) with ``fusion`` in place of the shipped one."""
-    expected = {q["query"]: q["expect"] for q in load_queries()}
+    expected = _paraphrase_targets()
     shipped, searcher.fusion = searcher.fusion, fusion
     try:
         return sum(
@@ -307,9 +314,11 @@ def tune(
         admitted = [i for i in admitted if paraphrase_misses(searcher, candidates[i]) == 0]
         if not admitted:
             raise SystemExit("no grid point keeps every paraphrase query in the top 5")
-    table: dict[str, list[float]] = {}
+    table: dict[str, dict[int, float]] = {}  # writer -> admitted grid point -> nDCG@10
     for name, qs in writers.items():
-        table[name] = [score(searcher, qs, f, "hybrid")["ndcg@10"] or 0.0 for f in candidates]
+        table[name] = {
+            i: score(searcher, qs, candidates[i], "hybrid")["ndcg@10"] or 0.0 for i in admitted
+        }
     systems = variants(searcher)
     out: dict = {"grid_points": len(candidates), "admitted": len(admitted), "folds": {}}
     for held in writers:

@@ -33,8 +33,6 @@ pytestmark = pytest.mark.slow
 
 QUERIES = {q["query"]: q for q in load_queries()}
 
-TOP5 = PARAPHRASE_TOP5
-
 
 @pytest.fixture(scope="module")
 def searcher(sample_home):
@@ -53,7 +51,7 @@ def _content_words(text: str) -> set[str]:
     return {w[:5] for w in query_terms(text)}
 
 
-@pytest.mark.parametrize("query", TOP5)
+@pytest.mark.parametrize("query", PARAPHRASE_TOP5)
 def test_relevance_paraphrase_query_finds_its_passage_in_top5(searcher, query):
     spec = QUERIES[query]
     assert spec["paraphrase"] is True
