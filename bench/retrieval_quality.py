@@ -204,6 +204,7 @@ def prepare(searcher: Searcher, queries: list[dict], cache: Path | None = None) 
         searcher.store.generation(),
         str(searcher.settings.resolved_model_path()),
         searcher.settings.bm25_max_df,
+        searcher.settings.query_glossary,
     )
     stored: dict = {}
     if cache is not None and cache.exists():
@@ -367,8 +368,25 @@ UNANSWERABLE = {
         "qc-014",
         "qc-056",
         "qc-099",
+        "qd-005",
+        "qd-019",
+        "qd-039",
+        "qe-022",
+        "qe-039",
+        "qe-063",
     },
-    "off_domain": {"qa-034", "qa-069", "qb-034", "qb-069", "qc-048", "qc-078"},
+    "off_domain": {
+        "qa-034",
+        "qa-069",
+        "qb-034",
+        "qb-069",
+        "qc-048",
+        "qc-078",
+        "qd-026",
+        "qd-059",
+        "qe-029",
+        "qe-051",
+    },
     "not_covered": {
         "qa-035",
         "qa-070",
@@ -379,6 +397,12 @@ UNANSWERABLE = {
         "qc-061",
         "qc-068",
         "qc-100",
+        "qd-014",
+        "qd-031",
+        "qd-049",
+        "qe-011",
+        "qe-058",
+        "qe-076",
     },
 }
 COVERAGE_LEVELS = [0.34, 0.5, 0.6, 0.67, 0.75, 1.0]

@@ -423,6 +423,29 @@ class LexicalIndex:
             matched[docs] += 1
         return LexicalScores(scores[:n], matched, len(stems))
 
+    def score_groups(self, groups: list[tuple[tuple[str, ...], ...]]) -> LexicalScores:
+        """BM25 for a query whose words may each be held in several ways (glossary
+        groups: "hv" or "health visitor"). A passage holds a group when it holds every
+        stem of one of its alternatives; its BM25 for the group is the best such
+        alternative's sum, so a passage saying both is not counted twice. Groups of one
+        single-stem alternative score exactly as ``score`` does."""
+        if all(len(g) == 1 and len(g[0]) == 1 for g in groups):
+            return self.score([g[0][0] for g in groups])
+        n = self.size
+        scores = np.zeros(n, dtype=np.float32)
+        matched = np.zeros(n, dtype=np.int16)
+        for group in groups:
+            best = np.zeros(n, dtype=np.float32)
+            held = np.zeros(n, dtype=bool)
+            for alternative in group:
+                parts = self.score(list(alternative))
+                whole = parts.matched == len(alternative)
+                best = np.maximum(best, np.where(whole, parts.bm25, 0.0))
+                held |= whole
+            scores += best
+            matched += held
+        return LexicalScores(scores, matched, len(groups))
+
     def positions(self, rowids: np.ndarray) -> np.ndarray:
         """Positions of the given rowids (those not indexed are left out)."""
         rowids = np.asarray(rowids, dtype=np.int64)

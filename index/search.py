@@ -42,6 +42,7 @@ from scrkb.index.arrange import (
     arrange_leading,
     report_years,
 )
+from scrkb.index.glossary import QueryWord, glossary
 from scrkb.index.lexical import (
     LEXICAL_DIR,
     STEMMER,
@@ -287,28 +288,46 @@ class Searcher:
         return _theme_vectors(self.embedder)
 
     # ------------------------------------------------------------------ arms
-    def query_stems(self, text: str, index: LexicalIndex) -> dict[str, str]:
-        """The query's content words worth matching, each with its stem (one per stem).
+    def query_words(self, text: str) -> list[QueryWord]:
+        """The query's words, each with the glossary's other ways of holding it (when
+        ``SCRKB_QUERY_GLOSSARY`` is on)."""
+        if self.settings.query_glossary:
+            return glossary().words(text)
+        return [QueryWord(w, ((w,),)) for w in query_terms(text)]
 
-        Stems in more than ``SCRKB_BM25_MAX_DF`` of passages are left out (near-zero IDF,
-        the longest posting lists); the rarest always stays. Words the index has never
-        seen stay in: "planning permission garage" must not match on "planning" alone.
+    def query_groups(
+        self, text: str, index: LexicalIndex
+    ) -> tuple[list[tuple[tuple[str, ...], ...]], dict[str, str]]:
+        """The query's words worth matching as groups of stem alternatives (one group per
+        word, one per distinct stem), and each word of them with its stem, for marking.
+
+        Plain words in more than ``SCRKB_BM25_MAX_DF`` of passages are left out (near-zero
+        IDF, the longest posting lists); the rarest always stays. Words the index has
+        never seen stay in: "planning permission garage" must not match on "planning"
+        alone. Glossary words always stay: shorthand is what the query is about.
         """
-        stems = STEMMER.stems(query_terms(text))
-        by_stem: dict[str, str] = {}
-        for term, stem in stems.items():
-            by_stem.setdefault(stem, term)
-        if len(by_stem) < 2 or self.settings.bm25_max_df >= 1 or index.size == 0:
-            return {term: stem for stem, term in by_stem.items()}
-        share = {s: index.document_frequency(s) / index.size for s in by_stem}
-        kept = [s for s in by_stem if share[s] <= self.settings.bm25_max_df]
-        kept = kept or [min(by_stem, key=lambda s: share[s])]
-        return {by_stem[s]: s for s in kept}
+        words = self.query_words(text)
+        stems = STEMMER.stems(sorted({w for qw in words for alt in qw.alternatives for w in alt}))
+        groups: dict[tuple[tuple[str, ...], ...], QueryWord] = {}
+        for qw in words:
+            alternatives = tuple(dict.fromkeys(tuple(stems[w] for w in a) for a in qw.alternatives))
+            groups.setdefault(alternatives, qw)
+        plain = [g for g in groups if len(g) == 1 and len(g[0]) == 1]
+        if len(groups) >= 2 and self.settings.bm25_max_df < 1 and index.size and plain:
+            share = {g: index.document_frequency(g[0][0]) / index.size for g in plain}
+            common = {g for g in plain if share[g] > self.settings.bm25_max_df}
+            if len(common) == len(groups):
+                common.discard(min(plain, key=lambda g: share[g]))
+            groups = {g: qw for g, qw in groups.items() if g not in common}
+        marks = {w: stems[w] for qw in groups.values() for a in qw.alternatives for w in a}
+        return list(groups), marks
 
     def is_nonsense(self, text: str, index: LexicalIndex) -> bool:
         """True when no word of the query is a word: none is in the corpus or in
         wordfreq's English list (Zipf frequency ``NONSENSE_ZIPF`` or more). Keyboard mash
         ("xqzv bpltk wmrrn") then matches nothing, whatever its embedding lands near."""
+        if self.settings.query_glossary and any(w.expansions for w in glossary().words(text)):
+            return False  # "nqsw", "A&E": shorthand the glossary spells out
         words = query_terms(text)
         if not words:
             return True
@@ -338,8 +357,8 @@ class Searcher:
         if mode in ("hybrid", "dense") and text.strip():
             future = _ARM_POOL.submit(self._dense_all, text, index)
         if mode in ("hybrid", "bm25"):
-            arms.stems = self.query_stems(text, index)
-            scores = index.score(list(arms.stems.values()))
+            groups, arms.stems = self.query_groups(text, index)
+            scores = index.score_groups(groups)
             arms.bm25, arms.matched, arms.terms = scores.bm25, scores.matched, scores.terms
         if future is not None:
             arms.cosine, arms.theme_sims = future.result()
@@ -471,6 +490,7 @@ class Searcher:
         t0 = time.perf_counter()
         filters = query.filters
         query_themes: list[HitTheme] = []
+        expansions: dict[str, list[str]] = {}
         if not text:
             allowed_sql = self.store.filter_sql(filters) if _has_filters(filters) else None
             ranked, total = self._browse(filters, allowed_sql)
@@ -493,6 +513,9 @@ class Searcher:
                 HitTheme(id=t, name=theme_name(t, self._theme_names), confidence=round(s, 3))
                 for t, s in named.items()
             ]
+            if mode != "dense":
+                expansions = {w.word: list(w.expansions) for w in self.query_words(text)}
+                expansions = {w: e for w, e in expansions.items() if e}
         t = time.perf_counter()
         if text:
             arranged = self._arrange(ranking, index, query)
@@ -530,6 +553,7 @@ class Searcher:
             facets=facets,
             facet_units=dict(FACET_UNITS),
             query_themes=query_themes,
+            query_expansions=expansions,
             timings_ms=timings,
             reports=arranged.reports,
             page_total=arranged.unit_count,

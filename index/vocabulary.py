@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from scrkb.index.glossary import glossary
 from scrkb.index.lexical import STEMMER
 from scrkb.index.store import Store
 
@@ -108,6 +109,7 @@ class Vocabulary:
         for word in words:
             if (
                 counts.get(word.lower()) == 0
+                and not glossary().knows(word)
                 and word.lower() not in fixes
                 and zipf_frequency(word, "en") < SPELT_ZIPF
             ):

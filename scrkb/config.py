@@ -117,6 +117,11 @@ class Settings(BaseSettings):
         description="Query terms found in more than this share of passages are left out of "
         "the BM25 arm (they rank nothing and cost the most); the rarest term always stays.",
     )
+    query_glossary: bool = Field(
+        True,
+        description="Read practitioners' shorthand in queries as reviews spell it out "
+        '(index/glossary.yaml: "hv" also matches "health visitor").',
+    )
     max_file_mb: int = Field(
         100, description="Files larger than this are refused at ingest and upload (API and web)."
     )

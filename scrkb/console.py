@@ -94,6 +94,12 @@ def print_results(results: SearchResults, *, explain: bool) -> None:
                 + ", ".join(f"{escape(t.name)} (--theme {t.id})" for t in suggestions.themes)
             )
         return
+    if results.query_expansions:
+        read = ", ".join(
+            f"{' or '.join(spelt)} ({word.upper()})"
+            for word, spelt in results.query_expansions.items()
+        )
+        out.print(f"[dim]Also searched for {escape(read)}.[/dim]")
     out.print(
         f"[dim]{results.total} passages in {results.reports} reports"
         + (f"; at most {results.per_report} per report" if results.per_report else "")

@@ -406,6 +406,11 @@ class SearchResults(BaseModel):
         description="Themes the query names in its own words, with how closely (0-1); "
         "passages tagged with them rank higher.",
     )
+    query_expansions: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Shorthand in the query and how reviews spell it out, which it also "
+        'matched (index/glossary.yaml): {"hv": ["health visitor"]}.',
+    )
     timings_ms: dict[str, float] = Field(default_factory=dict)
     reports: int | None = Field(None, description="Distinct reports among the matches.")
     page_total: int | None = Field(

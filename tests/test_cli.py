@@ -298,3 +298,7 @@ def test_cli_search_shows_a_few_per_report_grouped_explained(sample_home):
     text = _run("search", "neglekt", "-k", "1", *home).stdout
     assert "Did you mean: neglect?" in text and "No passages found" in text
     assert "why:" in _run("search", "neglect", "-k", "1", *home).stdout
+    shorthand = _run("search", "CAMHS waiting list", "-k", "1", *home).stdout
+    assert "Also searched for child and adolescent mental health service (CAMHS)." in shorthand
+    read = json.loads(_run("search", "CAMHS waiting list", "--json", *home).stdout)
+    assert read["query_expansions"] == {"camhs": ["child and adolescent mental health service"]}

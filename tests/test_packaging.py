@@ -30,6 +30,7 @@ SHIPPED = [
     "scrkb/nlp/models/onnx-export.json",
     "scrkb/nlp/taxonomy.yaml",
     "scrkb/ingest/sources.yaml",
+    "scrkb/index/glossary.yaml",
     "scrkb/web/templates/base.html",
     "scrkb/web/templates/search.html",
     "scrkb/web/static/scrkb.css",

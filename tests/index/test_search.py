@@ -298,3 +298,33 @@ def test_search_uses_one_lexical_index_even_when_it_is_swapped_mid_query(home, t
     assert expected.hits and expected.hits[0].report_id == "ra"
     assert [h.passage_id for h in got.hits] == [h.passage_id for h in expected.hits]
     assert got.total == expected.total
+
+
+def test_search_shorthand_matches_the_words_reviews_spell_out(searcher, home):
+    # "hv" and "cp plan" are not in any passage; the reviews say "health visitor" and
+    # "child protection plan"
+    results = searcher.search(SearchQuery(text="hv bruise", k=3), mode="bm25")
+    assert _first_text(results) == PASSAGES["bruise"]
+    assert {"health", "visitor", "bruise"} <= set(results.hits[0].matched_terms)
+    results = searcher.search(SearchQuery(text="cp plan transferred", k=3), mode="bm25")
+    assert _first_text(results) == PASSAGES["transfer"]
+    plain = Searcher(home.model_copy(update={"query_glossary": False}))
+    results = plain.search(SearchQuery(text="hv bruise", k=3), mode="bm25")
+    assert results.total == 0  # without it "hv" is a word no passage holds: half the query
+
+
+def test_search_everyday_kin_words_match_the_reviews_words(searcher):
+    # the passage says "grandmother's" and "mother"; the query says "nan" and "mum"
+    results = searcher.search(SearchQuery(text="nan mum doorstep", k=3), mode="bm25")
+    assert _first_text(results) == PASSAGES["doorstep"]
+    assert results.hits[0].score_parts.bm25_rank == 1
+    arms = searcher.arms("nan mum doorstep", mode="bm25")
+    position = int(np.argmax(arms.bm25))
+    assert arms.terms == 3 and int(arms.matched[position]) == 3  # each group held once
+
+
+def test_search_shorthand_alone_is_not_nonsense(searcher):
+    # "nqsw" is in no passage and rare in English, but it is shorthand, not keyboard mash
+    index = searcher.lexical_index()
+    assert not searcher.is_nonsense("nqsw", index)
+    assert searcher.is_nonsense("xqzv bpltk wmrrn", index)

@@ -229,3 +229,18 @@ def test_views_pack_json_and_html(client: TestClient) -> None:
     download = own.get("/pack/export", params={"format": "md", "layout": "standard"})
     assert export.status_code == download.status_code == 200
     assert export.content == download.content  # one exporter
+
+
+def test_views_search_shorthand_read_out_json_and_html(client: TestClient) -> None:
+    # a health visitor's shorthand: the page says how it was read, as the API does
+    api = client.get("/api/search", params={"q": "hv missed new birth visit", "k": 10}).json()
+    html = page(client, "/", params={"q": "hv missed new birth visit"})
+    assert api["query_expansions"] == {"hv": ["health visitor"]}
+    said = words(html.select_one("#results-expansions").get_text())
+    assert said == "Also searched for health visitor (HV)."
+    assert ids(html, "li.scrkb-result", "result-") == [h["passage_id"] for h in api["hits"]]
+    assert any("health" in h["matched_terms"] for h in api["hits"])
+    plain = client.get("/api/search", params={"q": "missed new birth visit", "k": 10}).json()
+    assert plain["query_expansions"] == {} and not page(
+        client, "/", params={"q": "missed new birth visit"}
+    ).select("#results-expansions")

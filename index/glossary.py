@@ -1,0 +1,107 @@
+"""The query glossary: practitioners' shorthand and everyday words, read as reviews word them.
+
+A health visitor types "hv missed visits"; the review says "the health visitor did not
+see the baby". BM25 cannot join the two and MiniLM places "hv" far from "health visitor",
+so a query word listed in ``glossary.yaml`` becomes a *group* in the BM25 arm: the word
+itself or any of its expansions (all of that expansion's content words) counts as the
+word being held. Everyday kin words ("mum", "nan") join the words reviews use ("mother",
+"grandmother") the same way.
+
+The dense arm embeds the query as typed. Spelling abbreviations out there too ranked
+better on every query writer, but gave an uncovered topic ("FGM ...") hits it had not
+had, and lost passages that use the abbreviation themselves ("known to MARAC"), so it
+was not shipped (docs/search.md, "Query glossary").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from scrkb.index.lexical import fold, query_terms
+
+GLOSSARY_FILE = Path(__file__).with_name("glossary.yaml")
+
+# Words as query_terms splits them, plus "A&E" (its letters alone are too short to keep).
+_WORD = re.compile(r"[A-Za-z]\s?&\s?[A-Za-z]\b|[^\W_]+(?:['’][^\W_]+)?")
+
+
+@dataclass(frozen=True)
+class QueryWord:
+    """One word of a query and what else holds it: each alternative is a tuple of
+    content words, all of which a passage must hold (the word itself comes first, when
+    it is a word the index can hold)."""
+
+    word: str
+    alternatives: tuple[tuple[str, ...], ...]
+    expansions: tuple[str, ...] = ()  # spelt-out forms of an abbreviation, as listed
+
+
+class Glossary:
+    """Abbreviations and everyday word groups from ``glossary.yaml``."""
+
+    def __init__(
+        self, abbreviations: dict[str, list[str]], also_words: list[str], everyday: list[list[str]]
+    ) -> None:
+        self.abbreviations = {k.lower(): list(v) for k, v in abbreviations.items()}
+        self.also_words = {w.lower() for w in also_words}
+        self.everyday: dict[str, list[str]] = {}
+        for group in everyday:
+            for word in group:
+                self.everyday[word.lower()] = [w.lower() for w in group]
+
+    @classmethod
+    def load(cls, path: Path = GLOSSARY_FILE) -> Glossary:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return cls(
+            data.get("abbreviations") or {},
+            data.get("also_words") or [],
+            data.get("everyday") or [],
+        )
+
+    def knows(self, word: str) -> bool:
+        """Whether ``word`` is glossary shorthand (so not a misspelling to correct)."""
+        return fold(word) in self.abbreviations
+
+    def _abbreviation(self, typed: str) -> list[str] | None:
+        key = re.sub(r"\s", "", typed).lower()
+        if key not in self.abbreviations:
+            return None
+        if key in self.also_words and not typed.isupper():
+            return None  # "send a referral" is not SEND
+        return self.abbreviations[key]
+
+    def words(self, text: str) -> list[QueryWord]:
+        """The query's words in order, each with its alternatives (one per word)."""
+        out: dict[str, QueryWord] = {}
+        for match in _WORD.finditer(text):
+            typed = match.group(0)
+            own = query_terms(typed)  # [] for a stopword, a one-letter word or "A&E"
+            expansions = self._abbreviation(typed)
+            if expansions is not None:
+                key = own[0] if own else re.sub(r"\s", "", typed).lower()
+                alternatives = [tuple(own)] + [tuple(query_terms(e)) for e in expansions]
+                word = QueryWord(key, _distinct(alternatives), tuple(expansions))
+            elif not own:
+                continue
+            elif own[0] in self.everyday:
+                group = [own[0]] + [w for w in self.everyday[own[0]] if w != own[0]]
+                word = QueryWord(own[0], tuple((w,) for w in group))
+            else:
+                word = QueryWord(own[0], ((own[0],),))
+            out.setdefault(word.word, word)
+        return list(out.values())
+
+
+def _distinct(alternatives: list[tuple[str, ...]]) -> tuple[tuple[str, ...], ...]:
+    return tuple(dict.fromkeys(a for a in alternatives if a))
+
+
+@lru_cache(maxsize=1)
+def glossary() -> Glossary:
+    """The packaged glossary, read once per process."""
+    return Glossary.load()

@@ -1,0 +1,101 @@
+"""The query glossary: shorthand and everyday words read as the reviews word them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scrkb.index.glossary import Glossary, glossary
+from scrkb.index.lexical import STEMMER, LexicalIndex
+from scrkb.index.store import Store
+from tests.factories import embed, embedding_form, make_passage, make_report
+
+
+def _alternatives(text: str) -> dict[str, tuple[tuple[str, ...], ...]]:
+    return {w.word: w.alternatives for w in glossary().words(text)}
+
+
+def test_glossary_abbreviation_keeps_itself_and_adds_its_expansions():
+    words = _alternatives("HV missed visits")
+    assert words["hv"] == (("hv",), ("health", "visitor"))
+    assert words["missed"] == (("missed",),) and words["visits"] == (("visits",),)
+    assert _alternatives("dv")["dv"] == (("dv",), ("domestic", "violence"), ("domestic", "abuse"))
+
+
+def test_glossary_a_and_e_is_read_though_its_letters_are_too_short_to_index():
+    assert _alternatives("A&E attendance")["a&e"] == (
+        ("emergency", "department"),
+        ("accident", "emergency"),
+    )
+    assert [w.word for w in glossary().words("seen in A & E twice")] == ["seen", "a&e", "twice"]
+
+
+def test_glossary_everyday_words_are_abbreviations_only_in_capitals():
+    assert _alternatives("send a referral")["send"] == (("send",),)
+    assert ("special", "educational", "needs") in _alternatives("SEND pupil")["send"]
+
+
+def test_glossary_kin_words_join_the_reviews_words_both_ways():
+    assert ("mother",) in _alternatives("mum")["mum"]
+    assert ("mum",) in _alternatives("mother")["mother"]
+    assert ("grandmother",) in _alternatives("nan")["nan"]
+
+
+def test_glossary_knows_shorthand_but_not_misspellings():
+    assert glossary().knows("NQSW") and glossary().knows("camhs")
+    assert not glossary().knows("neglekt")
+
+
+def test_glossary_from_a_file_of_its_own(tmp_path):
+    path = tmp_path / "glossary.yaml"
+    path.write_text("abbreviations:\n  iro: [independent reviewing officer]\n", encoding="utf-8")
+    mine = Glossary.load(path)
+    assert [w.alternatives for w in mine.words("iro mum")] == [
+        (("iro",), ("independent", "reviewing", "officer")),
+        (("mum",),),
+    ]
+
+
+# Fictional passages in the register of published reviews.
+TEXTS = [
+    "The health visitor saw the baby at home and noted a bruise.",
+    "The HV (health visitor) did not see the baby again.",
+    "The health needs of the baby were not reviewed by anyone.",
+    "The school nurse was not invited to the strategy meeting.",
+]
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory):
+    path = tmp_path_factory.mktemp("glossary") / "scrkb.sqlite"
+    passages = [make_passage("rg", i, t) for i, t in enumerate(TEXTS)]
+    with Store(path) as store:
+        store.replace_report(make_report("rg"), passages, embed(TEXTS), form=embedding_form())
+        return LexicalIndex.build(store)
+
+
+@pytest.mark.slow
+def test_score_groups_holds_a_group_by_any_whole_alternative(index):
+    s = STEMMER.stems(["hv", "health", "visitor", "baby"])
+    hv = ((s["hv"],), (s["health"], s["visitor"]))
+    scores = index.score_groups([hv, ((s["baby"],),)])
+    assert scores.terms == 2
+    # "health" alone (third passage) does not hold "hv"; "health visitor" or "HV" does
+    assert scores.matched.tolist() == [2, 2, 1, 0]
+    own = index.score([s["hv"]]).bm25
+    spelt = index.score([s["health"], s["visitor"]]).bm25
+    baby = index.score([s["baby"]]).bm25
+    assert scores.bm25[0] == pytest.approx(spelt[0] + baby[0], rel=1e-5)
+    # saying it both ways counts once: the better alternative, not the sum
+    assert scores.bm25[1] == pytest.approx(max(own[1], spelt[1]) + baby[1], rel=1e-5)
+    assert scores.bm25[1] < own[1] + spelt[1] + baby[1]
+    assert scores.bm25[2] == pytest.approx(baby[2], rel=1e-5) and scores.bm25[3] == 0
+
+
+@pytest.mark.slow
+def test_score_groups_of_single_words_score_as_plain_bm25(index):
+    s = STEMMER.stems(["baby", "bruise", "school"])
+    plain = index.score(list(s.values()))
+    grouped = index.score_groups([((stem,),) for stem in s.values()])
+    assert np.array_equal(plain.bm25, grouped.bm25)
+    assert np.array_equal(plain.matched, grouped.matched) and plain.terms == grouped.terms
