@@ -41,13 +41,32 @@ class QueryWord:
     expansions: tuple[str, ...] = ()  # spelt-out forms of an abbreviation, as listed
 
 
+# A spelt-out form that turns on one of these cannot be matched: the index keeps no
+# stopwords, so "did not attend" would be held by any passage saying "attended".
+NEGATIONS = frozenset({"no", "not", "nor", "never", "without", "none", "nobody", "nothing"})
+
+
 class Glossary:
     """Abbreviations and everyday word groups from ``glossary.yaml``."""
 
     def __init__(
-        self, abbreviations: dict[str, list[str]], also_words: list[str], everyday: list[list[str]]
+        self,
+        abbreviations: dict[str, list[str]],
+        also_words: list[str],
+        everyday: list[list[str]],
     ) -> None:
-        self.abbreviations = {k.lower(): list(v) for k, v in abbreviations.items()}
+        self.abbreviations: dict[str, list[str]] = {}
+        for key, expansions in abbreviations.items():
+            for expansion in expansions:
+                words = set(re.findall(r"[a-z]+", expansion.lower()))
+                if words & NEGATIONS:
+                    raise ValueError(
+                        f"glossary: {key!r} -> {expansion!r} turns on a negation, which the "
+                        "index cannot match"
+                    )
+                if not query_terms(expansion):
+                    raise ValueError(f"glossary: {key!r} -> {expansion!r} has no content word")
+            self.abbreviations[key.lower()] = list(expansions)
         self.also_words = {w.lower() for w in also_words}
         self.everyday: dict[str, list[str]] = {}
         for group in everyday:
@@ -63,27 +82,34 @@ class Glossary:
             data.get("everyday") or [],
         )
 
-    def knows(self, word: str) -> bool:
-        """Whether ``word`` is glossary shorthand (so not a misspelling to correct)."""
-        return fold(word) in self.abbreviations
-
-    def _abbreviation(self, typed: str) -> list[str] | None:
-        key = re.sub(r"\s", "", typed).lower()
+    def key_of(self, typed: str) -> str | None:
+        """The abbreviation a typed word stands for ("HV's", "LADOs" -> "hv", "lado"), or
+        None. A key that is also an everyday word counts only in capitals."""
+        letters = re.split(r"['’]", re.sub(r"\s", "", typed))[0]
+        key = fold(letters)
+        if key not in self.abbreviations and key.endswith("s"):
+            key = key[:-1]
+            letters = letters[:-1]
         if key not in self.abbreviations:
             return None
-        if key in self.also_words and not typed.isupper():
+        if key in self.also_words and not letters.isupper():
             return None  # "send a referral" is not SEND
-        return self.abbreviations[key]
+        return key
+
+    def knows(self, word: str) -> bool:
+        """Whether ``word`` is glossary shorthand (so not a misspelling to correct)."""
+        return self.key_of(word) is not None
 
     def words(self, text: str) -> list[QueryWord]:
-        """The query's words in order, each with its alternatives (one per word)."""
+        """The query's words in order, each with its alternatives (one per word; where a
+        word is read both ways, as in "send SEND", the abbreviation wins)."""
         out: dict[str, QueryWord] = {}
         for match in _WORD.finditer(text):
             typed = match.group(0)
             own = query_terms(typed)  # [] for a stopword, a one-letter word or "A&E"
-            expansions = self._abbreviation(typed)
-            if expansions is not None:
-                key = own[0] if own else re.sub(r"\s", "", typed).lower()
+            key = self.key_of(typed)
+            if key is not None:
+                expansions = self.abbreviations[key]
                 alternatives = [tuple(own)] + [tuple(query_terms(e)) for e in expansions]
                 word = QueryWord(key, _distinct(alternatives), tuple(expansions))
             elif not own:
@@ -93,7 +119,8 @@ class Glossary:
                 word = QueryWord(own[0], tuple((w,) for w in group))
             else:
                 word = QueryWord(own[0], ((own[0],),))
-            out.setdefault(word.word, word)
+            if word.word not in out or (word.expansions and not out[word.word].expansions):
+                out[word.word] = word
         return list(out.values())
 
 

@@ -434,13 +434,25 @@ class LexicalIndex:
         n = self.size
         scores = np.zeros(n, dtype=np.float32)
         matched = np.zeros(n, dtype=np.int16)
+        data = self.bm25.scores["data"]
+        indptr, indices = self.bm25.scores["indptr"], self.bm25.scores["indices"]
+        best = np.zeros(n, dtype=np.float32)
+        held = np.zeros(n, dtype=bool)
         for group in groups:
-            best = np.zeros(n, dtype=np.float32)
-            held = np.zeros(n, dtype=bool)
+            best[:] = 0
+            held[:] = False
             for alternative in group:
+                if len(alternative) == 1:  # one posting list: touch only its passages
+                    token = self.bm25.vocab_dict.get(alternative[0])
+                    if token is None:
+                        continue
+                    docs = indices[indptr[token] : indptr[token + 1]]
+                    best[docs] = np.maximum(best[docs], data[indptr[token] : indptr[token + 1]])
+                    held[docs] = True
+                    continue
                 parts = self.score(list(alternative))
                 whole = parts.matched == len(alternative)
-                best = np.maximum(best, np.where(whole, parts.bm25, 0.0))
+                np.maximum(best, np.where(whole, parts.bm25, 0.0), out=best)
                 held |= whole
             scores += best
             matched += held

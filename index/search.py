@@ -127,6 +127,8 @@ class Arms:
     theme_sims: dict[str, float] = field(default_factory=dict)  # theme id -> similarity
     theme_conf: np.ndarray | None = None  # float [n, themes] (the lexical index's)
     theme_ids: list[str] = field(default_factory=list)
+    # spelt-out forms of the query's shorthand (word -> stem): marked only all together
+    together: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -297,30 +299,60 @@ class Searcher:
 
     def query_groups(
         self, text: str, index: LexicalIndex
-    ) -> tuple[list[tuple[tuple[str, ...], ...]], dict[str, str]]:
-        """The query's words worth matching as groups of stem alternatives (one group per
-        word, one per distinct stem), and each word of them with its stem, for marking.
+    ) -> tuple[list[tuple[tuple[str, ...], ...]], dict[str, str], list[dict[str, str]]]:
+        """The query's words worth matching, as groups of stem alternatives (one group per
+        word; ``LexicalIndex.score_groups``); the one-word alternatives' words with their
+        stems, for marking; and each longer alternative's words, marked only where a
+        passage holds all of them ("health" alone is no "health visitor").
 
-        Plain words in more than ``SCRKB_BM25_MAX_DF`` of passages are left out (near-zero
-        IDF, the longest posting lists); the rarest always stays. Words the index has
-        never seen stay in: "planning permission garage" must not match on "planning"
-        alone. Glossary words always stay: shorthand is what the query is about.
+        Words in more than ``SCRKB_BM25_MAX_DF`` of passages are left out (near-zero IDF,
+        the longest posting lists), everyday kin groups by their commonest word; the
+        rarest always stays. Words the index has never seen stay in: "planning permission
+        garage" must not match on "planning" alone. Abbreviations always stay: shorthand
+        is what the query is about. A word typed beside its abbreviation ("domestic
+        violence DV") is read as part of it, not as a group of its own.
         """
         words = self.query_words(text)
         stems = STEMMER.stems(sorted({w for qw in words for alt in qw.alternatives for w in alt}))
-        groups: dict[tuple[tuple[str, ...], ...], QueryWord] = {}
+        groups: dict[frozenset, tuple[tuple[tuple[str, ...], ...], QueryWord]] = {}
         for qw in words:
             alternatives = tuple(dict.fromkeys(tuple(stems[w] for w in a) for a in qw.alternatives))
-            groups.setdefault(alternatives, qw)
-        plain = [g for g in groups if len(g) == 1 and len(g[0]) == 1]
-        if len(groups) >= 2 and self.settings.bm25_max_df < 1 and index.size and plain:
-            share = {g: index.document_frequency(g[0][0]) / index.size for g in plain}
-            common = {g for g in plain if share[g] > self.settings.bm25_max_df}
-            if len(common) == len(groups):
-                common.discard(min(plain, key=lambda g: share[g]))
-            groups = {g: qw for g, qw in groups.items() if g not in common}
-        marks = {w: stems[w] for qw in groups.values() for a in qw.alternatives for w in a}
-        return list(groups), marks
+            if alternatives:
+                groups.setdefault(frozenset(alternatives), (alternatives, qw))
+        single = {alts[0][0] for alts, qw in groups.values() if len(alts) == 1 == len(alts[0])}
+        spelt = {
+            stem
+            for alts, qw in groups.values()
+            if qw.expansions
+            for alt in alts
+            if len(alt) > 1 and set(alt) <= single
+            for stem in alt
+        }
+        kept = [
+            (alts, qw)
+            for alts, qw in groups.values()
+            if not (len(alts) == 1 == len(alts[0]) and alts[0][0] in spelt)
+        ]
+        cut = self.settings.bm25_max_df
+        if len(kept) >= 2 and cut < 1 and index.size:
+            share = {
+                id(qw): max(index.document_frequency(a[0]) for a in alts) / index.size
+                for alts, qw in kept
+                if not qw.expansions
+            }
+            common = {key for key, value in share.items() if value > cut}
+            if common and len(common) == len(kept):
+                common.discard(min(share, key=share.__getitem__))
+            kept = [(alts, qw) for alts, qw in kept if id(qw) not in common]
+        marks: dict[str, str] = {}
+        together: list[dict[str, str]] = []
+        for _, qw in kept:
+            for alt in qw.alternatives:
+                if len(alt) == 1:
+                    marks.setdefault(alt[0], stems[alt[0]])
+                else:
+                    together.append({w: stems[w] for w in alt})
+        return [alts for alts, _ in kept], marks, together
 
     def is_nonsense(self, text: str, index: LexicalIndex) -> bool:
         """True when no word of the query is a word: none is in the corpus or in
@@ -357,7 +389,7 @@ class Searcher:
         if mode in ("hybrid", "dense") and text.strip():
             future = _ARM_POOL.submit(self._dense_all, text, index)
         if mode in ("hybrid", "bm25"):
-            groups, arms.stems = self.query_groups(text, index)
+            groups, arms.stems, arms.together = self.query_groups(text, index)
             scores = index.score_groups(groups)
             arms.bm25, arms.matched, arms.terms = scores.bm25, scores.matched, scores.terms
         if future is not None:
@@ -531,6 +563,7 @@ class Searcher:
             page,
             parts,
             arms.stems if arms is not None else {},
+            arms.together if arms is not None else [],
             {q.id for q in query_themes},
             start_rank=first_rank,
         )
@@ -605,13 +638,14 @@ class Searcher:
         """
         page = [(rowid, parts.fused) for rowid, parts in scored]
         stems = STEMMER.stems(query_terms(query)) if query else {}
-        return self._hits(page, dict(scored), stems, set(), start_rank=start_rank)
+        return self._hits(page, dict(scored), stems, [], set(), start_rank=start_rank)
 
     def _hits(
         self,
         page: list[tuple[int, float]],
         parts: dict[int, ScoreParts],
         stems: dict[str, str],
+        together: list[dict[str, str]],
         query_themes: set[str],
         *,
         start_rank: int,
@@ -627,7 +661,7 @@ class Searcher:
             if passage is None:  # deleted between ranking and hydration
                 continue
             report = reports.get(passage.report_id, {})
-            snippet, matched = mark_terms(passage.text, wanted)
+            snippet, matched = mark_terms(passage.text, wanted, together)
             hits.append(
                 SearchHit(
                     rank=start_rank + offset,
@@ -712,13 +746,24 @@ class Searcher:
         return out
 
 
-def mark_terms(text: str, wanted: dict[str, str]) -> tuple[str, list[str]]:
+def mark_terms(
+    text: str, wanted: dict[str, str], together: list[dict[str, str]] | None = None
+) -> tuple[str, list[str]]:
     """The text with words whose stem is a query stem between MARK_START and MARK_END,
-    and the query terms found (in query order), so "assessments" marks "assessed"."""
-    if not wanted:
+    and the query terms found (in query order), so "assessments" marks "assessed".
+    ``wanted`` maps stem -> term; each of ``together`` (term -> stem) is marked only
+    where the text holds all of its stems ("health visitor" for "hv", not "health")."""
+    if not wanted and not together:
         return text, []
     spans = word_spans(text)
     stems = STEMMER.stems(sorted({w for _, _, w in spans}))
+    if together:
+        present = set(stems.values())
+        wanted = dict(wanted)
+        for form in together:
+            if set(form.values()) <= present:
+                for term, stem in form.items():
+                    wanted.setdefault(stem, term)
     out: list[str] = []
     found: set[str] = set()
     last = 0

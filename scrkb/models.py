@@ -408,8 +408,9 @@ class SearchResults(BaseModel):
     )
     query_expansions: dict[str, list[str]] = Field(
         default_factory=dict,
-        description="Shorthand in the query and how reviews spell it out, which it also "
-        'matched (index/glossary.yaml): {"hv": ["health visitor"]}.',
+        description="Shorthand in the query and how reviews spell it out, which the word "
+        'search also looked for (index/glossary.yaml): {"hv": ["health visitor"]}; empty '
+        "when only the meaning was searched (mode dense) or the glossary is off.",
     )
     timings_ms: dict[str, float] = Field(default_factory=dict)
     reports: int | None = Field(None, description="Distinct reports among the matches.")

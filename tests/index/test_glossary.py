@@ -7,6 +7,7 @@ import pytest
 
 from scrkb.index.glossary import Glossary, glossary
 from scrkb.index.lexical import STEMMER, LexicalIndex
+from scrkb.index.search import MARK_END, MARK_START, mark_terms
 from scrkb.index.store import Store
 from tests.factories import embed, embedding_form, make_passage, make_report
 
@@ -93,9 +94,47 @@ def test_score_groups_holds_a_group_by_any_whole_alternative(index):
 
 
 @pytest.mark.slow
-def test_score_groups_of_single_words_score_as_plain_bm25(index):
-    s = STEMMER.stems(["baby", "bruise", "school"])
-    plain = index.score(list(s.values()))
-    grouped = index.score_groups([((stem,),) for stem in s.values()])
-    assert np.array_equal(plain.bm25, grouped.bm25)
-    assert np.array_equal(plain.matched, grouped.matched) and plain.terms == grouped.terms
+def test_score_groups_of_one_word_alternatives_take_the_best_posting(index):
+    # "baby" or "school" as one group: a passage holding either holds it, scored by the
+    # better of the two, never their sum (the general path, not plain BM25's)
+    s = STEMMER.stems(["baby", "school", "bruise"])
+    either = ((s["baby"],), (s["school"],))
+    scores = index.score_groups([either, ((s["bruise"],),)])
+    baby, school = index.score([s["baby"]]).bm25, index.score([s["school"]]).bm25
+    bruise = index.score([s["bruise"]]).bm25
+    assert scores.terms == 2 and scores.matched.tolist() == [2, 1, 1, 1]
+    assert np.allclose(scores.bm25, np.maximum(baby, school) + bruise, rtol=1e-5)
+    plain = index.score([s["baby"], s["bruise"]])
+    grouped = index.score_groups([((s["baby"],),), ((s["bruise"],),)])
+    assert np.array_equal(plain.bm25, grouped.bm25) and plain.terms == grouped.terms
+
+
+def test_glossary_refuses_an_expansion_that_turns_on_a_negation():
+    # the index keeps no "not": "did not attend" would be held by "attended"
+    with pytest.raises(ValueError, match="negation"):
+        Glossary({"dna": ["did not attend"]}, [], [])
+    with pytest.raises(ValueError, match="no content word"):
+        Glossary({"xx": ["of the"]}, [], [])
+    assert not glossary().knows("DNA") and not glossary().knows("NFA")
+
+
+def test_glossary_reads_plurals_and_possessives_as_their_abbreviation():
+    assert _alternatives("the HV's visits")["hv"][1] == ("health", "visitor")
+    assert ("local", "authority", "designated", "officer") in _alternatives("LADOs")["lado"]
+    assert "sends" in _alternatives("sends")  # an everyday word's plural stays a word
+
+
+def test_glossary_a_word_read_both_ways_is_read_as_the_abbreviation():
+    for text in ("send SEND", "SEND send"):
+        assert ("special", "educational", "needs") in _alternatives(text)["send"]
+
+
+def test_mark_terms_marks_a_spelt_out_form_only_whole():
+    s = STEMMER.stems(["health", "visitor", "baby"])
+    wanted = {s["baby"]: "baby"}
+    together = [{"health": s["health"], "visitor": s["visitor"]}]
+    text, found = mark_terms("The health needs of the baby were not met.", wanted, together)
+    assert found == ["baby"] and f"{MARK_START}health" not in text
+    text, found = mark_terms("The health visitor saw the baby.", wanted, together)
+    assert found == ["baby", "health", "visitor"]
+    assert f"{MARK_START}health{MARK_END} {MARK_START}visitor{MARK_END}" in text

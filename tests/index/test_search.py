@@ -328,3 +328,26 @@ def test_search_shorthand_alone_is_not_nonsense(searcher):
     index = searcher.lexical_index()
     assert not searcher.is_nonsense("nqsw", index)
     assert searcher.is_nonsense("xqzv bpltk wmrrn", index)
+
+
+def test_search_everyday_kin_words_are_cut_when_common_like_any_word(home):
+    # "mother" is in 2 of 7 passages: above a 0.2 cut, so "mum" is left out as "mother" is
+    strict = Searcher(home.model_copy(update={"bm25_max_df": 0.2}))
+    assert strict.arms("mum doorstep", mode="bm25").terms == 1
+    assert strict.arms("mother doorstep", mode="bm25").terms == 1
+
+
+def test_search_a_word_typed_twice_or_beside_its_abbreviation_counts_once(searcher):
+    assert searcher.arms("mum mother doorstep", mode="bm25").terms == 2
+    # "domestic violence DV" is one request: a passage saying "domestic abuse" holds it all
+    arms = searcher.arms("domestic violence DV", mode="bm25")
+    position = int(np.argmax(arms.bm25))
+    assert arms.terms == 1 and int(arms.matched[position]) == 1
+
+
+def test_search_query_expansions_only_when_the_word_search_ran(searcher, home):
+    hybrid = searcher.search(SearchQuery(text="hv bruise", k=3))
+    assert hybrid.query_expansions == {"hv": ["health visitor"]}
+    assert searcher.search(SearchQuery(text="hv bruise", k=3), mode="dense").query_expansions == {}
+    plain = Searcher(home.model_copy(update={"query_glossary": False}))
+    assert plain.search(SearchQuery(text="hv bruise", k=3)).query_expansions == {}
