@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from scrkb.index.store import Store
 
 LEXICAL_DIR = "lexical"
-FORMAT = "bm25s-porter-v1"
+FORMAT = "bm25s-porter-v2"  # v2: "A&E" is one word
 BUILD_CHUNK = 5000  # passages whose words are held as strings at once while building
 TAG_CHUNK = 50_000  # theme tags read at once while building
 
@@ -201,11 +201,15 @@ STOPWORDS = frozenset(
         "ie",
     ]
 )
-_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+# A word, or "A&E" as one word: its letters alone are too short to keep, and UK reviews
+# write it far more often than "accident and emergency".
+_TOKEN = re.compile(r"[A-Za-z] ?& ?[A-Za-z](?![^\W_])|[^\W_]+(?:['’][^\W_]+)?")
 
 
 def fold(word: str) -> str:
     """Lower case without accents ("Café" -> "cafe"), as FTS5's remove_diacritics does."""
+    if "&" in word:
+        return word.lower().replace(" ", "")  # "A & E" -> "a&e"
     word = word.lower().replace("’", "'").split("'")[0]
     if word.isascii():
         return word
@@ -245,6 +249,9 @@ class Stemmer:
         cache = self._cache  # read once: another thread may swap in a fresh dict
         out = {w: cache[w] for w in words if w in cache}
         todo = [w for w in dict.fromkeys(words) if w not in out]
+        for word in [w for w in todo if "&" in w]:  # "a&e": the tokenizer would split it
+            out[word] = word
+        todo = [w for w in todo if "&" not in w]
         for start in range(0, len(todo), 5000):
             chunk = todo[start : start + 5000]
             with self._lock:

@@ -23,8 +23,9 @@ def test_glossary_abbreviation_keeps_itself_and_adds_its_expansions():
     assert _alternatives("dv")["dv"] == (("dv",), ("domestic", "violence"), ("domestic", "abuse"))
 
 
-def test_glossary_a_and_e_is_read_though_its_letters_are_too_short_to_index():
+def test_glossary_a_and_e_is_one_word_with_its_spelt_out_forms():
     assert _alternatives("A&E attendance")["a&e"] == (
+        ("a&e",),
         ("emergency", "department"),
         ("accident", "emergency"),
     )
@@ -138,3 +139,28 @@ def test_mark_terms_marks_a_spelt_out_form_only_whole():
     text, found = mark_terms("The health visitor saw the baby.", wanted, together)
     assert found == ["baby", "health", "visitor"]
     assert f"{MARK_START}health{MARK_END} {MARK_START}visitor{MARK_END}" in text
+
+
+# Fictional passages: how reviews write the emergency department.
+AE_TEXTS = [
+    "He was taken to A&E by his grandmother with a swollen wrist.",
+    "The emergency department did not ask who had been caring for him.",
+    "The accident happened at nursery and was recorded there.",
+]
+
+
+@pytest.mark.slow
+def test_a_and_e_is_one_word_in_passages_and_queries(tmp_path):
+    path = tmp_path / "scrkb.sqlite"
+    passages = [make_passage("ae", i, t) for i, t in enumerate(AE_TEXTS)]
+    with Store(path) as store:
+        store.replace_report(make_report("ae"), passages, embed(AE_TEXTS), form=embedding_form())
+        index = LexicalIndex.build(store)
+    words = glossary().words("A & E")
+    assert [w.word for w in words] == ["a&e"]
+    stems = STEMMER.stems([w for alt in words[0].alternatives for w in alt])
+    group = tuple(tuple(stems[w] for w in alt) for alt in words[0].alternatives)
+    # "A&E" and "emergency department" hold it; "accident" alone does not
+    assert index.score_groups([group]).matched.tolist() == [1, 1, 0]
+    text, found = mark_terms(AE_TEXTS[0], {"a&e": "a&e"})
+    assert found == ["a&e"] and f"{MARK_START}A&E{MARK_END}" in text
