@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from scrkb.index.glossary import glossary
+from scrkb.index.glossary import Glossary
 from scrkb.index.lexical import STEMMER
 from scrkb.index.store import Store
 
@@ -52,8 +52,9 @@ def _english_words() -> dict[int, list[str]]:
 class Vocabulary:
     """What words the corpus holds (by stem), and spelling suggestions from them."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, shorthand: Glossary | None = None) -> None:
         self.store = store
+        self.shorthand = shorthand  # the query glossary, when search reads shorthand
         self.store.execute(
             f"CREATE VIRTUAL TABLE IF NOT EXISTS {_VOCAB} "
             "USING fts5vocab(main, passages_fts, 'row')"
@@ -109,7 +110,7 @@ class Vocabulary:
         for word in words:
             if (
                 counts.get(word.lower()) == 0
-                and not glossary().knows(word)
+                and not (self.shorthand is not None and self.shorthand.knows(word))
                 and word.lower() not in fixes
                 and zipf_frequency(word, "en") < SPELT_ZIPF
             ):

@@ -11,6 +11,7 @@ needs to trust and use them.
 from __future__ import annotations
 
 from scrkb.index.catalog import Catalog
+from scrkb.index.glossary import glossary
 from scrkb.index.search import Mode, Searcher
 from scrkb.index.vocabulary import Vocabulary
 from scrkb.models import (
@@ -65,7 +66,10 @@ def search(
             text,
             named,
             catalog or Catalog(searcher.store),
-            vocabulary or Vocabulary(searcher.store),
+            vocabulary
+            or Vocabulary(
+                searcher.store, glossary() if searcher.settings.query_glossary else None
+            ),
         )
     return results
 

@@ -52,3 +52,13 @@ def test_vocabulary_corrects_words_no_passage_holds(
 )
 def test_vocabulary_leaves_words_alone(vocabulary: Vocabulary, query: str) -> None:
     assert vocabulary.correct(query) is None
+
+
+def test_vocabulary_leaves_shorthand_alone_when_search_reads_it(vocabulary: Vocabulary) -> None:
+    from scrkb.index.glossary import glossary
+
+    reading = Vocabulary(vocabulary.store, glossary())
+    # "ICPC" is in no passage and rare in English, and two edits from "CPC", which some
+    # passages hold: without the glossary it reads as a misspelling of it
+    assert vocabulary.correct("ICPC neglekt") == "cpc neglect"
+    assert reading.correct("ICPC neglekt") == "ICPC neglect"
