@@ -67,9 +67,7 @@ def search(
             named,
             catalog or Catalog(searcher.store),
             vocabulary
-            or Vocabulary(
-                searcher.store, glossary() if searcher.settings.query_glossary else None
-            ),
+            or Vocabulary(searcher.store, glossary() if searcher.settings.query_glossary else None),
         )
     return results
 
