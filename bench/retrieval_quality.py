@@ -374,6 +374,9 @@ UNANSWERABLE = {
         "qe-022",
         "qe-039",
         "qe-063",
+        "qf-011",
+        "qf-034",
+        "qf-063",
     },
     "off_domain": {
         "qa-034",
@@ -386,6 +389,8 @@ UNANSWERABLE = {
         "qd-059",
         "qe-029",
         "qe-051",
+        "qf-022",
+        "qf-050",
     },
     "not_covered": {
         "qa-035",
@@ -403,6 +408,9 @@ UNANSWERABLE = {
         "qe-011",
         "qe-058",
         "qe-076",
+        "qf-046",
+        "qf-056",
+        "qf-073",
     },
 }
 COVERAGE_LEVELS = [0.34, 0.5, 0.6, 0.67, 0.75, 1.0]
