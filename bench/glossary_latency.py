@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -21,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.search_latency import BENCH_HOMES, latency_stats  # noqa: E402
 from scrkb.config import settings_for  # noqa: E402
 from scrkb.index.search import Searcher  # noqa: E402
 from scrkb.models import SearchQuery  # noqa: E402
@@ -50,14 +50,9 @@ SHORTHAND = [
 ]
 
 
-def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, int(0.95 * len(ordered)) - 1)]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--home", type=Path, default=ROOT / "data" / "bench" / "300000-v2")
+    parser.add_argument("--home", type=Path, default=BENCH_HOMES / "300000-v2")
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     if not (args.home / "scrkb.sqlite").exists():
@@ -77,14 +72,7 @@ def main() -> None:
                 start = time.perf_counter()
                 searcher.search(SearchQuery(text=query, k=10))
                 times[name].append((time.perf_counter() - start) * 1000)
-    out = {
-        name: {
-            "p50_ms": round(statistics.median(v), 1),
-            "p95_ms": round(_p95(v), 1),
-            "n": len(v),
-        }
-        for name, v in times.items()
-    }
+    out: dict = {name: latency_stats(v) for name, v in times.items()}
     out["passages"] = searchers["glossary on"].lexical_index().size
     print(json.dumps(out, indent=2))
 

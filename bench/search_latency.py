@@ -170,7 +170,8 @@ class Reference:
         return [r for r, _ in sorted(fused.items(), key=lambda kv: -kv[1])[:k]]
 
 
-def _stats(times: list[float]) -> dict:
+def latency_stats(times: list[float]) -> dict:
+    """Median and 95th percentile of one stack's latencies (ms), and how many."""
     times = sorted(times)
     return {
         "p50_ms": round(statistics.median(times), 1),
@@ -206,7 +207,7 @@ def measure(home: Path, queries: list[str]) -> dict:
                 t = time.perf_counter()
                 reference.search(q)
                 theirs.append((time.perf_counter() - t) * 1000)
-    out = {"scrkb": _stats(ours), "reference": _stats(theirs)}
+    out = {"scrkb": latency_stats(ours), "reference": latency_stats(theirs)}
     out["p95_ratio"] = round(out["scrkb"]["p95_ms"] / out["reference"]["p95_ms"], 2)
     out["median_total"] = int(statistics.median(matches))
     out["load_s"] = {"scrkb": round(load_s, 1), "reference": round(reference_load_s, 1)}

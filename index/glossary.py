@@ -22,12 +22,9 @@ from pathlib import Path
 
 import yaml
 
-from scrkb.index.lexical import fold, query_terms
+from scrkb.index.lexical import fold, query_terms, typed_words
 
 GLOSSARY_FILE = Path(__file__).with_name("glossary.yaml")
-
-# Words as query_terms splits them, plus "A&E" (its letters alone are too short to keep).
-_WORD = re.compile(r"[A-Za-z]\s?&\s?[A-Za-z]\b|[^\W_]+(?:['’][^\W_]+)?")
 
 
 @dataclass(frozen=True)
@@ -85,7 +82,7 @@ class Glossary:
     def key_of(self, typed: str) -> str | None:
         """The abbreviation a typed word stands for ("HV's", "LADOs" -> "hv", "lado"), or
         None. A key that is also an everyday word counts only in capitals."""
-        letters = re.split(r"['’]", re.sub(r"\s", "", typed))[0]
+        letters = re.split(r"['’]", typed)[0]  # fold() joins "A & E" itself
         key = fold(letters)
         if key not in self.abbreviations and key.endswith("s"):
             key = key[:-1]
@@ -104,8 +101,7 @@ class Glossary:
         """The query's words in order, each with its alternatives (one per word; where a
         word is read both ways, as in "send SEND", the abbreviation wins)."""
         out: dict[str, QueryWord] = {}
-        for match in _WORD.finditer(text):
-            typed = match.group(0)
+        for typed in typed_words(text):
             own = query_terms(typed)  # [] for a stopword, a one-letter word or "A&E"
             key = self.key_of(typed)
             if key is not None:

@@ -227,6 +227,11 @@ def query_terms(text: str) -> list[str]:
     return list(seen)
 
 
+def typed_words(text: str) -> list[str]:
+    """Each word of a text as typed (case kept, not folded): the words query_terms reads."""
+    return [m.group(0) for m in _TOKEN.finditer(text)]
+
+
 def word_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, folded word) for each word of a text: what highlighting marks."""
     return [(m.start(), m.end(), fold(m.group(0))) for m in _TOKEN.finditer(text)]

@@ -129,6 +129,8 @@ class Arms:
     theme_ids: list[str] = field(default_factory=list)
     # spelt-out forms of the query's shorthand (word -> stem): marked only all together
     together: list[dict[str, str]] = field(default_factory=list)
+    # the query's shorthand and its spelt-out forms, when the BM25 arm read it
+    expansions: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -298,9 +300,9 @@ class Searcher:
         return [QueryWord(w, ((w,),)) for w in query_terms(text)]
 
     def query_groups(
-        self, text: str, index: LexicalIndex
+        self, words: list[QueryWord], index: LexicalIndex
     ) -> tuple[list[tuple[tuple[str, ...], ...]], dict[str, str], list[dict[str, str]]]:
-        """The query's words worth matching, as groups of stem alternatives (one group per
+        """The query's words (``query_words``) worth matching, as groups of stem alternatives (one group per
         word; ``LexicalIndex.score_groups``); the one-word alternatives' words with their
         stems, for marking; and each longer alternative's words, marked only where a
         passage holds all of them ("health" alone is no "health visitor").
@@ -312,7 +314,6 @@ class Searcher:
         is what the query is about. A word typed beside its abbreviation ("domestic
         violence DV") is read as part of it, not as a group of its own.
         """
-        words = self.query_words(text)
         stems = STEMMER.stems(sorted({w for qw in words for alt in qw.alternatives for w in alt}))
         groups: dict[frozenset, tuple[tuple[tuple[str, ...], ...], QueryWord]] = {}
         for qw in words:
@@ -354,11 +355,13 @@ class Searcher:
                     together.append({w: stems[w] for w in alt})
         return [alts for alts, _ in kept], marks, together
 
-    def is_nonsense(self, text: str, index: LexicalIndex) -> bool:
+    def is_nonsense(
+        self, text: str, index: LexicalIndex, words: list[QueryWord] | None = None
+    ) -> bool:
         """True when no word of the query is a word: none is in the corpus or in
         wordfreq's English list (Zipf frequency ``NONSENSE_ZIPF`` or more). Keyboard mash
         ("xqzv bpltk wmrrn") then matches nothing, whatever its embedding lands near."""
-        if self.settings.query_glossary and any(w.expansions for w in glossary().words(text)):
+        if any(w.expansions for w in (self.query_words(text) if words is None else words)):
             return False  # "nqsw", "A&E": shorthand the glossary spells out
         words = query_terms(text)
         if not words:
@@ -382,14 +385,16 @@ class Searcher:
             mask = np.zeros(index.size, dtype=bool)
             mask[index.positions(self.store.filtered_rowids(filters))] = True
             allowed &= mask
-        if self.is_nonsense(text, index):
+        words = self.query_words(text)  # read once: the nonsense check and BM25 share it
+        if self.is_nonsense(text, index, words):
             allowed = np.zeros(index.size, dtype=bool)
         arms = Arms(index=index, stems={}, allowed=allowed)
         future = None
         if mode in ("hybrid", "dense") and text.strip():
             future = _ARM_POOL.submit(self._dense_all, text, index)
         if mode in ("hybrid", "bm25"):
-            groups, arms.stems, arms.together = self.query_groups(text, index)
+            groups, arms.stems, arms.together = self.query_groups(words, index)
+            arms.expansions = {w.word: list(w.expansions) for w in words if w.expansions}
             scores = index.score_groups(groups)
             arms.bm25, arms.matched, arms.terms = scores.bm25, scores.matched, scores.terms
         if future is not None:
@@ -545,9 +550,7 @@ class Searcher:
                 HitTheme(id=t, name=theme_name(t, self._theme_names), confidence=round(s, 3))
                 for t, s in named.items()
             ]
-            if mode != "dense":
-                expansions = {w.word: list(w.expansions) for w in self.query_words(text)}
-                expansions = {w: e for w, e in expansions.items() if e}
+            expansions = arms.expansions  # empty in dense mode: no word search ran
         t = time.perf_counter()
         if text:
             arranged = self._arrange(ranking, index, query)
